@@ -1,0 +1,23 @@
+# Install rules: headers, the exported repro::repro target, a version file
+# that ignores the architecture (header-only), and a pkg-config file.
+include(CMakePackageConfigHelpers)
+
+set(REPRO_CMAKE_DIR "${CMAKE_INSTALL_DATADIR}/cmake/repro" CACHE STRING "Where reproConfig.cmake is installed")
+
+install(DIRECTORY include/repro DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(TARGETS repro EXPORT reproTargets)
+install(EXPORT reproTargets NAMESPACE repro:: DESTINATION "${REPRO_CMAKE_DIR}")
+
+configure_package_config_file(cmake/reproConfig.cmake.in
+  "${PROJECT_BINARY_DIR}/reproConfig.cmake"
+  INSTALL_DESTINATION "${REPRO_CMAKE_DIR}")
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/reproConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion
+  ARCH_INDEPENDENT)
+install(FILES "${PROJECT_BINARY_DIR}/reproConfig.cmake" "${PROJECT_BINARY_DIR}/reproConfigVersion.cmake"
+  DESTINATION "${REPRO_CMAKE_DIR}")
+
+configure_file(cmake/repro.pc.in "${PROJECT_BINARY_DIR}/repro.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/repro.pc" DESTINATION "${CMAKE_INSTALL_DATADIR}/pkgconfig")
+
+install(FILES LICENSE DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/repro")

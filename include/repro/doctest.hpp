@@ -1,0 +1,80 @@
+#pragma once
+// repro/doctest.hpp - doctest assertions over repro::compare (optional include).
+//
+//   REPRO_CHECK_BITWISE_EQ(actual, expected)
+//   REPRO_CHECK_ULP(actual, expected, max_ulp)
+//   REPRO_CHECK_CLOSE(actual, expected, tol)   tol: a repro::tolerance, or a
+//                                               number t meaning rtol = atol = t
+//   REPRO_REQUIRE_... forms stop the test case on failure.
+//
+// actual/expected: two scalars, two contiguous containers, two Eigen dense
+// objects (include repro/eigen.hpp), or two repro::view(ptr, n) /
+// repro::view(ptr, rows, cols). A failure is reported at the caller's file
+// and line with compare's report (the 10 worst elements) as its message; a
+// bad argument (shape mismatch, null pointer) fails the assertion with the
+// exception's message.
+
+#if !defined(DOCTEST_LIBRARY_INCLUDED)
+#if __has_include(<doctest/doctest.h>)
+#include <doctest/doctest.h>
+#else
+#include <doctest.h>
+#endif
+#endif
+
+#include "compare.hpp"
+
+#if defined(DOCTEST_CONFIG_DISABLE)
+
+#define REPRO_DETAIL_ASSERT(assert_type, macro, actual, expected, tol) ((void)0)
+
+#else
+
+namespace repro {
+namespace detail {
+
+inline tolerance as_close_tolerance(const tolerance& t) { return t; }
+inline tolerance as_close_tolerance(double t) { return tolerance::close(t, t); }
+
+// Runs the comparison inside a doctest assertion, as doctest's own macros do.
+template <class Compare>
+void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int line, const char* expr,
+                    Compare&& run) {
+    doctest::detail::ResultBuilder rb(assert_type, file, line, expr);
+    try {
+        const compare_report report = run();
+        rb.m_failed = !report.passed();
+        if (rb.m_failed) rb.m_decomp = report.to_string(10).c_str();
+    } catch (...) {
+        rb.translateException();
+    }
+    if (rb.log()) DOCTEST_BREAK_INTO_DEBUGGER();
+    rb.react();
+}
+
+}  // namespace detail
+}  // namespace repro
+
+#define REPRO_DETAIL_ASSERT(assert_type, macro, actual, expected, tol)                               \
+    ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__,            \
+                                    macro "( " #actual ", " #expected " )",                          \
+                                    [&] { return ::repro::compare((actual), (expected), (tol)); })
+
+#endif
+
+#define REPRO_CHECK_BITWISE_EQ(actual, expected) \
+    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_BITWISE_EQ", actual, expected, ::repro::tolerance::bitwise())
+#define REPRO_REQUIRE_BITWISE_EQ(actual, expected) \
+    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_BITWISE_EQ", actual, expected, ::repro::tolerance::bitwise())
+
+#define REPRO_CHECK_ULP(actual, expected, max_ulp) \
+    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_ULP", actual, expected, ::repro::tolerance::ulp(max_ulp))
+#define REPRO_REQUIRE_ULP(actual, expected, max_ulp) \
+    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_ULP", actual, expected, ::repro::tolerance::ulp(max_ulp))
+
+#define REPRO_CHECK_CLOSE(actual, expected, tol)                  \
+    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_CLOSE", actual, expected, \
+                        ::repro::detail::as_close_tolerance(tol))
+#define REPRO_REQUIRE_CLOSE(actual, expected, tol)                    \
+    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_CLOSE", actual, expected, \
+                        ::repro::detail::as_close_tolerance(tol))

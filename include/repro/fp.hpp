@@ -1,0 +1,216 @@
+#pragma once
+// repro/fp.hpp - floating-point bits: format traits, ULP distance, bitwise
+// equality, neighbours, explicit fma and error-free transformations.
+// Everything here is `portable`: it works on bit patterns or on single,
+// correctly rounded IEEE-754 operations, so every platform gives the same bits.
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "detail/config.hpp"
+
+namespace repro {
+
+namespace detail {
+
+// Layout of an IEEE-754 binary interchange format.
+template <class Bits, int ExponentBits, int FractionBits>
+struct binary_format {
+    using bits_type = Bits;
+    static constexpr bool supported = true;
+    static constexpr int exponent_bits = ExponentBits;
+    static constexpr int fraction_bits = FractionBits;  // stored bits, without the implicit one
+    static constexpr int precision = FractionBits + 1;
+    static constexpr Bits sign_mask = static_cast<Bits>(Bits(1) << (ExponentBits + FractionBits));
+    static constexpr Bits magnitude_mask = static_cast<Bits>(sign_mask - 1);
+    static constexpr Bits exponent_mask =
+        static_cast<Bits>(((Bits(1) << ExponentBits) - 1) << FractionBits);
+    static constexpr Bits fraction_mask = static_cast<Bits>((Bits(1) << FractionBits) - 1);
+    static constexpr Bits infinity_bits = exponent_mask;
+    static constexpr int hex_digits = static_cast<int>(sizeof(Bits) * 2);
+};
+
+}  // namespace detail
+
+// float_traits<T>: the binary format of T, the decimal digits that make a
+// printed value round-trip (max_digits10), a printable name, and the
+// per-type default tolerances of compare's close mode (the ones PyTorch's
+// assert_close uses). Specialised for float and double here and for
+// Eigen::half and Eigen::bfloat16 in repro/eigen.hpp.
+template <class T>
+struct float_traits {
+    static constexpr bool supported = false;
+};
+
+template <>
+struct float_traits<float> : detail::binary_format<std::uint32_t, 8, 23> {
+    static constexpr const char* name = "float";
+    static constexpr int max_digits10 = 9;
+    static constexpr double default_rtol = 1.3e-6;
+    static constexpr double default_atol = 1e-5;
+    static double to_double(float x) { return x; }
+};
+
+template <>
+struct float_traits<double> : detail::binary_format<std::uint64_t, 11, 52> {
+    static constexpr const char* name = "double";
+    static constexpr int max_digits10 = 17;
+    static constexpr double default_rtol = 1e-7;
+    static constexpr double default_atol = 1e-7;
+    static double to_double(double x) { return x; }
+};
+
+template <class T>
+inline constexpr bool is_supported_float_v = float_traits<T>::supported;
+
+template <class T>
+using bits_t = typename float_traits<T>::bits_type;
+
+template <class T>
+REPRO_HD bits_t<T> to_bits(T x) {
+    bits_t<T> b;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+template <class T>
+REPRO_HD T from_bits(bits_t<T> b) {
+    T x;
+    std::memcpy(static_cast<void*>(&x), &b, sizeof x);  // T may be a class type (Eigen::half)
+    return x;
+}
+
+// Classification on the bits, so it also holds for the 16-bit types and
+// cannot be folded away by a compiler that assumes finite math.
+template <class T>
+REPRO_HD bool is_nan(T x) {
+    return (to_bits(x) & float_traits<T>::magnitude_mask) > float_traits<T>::infinity_bits;
+}
+
+template <class T>
+REPRO_HD bool is_inf(T x) {
+    return (to_bits(x) & float_traits<T>::magnitude_mask) == float_traits<T>::infinity_bits;
+}
+
+template <class T>
+REPRO_HD bool is_finite(T x) {
+    return (to_bits(x) & float_traits<T>::magnitude_mask) < float_traits<T>::infinity_bits;
+}
+
+template <class T>
+REPRO_HD bool sign_bit(T x) {
+    return (to_bits(x) & float_traits<T>::sign_mask) != 0;
+}
+
+// True when a and b have the same bit pattern: +0 and -0 differ, and NaNs
+// are equal only with the same sign and payload.
+template <class T>
+REPRO_HD bool bitwise_equal(T a, T b) {
+    return to_bits(a) == to_bits(b);
+}
+
+namespace detail {
+
+// Position of x on the line of representable values: +0 and -0 are both 0,
+// the neighbours of zero are +-1, and +-infinity come one after +-max.
+template <class T>
+REPRO_HD std::int64_t ordinal(T x) {
+    const auto b = to_bits(x);
+    const auto magnitude = static_cast<std::int64_t>(b & float_traits<T>::magnitude_mask);
+    return (b & float_traits<T>::sign_mask) ? -magnitude : magnitude;
+}
+
+}  // namespace detail
+
+// Number of representable values stepped over going from a to b: 0 for +0
+// and -0, 2 from denorm_min to -denorm_min, 1 from the largest finite value
+// to infinity, and UINT64_MAX when either argument is NaN.
+template <class T>
+REPRO_HD std::uint64_t ulp_distance(T a, T b) {
+    if (is_nan(a) || is_nan(b)) return ~std::uint64_t(0);
+    const auto oa = static_cast<std::uint64_t>(detail::ordinal(a));
+    const auto ob = static_cast<std::uint64_t>(detail::ordinal(b));
+    // The true distance is below 2^64 for every format, so the modular
+    // difference of the larger and the smaller ordinal is exact.
+    return detail::ordinal(a) >= detail::ordinal(b) ? oa - ob : ob - oa;
+}
+
+// IEEE-754 nextUp: the least representable value greater than x.
+// next_up(-0) = next_up(+0) = denorm_min, next_up(max) = +inf,
+// next_up(+inf) = +inf, next_up(-inf) = -max, NaN is returned unchanged.
+template <class T>
+REPRO_HD T next_up(T x) {
+    using tr = float_traits<T>;
+    using bits = typename tr::bits_type;
+    const bits b = to_bits(x);
+    if (is_nan(x) || b == tr::infinity_bits) return x;
+    if ((b & tr::magnitude_mask) == 0) return from_bits<T>(bits(1));
+    return from_bits<T>(static_cast<bits>((b & tr::sign_mask) ? b - 1 : b + 1));
+}
+
+// IEEE-754 nextDown: next_down(x) = -next_up(-x).
+template <class T>
+REPRO_HD T next_down(T x) {
+    using tr = float_traits<T>;
+    using bits = typename tr::bits_type;
+    const T up = next_up(from_bits<T>(static_cast<bits>(to_bits(x) ^ tr::sign_mask)));
+    if (is_nan(x)) return x;
+    return from_bits<T>(static_cast<bits>(to_bits(up) ^ tr::sign_mask));
+}
+
+// Fused multiply-add with one rounding, spelled out so that kernels never
+// leave the choice to -ffp-contract. Without hardware FMA in the target
+// (x86-64 baseline), std::fma is libm's correctly rounded software version:
+// same bits, slower.
+REPRO_HD float fma(float a, float b, float c) {
+#if defined(__CUDA_ARCH__)
+    return ::fmaf(a, b, c);
+#else
+    return std::fma(a, b, c);
+#endif
+}
+
+REPRO_HD double fma(double a, double b, double c) {
+#if defined(__CUDA_ARCH__)
+    return ::fma(a, b, c);
+#else
+    return std::fma(a, b, c);
+#endif
+}
+
+// Result of an error-free transformation: value + error equals the exact
+// result of the operation, and value is that result rounded to nearest.
+template <class T>
+struct exact_pair {
+    T value;
+    T error;
+};
+
+// Knuth's TwoSum: exact for any finite a, b whose sum does not overflow.
+template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
+REPRO_HD exact_pair<T> two_sum(T a, T b) {
+    const T s = a + b;
+    const T bb = s - a;
+    const T e = (a - (s - bb)) + (b - bb);
+    return {s, e};
+}
+
+// Dekker's FastTwoSum: exact when |a| >= |b| (or a == 0); 3 operations.
+template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
+REPRO_HD exact_pair<T> fast_two_sum(T a, T b) {
+    const T s = a + b;
+    const T e = b - (s - a);
+    return {s, e};
+}
+
+// TwoProd through one fma: exact when a*b neither overflows nor has an error
+// term below the smallest subnormal.
+template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
+REPRO_HD exact_pair<T> two_prod(T a, T b) {
+    const T p = a * b;
+    return {p, fma(a, b, -p)};
+}
+
+}  // namespace repro

@@ -1,0 +1,7 @@
+#pragma once
+// repro/repro.hpp - umbrella header: every core header of repro.
+// Optional adapters are included on their own: repro/eigen.hpp (needs
+// Eigen), repro/doctest.hpp (needs doctest).
+
+#include "compare.hpp"
+#include "fp.hpp"

@@ -1,0 +1,106 @@
+// Prints one hash per `portable` function over fixed inputs built from
+// integer bits. CI builds this program with different flags (fp-contract,
+// ISA level, optimisation, compiler) and requires identical output: that is
+// the proof of the `portable` level. Each new portable function adds a line.
+
+#include <cstdint>
+#include <cstdio>
+#include <repro/repro.hpp>
+#include <string>
+#include <vector>
+
+#include "../support/test_data.hpp"
+
+namespace {
+
+// FNV-1a over the bytes of the results.
+struct hasher {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    void bytes(const void* p, std::size_t n) {
+        const auto* b = static_cast<const unsigned char*>(p);
+        for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+    }
+    template <class T>
+    void add(const T& x) {
+        bytes(&x, sizeof x);
+    }
+    // IEEE-754 leaves the payload and sign of a NaN result open (x86 keeps an
+    // operand's, libm's software fma and GPUs differ), so `portable` promises
+    // the bits of every non-NaN result and NaN for NaN: all NaNs hash alike.
+    void add(float x) { add_value(x); }
+    void add(double x) { add_value(x); }
+    template <class T>
+    void add_value(T x) {
+        const auto b = repro::is_nan(x) ? repro::float_traits<T>::infinity_bits | 1 : repro::to_bits(x);
+        bytes(&b, sizeof b);
+    }
+};
+
+constexpr int inputs = 1 << 16;
+
+template <class T>
+std::vector<T> inputs_for(std::uint64_t seed) {
+    repro_test::splitmix64 g(seed);
+    std::vector<T> v = repro_test::edge_values<T>();
+    while (v.size() < inputs) v.push_back(repro_test::random_bits<T>(g));
+    return v;
+}
+
+void print(const char* name, const hasher& h) { std::printf("%-28s %016llx\n", name, (unsigned long long)h.h); }
+
+template <class T>
+void hash_fp(const std::string& type) {
+    const std::vector<T> a = inputs_for<T>(1), b = inputs_for<T>(2), c = inputs_for<T>(3);
+    hasher ulp, neighbours, bits, sum, fsum, prod, fused;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        ulp.add(repro::ulp_distance(a[i], b[i]));
+        neighbours.add(repro::next_up(a[i]));
+        neighbours.add(repro::next_down(a[i]));
+        bits.add(repro::bitwise_equal(a[i], b[i]) + 2 * repro::is_nan(a[i]) + 4 * repro::is_inf(a[i]));
+        const auto s = repro::two_sum(a[i], b[i]);
+        sum.add(s.value);
+        sum.add(s.error);
+        const auto f = repro::fast_two_sum(a[i], b[i]);
+        fsum.add(f.value);
+        fsum.add(f.error);
+        const auto p = repro::two_prod(a[i], b[i]);
+        prod.add(p.value);
+        prod.add(p.error);
+        fused.add(repro::fma(a[i], b[i], c[i]));
+    }
+    print(("fp.ulp_distance." + type).c_str(), ulp);
+    print(("fp.next_up_down." + type).c_str(), neighbours);
+    print(("fp.classify." + type).c_str(), bits);
+    print(("fp.two_sum." + type).c_str(), sum);
+    print(("fp.fast_two_sum." + type).c_str(), fsum);
+    print(("fp.two_prod." + type).c_str(), prod);
+    print(("fp.fma." + type).c_str(), fused);
+}
+
+// compare is not a kernel, but its verdicts and its text must not depend on
+// the build either (its close-mode bound is an explicit fma).
+template <class T>
+void hash_compare(const std::string& type) {
+    const std::vector<T> a = inputs_for<T>(4);
+    std::vector<T> b = a;
+    repro_test::splitmix64 g(5);
+    for (auto& x : b)
+        if (g.below(3) == 0) x = repro::from_bits<T>(static_cast<repro::bits_t<T>>(repro::to_bits(x) ^ (g.next() & 0xff)));
+    hasher h;
+    for (const auto& tol : {repro::tolerance::bitwise(), repro::tolerance::ulp(16), repro::tolerance::close(),
+                            repro::tolerance::close(1e-3, 1e-30)}) {
+        const std::string text = repro::compare(a.data(), b.data(), a.size() / 64, 64, tol).to_string(16);
+        h.bytes(text.data(), text.size());
+    }
+    print(("compare.report." + type).c_str(), h);
+}
+
+}  // namespace
+
+int main() {
+    hash_fp<float>("float");
+    hash_fp<double>("double");
+    hash_compare<float>("float");
+    hash_compare<double>("double");
+    return 0;
+}
