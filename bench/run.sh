@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the benchmarks twice (default flags, -march=native), runs them and
+# prints each result as a ratio against its peer. Extra arguments go to every
+# benchmark binary, e.g. --benchmark_filter=compare.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bash "$root/.ci/install-deps"
+for flags in "" "-march=native"; do
+  name=${flags:-default}
+  build="$root/build/bench-${name#-march=}"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DREPRO_BUILD_TESTS=OFF \
+        -DREPRO_BUILD_EXAMPLES=OFF -DREPRO_BUILD_CUDA_CHECKS=OFF -DREPRO_BUILD_BENCHMARKS=ON \
+        "-DREPRO_BENCH_FLAGS=$flags" >/dev/null
+  cmake --build "$build" >/dev/null
+  for exe in "$build"/bench/bench_*; do
+    out="$build/$(basename "$exe").json"
+    "$exe" --benchmark_out="$out" --benchmark_out_format=json \
+           --benchmark_context=repro_flags="${flags:-default}" "$@" >/dev/null
+    python3 "$root/bench/ratios.py" "$out"
+  done
+done

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds and runs repro's test suite with ctest, installing what is missing.
+#   bash tests/run.sh              C++17: unit, portability, packaging and CUDA-compile tests
+#   bash tests/run.sh --std 20     the same code tests as C++20 (packaging tests skipped)
+#   bash tests/run.sh --sanitize   under AddressSanitizer + UBSan (packaging tests skipped)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+std=17
+sanitize=0
+while (($#)); do
+  case "$1" in
+    --std) std=$2; shift 2 ;;
+    --sanitize) sanitize=1; shift ;;
+    *) echo "usage: $0 [--std 17|20] [--sanitize]" >&2; exit 2 ;;
+  esac
+done
+bash "$root/.ci/install-deps"
+
+build="$root/build/tests-cxx$std"
+options=(-DCMAKE_CXX_STANDARD="$std" -DREPRO_WERROR=ON -DREPRO_BUILD_EXAMPLES=OFF)
+ctest_filter=()
+if ((sanitize)); then
+  build="$build-sanitize"
+  options+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRO_SANITIZE=address,undefined -DREPRO_BUILD_CUDA_CHECKS=OFF)
+  ctest_filter=(-LE packaging)
+else
+  options+=(-DCMAKE_BUILD_TYPE=Release)
+  [ "$std" = 17 ] || { options+=(-DREPRO_BUILD_CUDA_CHECKS=OFF); ctest_filter=(-LE packaging); }
+fi
+
+cmake -S "$root" -B "$build" -G Ninja "${options[@]}" >/dev/null
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" "${ctest_filter[@]}"
