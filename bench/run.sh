@@ -15,7 +15,7 @@ for flags in "" "-march=native"; do
   for exe in "$build"/bench/bench_*; do
     out="$build/$(basename "$exe").json"
     "$exe" --benchmark_out="$out" --benchmark_out_format=json \
-           --benchmark_context=repro_flags="${flags:-default}" "$@" >/dev/null
+           --benchmark_context=repro_flags="${name#-march=}" "$@" >/dev/null
     python3 "$root/bench/ratios.py" "$out"
   done
 done

@@ -258,3 +258,15 @@ TEST_CASE("bad arguments throw with a message naming them") {
     const std::size_t huge = std::numeric_limits<std::size_t>::max() / 2;
     CHECK_THROWS_AS(repro::compare(three.data(), three.data(), huge, 3), std::length_error);
 }
+
+TEST_CASE("views with padded rows compare only the rows' first cols values") {
+    // 2 rows of 3 values, stored 5 apart; the padding differs and is ignored.
+    const float a[10] = {1, 2, 3, 99, 99, 4, 5, 6, 99, 99};
+    const float e[10] = {1, 2, 3, -1, -1, 4, 5, 7, -1, -1};
+    const auto r = repro::compare(repro::view(a, 2, 3, 5), repro::view(e, 2, 3, 5));
+    CHECK(r.mismatches == 1);
+    CHECK(r.worst[0].index == 5);
+    CHECK(r.worst[0].row == 1);
+    CHECK(r.worst[0].col == 2);
+    CHECK_THROWS_AS(repro::view(a, 2, 3, 2), std::invalid_argument);
+}

@@ -120,3 +120,31 @@ TEST_CASE("Eigen objects of different shapes are rejected with both shapes named
     CHECK_THROWS_WITH_AS(repro::compare(a, b), "repro::compare: actual is 2 x 3, expected is 3 x 2",
                          std::invalid_argument);
 }
+
+TEST_CASE("row-major blocks with padded rows are read in place, with the right indices") {
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> big =
+        Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(6, 9);
+    auto other = big;
+    other(4, 7) = 1.0f;
+    const auto r = repro::compare(other.block(2, 3, 3, 5), big.block(2, 3, 3, 5));
+    CHECK(r.rows == 3);
+    CHECK(r.cols == 5);
+    REQUIRE(r.mismatches == 1);
+    CHECK(r.worst[0].row == 2);
+    CHECK(r.worst[0].col == 4);
+    CHECK(r.worst[0].index == 14);
+    // A column-major block is copied and gives the same report.
+    const Eigen::MatrixXf cm_big = big, cm_other = other;
+    const auto c = repro::compare(cm_other.block(2, 3, 3, 5), cm_big.block(2, 3, 3, 5));
+    CHECK(c.worst[0].index == 14);
+}
+
+TEST_CASE("a vector against a one-column matrix compares as rows x 1") {
+    Eigen::VectorXd v = Eigen::VectorXd::Zero(4);
+    Eigen::MatrixXd m = Eigen::MatrixXd::Zero(4, 1);
+    m(2, 0) = 1.0;
+    const auto r = repro::compare(m, v);
+    CHECK(r.shaped);
+    CHECK(r.rows_differing == 1);
+    CHECK(r.worst[0].row == 2);
+}

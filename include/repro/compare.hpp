@@ -89,15 +89,18 @@ struct tolerance {
 };
 
 // A read-only view of n values, or of rows x cols values stored row-major
-// (one sample per row). Shaped views make compare report (row, col) indices,
-// differing rows and argmax flips.
+// (one sample per row), rows row_stride elements apart (0: packed). Shaped
+// views make compare report (row, col) indices, differing rows and argmax
+// flips; indices are always row * cols + col.
 template <class T>
 struct array_view {
     const T* data = nullptr;
     std::size_t rows = 0;
     std::size_t cols = 0;
     bool shaped = false;
+    std::size_t row_stride = 0;
     std::size_t size() const { return rows * cols; }
+    const T* row(std::size_t r) const { return data + r * (row_stride ? row_stride : cols); }
 };
 
 namespace detail {
@@ -119,6 +122,14 @@ template <class T>
 array_view<T> view(const T* data, std::size_t rows, std::size_t cols) {
     detail::checked_mul(rows, cols, "view: rows * cols");
     return {data, rows, cols, true};
+}
+
+// rows x cols values whose rows start row_stride elements apart (padded rows).
+template <class T>
+array_view<T> view(const T* data, std::size_t rows, std::size_t cols, std::size_t row_stride) {
+    if (row_stride < cols) throw std::invalid_argument("repro::view: row_stride is smaller than cols");
+    detail::checked_mul(rows, row_stride, "view: rows * row_stride");
+    return {data, rows, cols, true, row_stride};
 }
 
 // One compared element, as listed in a report.
@@ -301,6 +312,28 @@ inline bool worse(const compared_element& a, const compared_element& b) {
     return a.index < b.index;
 }
 
+// Index of the first pair in [i, end) that is not an identical non-NaN pair
+// (the common case, with nothing to measure); blocks of 16 are tested with
+// branch-free integer operations that the compiler vectorises.
+template <class T>
+std::size_t skip_identical(const T* a, const T* e, std::size_t i, std::size_t end) {
+    using tr = float_traits<T>;
+    using bits = typename tr::bits_type;
+    auto differs = [](bits x, bits y) -> bits {
+        // x ^ y is nonzero when the bits differ; the second term has the sign
+        // bit set when x is NaN (its magnitude exceeds infinity's).
+        return static_cast<bits>((x ^ y) | ((tr::infinity_bits - (x & tr::magnitude_mask)) & tr::sign_mask));
+    };
+    constexpr std::size_t block = 16;
+    for (; i + block <= end; i += block) {
+        bits any = 0;
+        for (std::size_t k = 0; k < block; ++k) any |= differs(to_bits(a[i + k]), to_bits(e[i + k]));
+        if (any) break;
+    }
+    while (i < end && !differs(to_bits(a[i]), to_bits(e[i]))) ++i;
+    return i;
+}
+
 // The one comparison loop behind every overload.
 template <class T>
 compare_report compare_views(array_view<T> actual, array_view<T> expected, tolerance tol) {
@@ -322,13 +355,12 @@ compare_report compare_views(array_view<T> actual, array_view<T> expected, toler
 
     const tolerance& t = r.tol;
     std::vector<compared_element> kept;
-    std::uint64_t row_worst_ulp = 0, worst_row_ulp = 0;
-    std::size_t row_mismatches = 0;
+    compared_element cutoff;
+    bool have_cutoff = false;
+    std::uint64_t worst_row_ulp = 0;
 
-    for (std::size_t i = 0; i < n; ++i) {
-        const T a = actual.data[i], e = expected.data[i];
-        const bool a_nan = is_nan(a), e_nan = is_nan(e);
-        const bool same_bits = bitwise_equal(a, e);
+    // Any other pair: returns whether it matches and updates the statistics.
+    auto visit = [&](std::size_t i, T a, T e, std::uint64_t& row_worst_ulp) {
         compared_element el;
         el.index = i;
         el.row = r.cols ? i / r.cols : 0;
@@ -337,60 +369,79 @@ compare_report compare_views(array_view<T> actual, array_view<T> expected, toler
         el.expected = tr::to_double(e);
         el.actual_bits = to_bits(a);
         el.expected_bits = to_bits(e);
-
         bool match;
-        if (a_nan || e_nan) {
+        if (is_nan(a) || is_nan(e)) {
             el.abs_diff = el.rel_diff = std::numeric_limits<double>::quiet_NaN();
             el.ulp = ~std::uint64_t(0);
-            match = t.mode == compare_mode::bitwise ? same_bits : (a_nan && e_nan && t.nan_equal);
+            match = t.mode == compare_mode::bitwise ? bitwise_equal(a, e) : (is_nan(a) && is_nan(e) && t.nan_equal);
             if (!match) ++r.nan_mismatches;
         } else {
             el.ulp = ulp_distance(a, e);
-            el.abs_diff = same_bits || el.ulp == 0 ? 0.0 : std::fabs(el.actual - el.expected);
+            el.abs_diff = el.ulp == 0 ? 0.0 : std::fabs(el.actual - el.expected);
             el.rel_diff = el.abs_diff == 0.0 ? 0.0
                           : is_finite(e)   ? el.abs_diff / std::fabs(el.expected)
                                            : std::numeric_limits<double>::infinity();
             switch (t.mode) {
-                case compare_mode::bitwise: match = same_bits; break;
+                case compare_mode::bitwise: match = false; break;
                 case compare_mode::ulp: match = el.ulp <= t.max_ulp; break;
                 default:
                     match = el.ulp == 0 || (is_finite(a) && is_finite(e) &&
                                             el.abs_diff <= repro::fma(t.rtol, std::fabs(el.expected), t.atol));
             }
             if (!match && (is_inf(a) || is_inf(e))) ++r.inf_mismatches;
-            if (!r.worst_abs.found() || el.abs_diff > r.worst_abs.value) r.worst_abs = {el.abs_diff, i};
-            if (!r.worst_rel.found() || el.rel_diff > r.worst_rel.value) r.worst_rel = {el.rel_diff, i};
-            if (!r.worst_ulp.found() || el.ulp > r.worst_ulp.value) r.worst_ulp = {el.ulp, i};
+            const bool first = !r.worst_ulp.found();
+            if (first || el.abs_diff > r.worst_abs.value) r.worst_abs = {el.abs_diff, i};
+            if (first || el.rel_diff > r.worst_rel.value) r.worst_rel = {el.rel_diff, i};
+            if (first || el.ulp > r.worst_ulp.value) r.worst_ulp = {el.ulp, i};
         }
-
         if (!match) {
             ++r.mismatches;
-            ++row_mismatches;
             row_worst_ulp = std::max(row_worst_ulp, el.ulp);
-            kept.push_back(el);
+            // Keep the `kept` worst: once pruned, anything not worse than the
+            // best of those dropped can never be listed.
+            if (!have_cutoff || worse(el, cutoff)) kept.push_back(el);
             if (kept.size() == 4 * compare_report::kept) {
                 std::nth_element(kept.begin(), kept.begin() + compare_report::kept, kept.end(), worse);
+                cutoff = kept[compare_report::kept];
+                have_cutoff = true;
                 kept.resize(compare_report::kept);
             }
         }
+        return match;
+    };
 
-        const bool row_end = r.cols && (i + 1) % r.cols == 0;
-        if (r.shaped && row_end) {
-            const std::size_t row = i / r.cols;
-            if (row_mismatches) {
-                ++r.rows_differing;
-                if (row_mismatches > r.worst_row_mismatches ||
-                    (row_mismatches == r.worst_row_mismatches && row_worst_ulp > worst_row_ulp)) {
-                    r.worst_row = row;
-                    r.worst_row_mismatches = row_mismatches;
-                    worst_row_ulp = row_worst_ulp;
-                }
+    for (std::size_t row = 0; row < r.rows && r.cols != 0; ++row) {
+        const T* a = actual.row(row);
+        const T* e = expected.row(row);
+        std::size_t row_mismatches = 0;
+        std::uint64_t row_worst_ulp = 0;
+        for (std::size_t c = 0; c < r.cols; ++c) {
+            c = skip_identical(a, e, c, r.cols);
+            if (c < r.cols) row_mismatches += !visit(row * r.cols + c, a[c], e[c], row_worst_ulp);
+        }
+        if (!r.shaped) continue;
+        if (row_mismatches) {
+            ++r.rows_differing;
+            if (row_mismatches > r.worst_row_mismatches ||
+                (row_mismatches == r.worst_row_mismatches && row_worst_ulp > worst_row_ulp)) {
+                r.worst_row = row;
+                r.worst_row_mismatches = row_mismatches;
+                worst_row_ulp = row_worst_ulp;
             }
-            const std::size_t begin = row * r.cols;
-            if (row_argmax(actual.data + begin, r.cols) != row_argmax(expected.data + begin, r.cols))
-                r.argmax_flips.push_back(row);
-            row_mismatches = 0;
-            row_worst_ulp = 0;
+        }
+        if (row_argmax(a, r.cols) != row_argmax(e, r.cols)) r.argmax_flips.push_back(row);
+    }
+    // A worst difference of 0 is reported at the first non-NaN pair.
+    if (!r.worst_ulp.found() || r.worst_abs.value == 0.0 || r.worst_rel.value == 0.0 || r.worst_ulp.value == 0) {
+        std::size_t first = 0;
+        while (first < n && (is_nan(actual.row(first / r.cols)[first % r.cols]) ||
+                             is_nan(expected.row(first / r.cols)[first % r.cols])))
+            ++first;
+        if (first < n) {
+            if (!r.worst_ulp.found()) r.worst_abs = {0.0, first}, r.worst_rel = {0.0, first}, r.worst_ulp = {0, first};
+            if (r.worst_abs.value == 0.0) r.worst_abs.index = first;
+            if (r.worst_rel.value == 0.0) r.worst_rel.index = first;
+            if (r.worst_ulp.value == 0) r.worst_ulp.index = first;
         }
     }
     std::sort(kept.begin(), kept.end(), worse);

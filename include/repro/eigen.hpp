@@ -3,7 +3,8 @@
 // Float traits for Eigen::half and Eigen::bfloat16, so every repro function
 // that takes a float type takes them, and compare() for Eigen dense objects.
 // Matrices compare as rows x cols with rows as samples, whatever their
-// storage order; compile-time vectors compare as flat arrays.
+// storage order (row-major data and vectors are read in place, column-major
+// data is copied once); two compile-time vectors compare as flat arrays.
 
 #include <Eigen/Core>
 
@@ -30,6 +31,33 @@ struct float_traits<Eigen::bfloat16> : detail::binary_format<std::uint16_t, 8, 7
     static double to_double(Eigen::bfloat16 x) { return static_cast<float>(x); }
 };
 
+namespace detail {
+
+// A flat or rows x cols view of an Eigen object: its own memory when that
+// holds rows of contiguous values (row-major, or a vector), else a row-major
+// copy in tmp.
+template <class Derived, class Tmp>
+array_view<typename Derived::Scalar> eigen_view(const Eigen::DenseBase<Derived>& x, Tmp& tmp, bool flat) {
+    const auto rows = static_cast<std::size_t>(x.rows()), cols = static_cast<std::size_t>(x.cols());
+    const typename Derived::Scalar* data = nullptr;
+    std::size_t stride = cols;
+    if constexpr ((Derived::Flags & Eigen::DirectAccessBit) != 0) {
+        const auto& d = x.derived();
+        if (d.innerStride() == 1 && Derived::IsVectorAtCompileTime) data = d.data();
+        if (d.innerStride() == 1 && !Derived::IsVectorAtCompileTime && Derived::IsRowMajor) {
+            data = d.data();
+            stride = static_cast<std::size_t>(d.outerStride());
+        }
+    }
+    if (data == nullptr) {
+        tmp = x.derived();
+        data = tmp.data();
+    }
+    return flat ? view(data, rows * cols) : view(data, rows, cols, stride);
+}
+
+}  // namespace detail
+
 template <class DA, class DE>
 compare_report compare(const Eigen::DenseBase<DA>& actual, const Eigen::DenseBase<DE>& expected,
                        tolerance tol = tolerance::bitwise()) {
@@ -41,13 +69,10 @@ compare_report compare(const Eigen::DenseBase<DA>& actual, const Eigen::DenseBas
                                     std::to_string(actual.cols()) + ", expected is " +
                                     std::to_string(expected.rows()) + " x " + std::to_string(expected.cols()));
     }
-    // Evaluate expressions and fix the layout to row-major (one sample per row).
-    using row_major = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const row_major a = actual.derived();
-    const row_major e = expected.derived();
-    const auto rows = static_cast<std::size_t>(a.rows()), cols = static_cast<std::size_t>(a.cols());
-    if (DA::IsVectorAtCompileTime) return compare(a.data(), e.data(), rows * cols, tol);
-    return compare(a.data(), e.data(), rows, cols, tol);
+    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> tmp_a, tmp_e;
+    const bool flat = DA::IsVectorAtCompileTime && DE::IsVectorAtCompileTime;
+    return detail::compare_views(detail::eigen_view(actual, tmp_a, flat), detail::eigen_view(expected, tmp_e, flat),
+                                 tol);
 }
 
 }  // namespace repro

@@ -3,7 +3,11 @@
 # own, so the test needs no remote and leaves the source tree and ~/.conan2 alone.
 set -euo pipefail
 src=$1 work=$2
-if ! command -v conan >/dev/null; then
+conan() {
+  if type -P conan >/dev/null; then command conan "$@"
+  else python3 -c 'import sys; from conans.conan import run; sys.argv[0] = "conan"; sys.exit(run())' "$@"; fi
+}
+if ! type -P conan >/dev/null && ! python3 -c 'import conans' 2>/dev/null; then
   echo "SKIPPED: conan is not installed (pip install conan)"
   exit 77
 fi
