@@ -5,3 +5,5 @@
 
 #include "compare.hpp"
 #include "fp.hpp"
+#include "isa.hpp"
+#include "reduce.hpp"

@@ -95,11 +95,49 @@ void hash_compare(const std::string& type) {
     print(("compare.report." + type).c_str(), h);
 }
 
+// Every reduction on arrays of several lengths (0, primes, powers of two +-1,
+// several chunks), values with random signs over 2^-20..2^20, and once with
+// 3 threads (which must not change a bit).
+template <class T>
+void hash_reduce(const std::string& type) {
+    repro_test::splitmix64 g(6);
+    const int bias = repro::float_traits<T>::precision == 24 ? 127 : 1023;
+    std::vector<T> x(40000), y(40000);
+    for (auto& v : x) v = repro_test::random_finite<T>(g, bias - 20, bias + 20);
+    for (auto& v : y) v = repro_test::random_finite<T>(g, bias - 20, bias + 20);
+    hasher sum, dot, sum2, dot2, exact, exact_dot, stats, ext;
+    for (std::size_t n : {0u, 1u, 2u, 31u, 32u, 33u, 127u, 4095u, 4096u, 4097u, 10007u, 40000u}) {
+        sum.add(repro::sum(x.data(), n));
+        sum.add(repro::sum(x.data(), n, repro::threads{3}));
+        dot.add(repro::dot(x.data(), y.data(), n));
+        dot.add(repro::dot(x.data(), y.data(), n, repro::threads{3}));
+        sum2.add(repro::sum_compensated(x.data(), n));
+        dot2.add(repro::dot_compensated(x.data(), y.data(), n));
+        exact.add(repro::exact_sum(x.data(), n));
+        exact.add(repro::exact_sum(x.data(), n, repro::threads{3}));
+        exact_dot.add(repro::exact_dot(x.data(), y.data(), n));
+        stats.add(repro::nrm2(x.data(), n));
+        stats.add(repro::mean(x.data(), n));
+        stats.add(repro::variance(x.data(), n));
+        if (n) ext.add(repro::max(x.data(), n)), ext.add(repro::argmin(x.data(), n));
+    }
+    print(("reduce.sum." + type).c_str(), sum);
+    print(("reduce.dot." + type).c_str(), dot);
+    print(("reduce.sum_compensated." + type).c_str(), sum2);
+    print(("reduce.dot_compensated." + type).c_str(), dot2);
+    print(("reduce.exact_sum." + type).c_str(), exact);
+    print(("reduce.exact_dot." + type).c_str(), exact_dot);
+    print(("reduce.nrm2_mean_variance." + type).c_str(), stats);
+    print(("reduce.max_argmin." + type).c_str(), ext);
+}
+
 }  // namespace
 
 int main() {
     hash_fp<float>("float");
     hash_fp<double>("double");
+    hash_reduce<float>("float");
+    hash_reduce<double>("double");
     hash_compare<float>("float");
     hash_compare<double>("double");
     return 0;

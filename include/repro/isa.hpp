@@ -1,0 +1,60 @@
+#pragma once
+// repro/isa.hpp - which instruction set repro's hot loops run on.
+// Kernels are written once as a portable scalar definition (the "generic"
+// path) and once with AVX2+FMA intrinsics compiled through GCC/Clang target
+// attributes, selected at run time from the CPU. Both follow the same
+// documented order of operations, so the choice never changes a bit; it is
+// exposed so that tests can prove exactly that. REPRO_ISA=generic in the
+// environment caps the choice at start-up.
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "detail/config.hpp"
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__CUDACC__) && !defined(REPRO_NO_SIMD)
+#define REPRO_HAS_AVX2_PATH 1
+#include <immintrin.h>
+#define REPRO_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define REPRO_HAS_AVX2_PATH 0
+#endif
+
+namespace repro {
+
+enum class isa { generic = 0, avx2 = 1 };
+
+namespace detail {
+
+inline isa detect_isa() {
+#if REPRO_HAS_AVX2_PATH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return isa::avx2;
+#endif
+    return isa::generic;
+}
+
+inline isa env_cap() {
+    const char* v = std::getenv("REPRO_ISA");
+    return v != nullptr && std::strcmp(v, "generic") == 0 ? isa::generic : isa::avx2;
+}
+
+inline std::atomic<int>& isa_state() {
+    static std::atomic<int> state{static_cast<int>(detect_isa() < env_cap() ? detect_isa() : env_cap())};
+    return state;
+}
+
+}  // namespace detail
+
+// The instruction set the kernels use now.
+inline isa active_isa() { return static_cast<isa>(detail::isa_state().load(std::memory_order_relaxed)); }
+
+// Caps the instruction set at `max` (never above what the CPU has).
+inline void limit_isa(isa max) {
+    const isa cpu = detail::detect_isa();
+    detail::isa_state().store(static_cast<int>(max < cpu ? max : cpu), std::memory_order_relaxed);
+}
+
+}  // namespace repro
