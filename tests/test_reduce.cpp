@@ -42,10 +42,12 @@ constexpr std::size_t lanes_for() {
     return std::is_same<A, double>::value ? 16 : 32;
 }
 
-// Both sides of every lane, chunk and chunk-tree boundary.
-const std::vector<std::size_t> boundary_sizes = {0,   1,   2,   3,    7,    8,    15,   16,   17,   31,
-                                                 32,  33,  63,  64,   65,   127,  128,  129,  4095, 4096,
-                                                 4097, 8191, 8192, 8193, 3 * 4096 + 5, 65537};
+// Both sides of every lane, chunk and chunk-tree boundary; 7 and 13 chunks
+// leave odd chunks at more than one level of the chunk tree.
+const std::vector<std::size_t> boundary_sizes = {0,    1,    2,    3,    7,    8,    15,   16,
+                                                 17,   31,   32,   33,   63,   64,   65,   127,
+                                                 128,  129,  4095, 4096, 4097, 8191, 8192, 8193,
+                                                 3 * 4096 + 5, 6 * 4096 + 1, 12 * 4096 + 7, 65537};
 
 // ---- values built from bits ----
 
@@ -275,13 +277,14 @@ constexpr int tree_height(std::size_t n) {
     return static_cast<int>(per_lane) + log2_ceil(lanes) + chunk_depth(n);
 }
 
-// Sum2/Dot2 along the same tree: the computed sum plus the exact TwoSum/TwoProd
-// errors e_k is the exact result, sum |e_k| <= gamma_h * sum |x_i|, and the
-// e_k are summed in working precision along a tree whose levels may cost two
-// roundings (carried error + new error), height H <= h + lane depth + chunk
-// depth + 2, one more for Dot2's product errors. With the final rounding (Ogita, Rump, Oishi 2005, Prop. 4.5 /
-// Thm. 5.3 generalised): |error| <= u |s| + (1 + u) gamma_h gamma_H sum |x_i|;
-// taken here with gamma_H^2 and a factor 2 of slack.
+// Sum2/Dot2 along the same tree: the computed sum plus the exact TwoSum and
+// TwoProd errors e_k is the exact result, sum |e_k| <= gamma_(h+1) sum |x_i|,
+// and the e_k are summed in working precision along a tree whose levels may
+// cost two roundings (carried error + new error): height H <= h + lane depth
+// + chunk depth + 3. With the final rounding (Ogita, Rump, Oishi 2005, Prop.
+// 4.5 and Thm. 5.3, generalised to a tree):
+// |error| <= u |s| + (1 + u) gamma_(h+1) gamma_H sum |x_i|, taken here as
+// u |s| + 2 gamma_H^2 sum |x_i|.
 template <class A>
 double compensated_bound(std::size_t n, double exact_abs, double sum_abs) {
     const int big_h = tree_height<A>(n) + log2_ceil(lanes_for<A>()) + chunk_depth(n) + 3;
@@ -670,18 +673,39 @@ TEST_CASE_TEMPLATE("mean and variance are NaN without enough values", T, float, 
     CHECK_FALSE(repro::is_nan(repro::variance(x.data(), 2, 1)));
 }
 
-TEST_CASE_TEMPLATE("the variance of constant data is exactly 0", T, float, double, Eigen::half, Eigen::bfloat16) {
+TEST_CASE_TEMPLATE("the variance of constant data is exactly 0 when its sum is exact", T, float, double,
+                   Eigen::half, Eigen::bfloat16) {
+    using A = acc_t<T>;
     splitmix64 g(0x5eed0621);
     const std::size_t sizes[] = {1, 2, 3, 5, 7, 33, 100, 1000, 4097, 10000};
-    for (int k = 0; k < 8; ++k) {
-        // Arbitrary constants: sums of copies need not be exact.
-        const T c = repro_test::random_finite<T>(g, exponent_bias<T>() - 6, exponent_bias<T>() + 6);
+    for (int k = 0; k < 16; ++k) {
+        // Constants with at most 8 significant bits: every partial sum of up
+        // to 10000 copies is exact, so the mean is c and every deviation 0.
+        const std::uint64_t keep = ~((std::uint64_t(1) << (repro::float_traits<T>::fraction_bits - 7)) - 1);
+        const T c = with_bits<T>(repro::to_bits(repro_test::random_finite<T>(g, exponent_bias<T>() - 6,
+                                                                             exponent_bias<T>() + 6)) & keep);
         for (const std::size_t n : sizes) {
             const std::vector<T> x(n, c);
             CAPTURE(widen(c));
             CAPTURE(n);
-            CHECK(repro::variance(x.data(), n) == 0);
-            if (n > 1) CHECK(repro::variance(x.data(), n, 1) == 0);
+            CHECK(bits_of(repro::variance(x.data(), n)) == 0);
+            if (n > 1) CHECK(bits_of(repro::variance(x.data(), n, 1)) == 0);
+        }
+    }
+    // Any constant: the two-pass value is n (c - m)^2 / (n - ddof), with m
+    // off by at most the mean's error bound (it need not be 0: the float sum
+    // of three copies of a 24-bit c is rounded, and so is m).
+    for (int k = 0; k < 16; ++k) {
+        const T c = repro_test::random_finite<T>(g, exponent_bias<T>() - 6, exponent_bias<T>() + 6);
+        for (const std::size_t n : sizes) {
+            const std::vector<T> x(n, c);
+            const double mean_err = gamma_n<A>(tree_height<A>(n) + 1) * std::fabs(as_double(c));
+            const double bound = 1.01 * static_cast<double>(n) * mean_err * mean_err;
+            CAPTURE(widen(c));
+            CAPTURE(n);
+            CHECK(static_cast<double>(repro::variance(x.data(), n)) <= bound);
+            if (n > 1) CHECK(static_cast<double>(repro::variance(x.data(), n, 1)) <= 2 * bound);
+            CHECK(repro::variance(x.data(), n) >= 0);
         }
     }
 }

@@ -243,7 +243,7 @@ int wide_hi() {
     return std::is_same<T, float>::value ? 120 : 1000;
 }
 
-enum class dist { binade, finite_bits, wide_mix, cancelling, tiny_products };
+enum class dist { binade, finite_bits, wide_mix, cancelling, narrow_cancelling, tiny_products };
 
 const char* dist_name(dist d) {
     switch (d) {
@@ -251,6 +251,7 @@ const char* dist_name(dist d) {
         case dist::finite_bits: return "random finite bit patterns";
         case dist::wide_mix: return "wide mixture with zeros and negated repeats";
         case dist::cancelling: return "pairs x, -x plus tiny terms";
+        case dist::narrow_cancelling: return "pairs x, -x from 100 binades plus terms from their bottom";
         default: return "products below the smallest normal";
     }
 }
@@ -291,6 +292,22 @@ std::vector<T> make_values(dist d, std::size_t n, splitmix64& g) {
                 v.push_back(-x);
             }
             while (v.size() < n) v.push_back(random_scaled<T>(g, wide_lo<T>(), wide_lo<T>() + 20));
+            shuffle(v, g);
+            break;
+        }
+        case dist::narrow_cancelling: {
+            // As cancelling, but within 100 binades: a chunk then spans few
+            // enough bits for a split-into-bands fast path, and the exact
+            // result (the last terms) is small enough to show any rounding
+            // inside it.
+            const int lo = std::is_same<T, float>::value ? -50 : 0;
+            const std::size_t tail = std::min<std::size_t>(n, n % 2 == 0 ? 2 : 3);
+            for (std::size_t i = 0; i < (n - tail) / 2; ++i) {
+                const T x = random_scaled<T>(g, lo, lo + 100);
+                v.push_back(x);
+                v.push_back(-x);
+            }
+            while (v.size() < n) v.push_back(random_scaled<T>(g, lo, lo + 3));
             shuffle(v, g);
             break;
         }
@@ -536,7 +553,7 @@ TEST_CASE_TEMPLATE("exact_sum rounds ties to even", T, float, double) {
 TEST_CASE_TEMPLATE("exact_sum equals the correctly rounded MPFR sum over sizes and distributions", T, float,
                    double) {
     splitmix64 g(std::is_same<T, float>::value ? 0x5eed2001 : 0x5eed2002);
-    for (dist d : {dist::binade, dist::finite_bits, dist::wide_mix, dist::cancelling}) {
+    for (dist d : {dist::binade, dist::finite_bits, dist::wide_mix, dist::cancelling, dist::narrow_cancelling}) {
         CAPTURE(dist_name(d));
         for (std::size_t n : sweep_sizes) {
             const std::vector<T> x = make_values<T>(d, n, g);
@@ -555,13 +572,15 @@ TEST_CASE_TEMPLATE("exact_sum equals the correctly rounded MPFR sum over sizes a
 TEST_CASE_TEMPLATE("exact_dot equals the correctly rounded MPFR dot over sizes and distributions", T, float,
                    double) {
     splitmix64 g(std::is_same<T, float>::value ? 0x5eed2003 : 0x5eed2004);
-    for (dist d : {dist::binade, dist::finite_bits, dist::wide_mix, dist::cancelling, dist::tiny_products}) {
+    for (dist d : {dist::binade, dist::finite_bits, dist::wide_mix, dist::cancelling, dist::narrow_cancelling,
+                   dist::tiny_products}) {
         CAPTURE(dist_name(d));
         for (std::size_t n : sweep_sizes) {
             const std::vector<T> x = make_values<T>(d, n, g);
-            // Cancelling: y is all ones or x's partner pattern is kept by a
-            // constant y; others: y from the same distribution.
-            std::vector<T> y = d == dist::cancelling ? std::vector<T>(n, T(3)) : make_values<T>(d, n, g);
+            // For the pair distributions a constant y keeps the products
+            // cancelling in pairs; otherwise y is drawn like x.
+            const bool pairs = d == dist::cancelling || d == dist::narrow_cancelling;
+            std::vector<T> y = pairs ? std::vector<T>(n, T(3)) : make_values<T>(d, n, g);
             const T want = oracle_dot(x, y);
             CAPTURE(n);
             REQUIRE_SAME(repro::exact_dot(x.data(), y.data(), n), want);
@@ -735,6 +754,9 @@ TEST_CASE_TEMPLATE("exact_dot keeps products beyond the format's range exact", T
     check_dot<T>({dmin, -dmin}, {T(0.5), pow2<T>(-40)}, T(0));  // just below it
     check_dot<T>({dmin, dmin}, {dmin, mx}, dmin * mx);  // 2^-1074 * 2^-1074 is far below, yet not zero
     check_dot<T>({-dmin, dmin}, {dmin, T(0.5)}, T(0));  // just below the tie: rounds to +0
+    // A negative exact value that rounds to zero keeps its sign (it is not an exact zero).
+    check_dot<T>({-dmin}, {T(0.5)}, -T(0));
+    check_dot<T>({dmin, -dmin}, {dmin, T(0.5)}, -T(0));
     std::vector<T> many(1 << 12, dmin), halves(1 << 12, pow2<T>(-12));
     check_dot(many, halves, dmin);  // 4096 products of denorm_min / 4096
 }
@@ -750,6 +772,15 @@ TEST_CASE_TEMPLATE("exact_dot survives cancellation", T, float, double) {
         const T a = random_scaled<T>(g, -30, 30), b = random_scaled<T>(g, -30, 30);
         const T c = random_scaled<T>(g, -30, 30);
         check_dot<T>({a, -a, c}, {b, repro::next_up(b), c});
+    }
+    // The same near the bottom of the range, where a product's low half
+    // (TwoProd's error term) falls below denorm_min.
+    const int lo = std::is_same<T, float>::value ? -80 : -540;
+    const int hi = std::is_same<T, float>::value ? -60 : -480;
+    for (int trial = 0; trial < 2000; ++trial) {
+        const T a = random_scaled<T>(g, lo, hi), b = random_scaled<T>(g, lo, hi);
+        const T c = random_scaled<T>(g, lo, hi), d = random_scaled<T>(g, lo, hi);
+        check_dot<T>({a, -a, c}, {b, repro::next_up(b), d});
     }
 }
 
@@ -777,6 +808,7 @@ TEST_CASE_TEMPLATE("exact_accumulator::mean is the correctly rounded sum / count
     check_mean({denorm_min<T>(), T(0)}, T(0));
     check_mean({T(3) * denorm_min<T>(), T(0)}, T(2) * denorm_min<T>());
     check_mean({T(5) * denorm_min<T>(), T(0)}, T(2) * denorm_min<T>());
+    check_mean({-denorm_min<T>(), T(0)}, -T(0));  // -0.5 denorm_min rounds to -0, not an exact zero
     // 1/3 needs the quotient of the exact sum, not sum() / 3 rounded twice.
     check_mean({T(1), T(0), T(0)}, T(1) / T(3));
     check_mean({inf<T>(), T(1)}, inf<T>());
@@ -810,7 +842,7 @@ TEST_CASE_TEMPLATE("exact_accumulator::mean is the correctly rounded sum / count
 
 TEST_CASE_TEMPLATE("exact_sum and exact_dot give the same bits for every permutation", T, float, double) {
     splitmix64 g(0x5eed6001);
-    for (dist d : {dist::wide_mix, dist::cancelling, dist::finite_bits}) {
+    for (dist d : {dist::wide_mix, dist::cancelling, dist::narrow_cancelling, dist::finite_bits}) {
         CAPTURE(dist_name(d));
         std::vector<T> x = make_values<T>(d, 5000, g);
         std::vector<T> y = make_values<T>(dist::binade, 5000, g);
@@ -832,7 +864,8 @@ TEST_CASE_TEMPLATE("accumulators over random splits merged in random orders equa
                    double) {
     splitmix64 g(std::is_same<T, float>::value ? 0x5eed6002 : 0x5eed6003);
     for (int trial = 0; trial < 60; ++trial) {
-        const dist d = trial % 3 == 0 ? dist::wide_mix : trial % 3 == 1 ? dist::cancelling : dist::finite_bits;
+        const dist kinds[] = {dist::wide_mix, dist::cancelling, dist::narrow_cancelling, dist::finite_bits};
+        const dist d = kinds[trial % 4];
         const std::size_t n = g.below(20000);
         const std::vector<T> x = make_values<T>(d, n, g);
         const std::vector<T> y = make_values<T>(dist::binade, n, g);
@@ -885,10 +918,13 @@ TEST_CASE_TEMPLATE("accumulators over random splits merged in random orders equa
 
 TEST_CASE_TEMPLATE("threads{1..4} and more threads than terms give identical bits", T, float, double) {
     splitmix64 g(0x5eed6004);
+    // Sizes past 2^16 and 3 * 2^16 so that several threads get work; every
+    // term of these distributions shows in the result, so a thread that lost
+    // or repeated a block would be seen.
     for (std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(2), std::size_t(3), std::size_t(4097),
-                          std::size_t(10007), std::size_t(65537)}) {
-        const std::vector<T> x = make_values<T>(dist::wide_mix, n, g);
-        const std::vector<T> y = make_values<T>(dist::wide_mix, n, g);
+                          std::size_t(65537), std::size_t(196613)}) {
+        const std::vector<T> x = make_values<T>(dist::narrow_cancelling, n, g);
+        const std::vector<T> y = make_values<T>(dist::binade, n, g);
         const T want = oracle_sum(x), want_dot = oracle_dot(x, y);
         CAPTURE(n);
         for (unsigned k : {1u, 2u, 3u, 4u, 7u}) {
@@ -902,7 +938,7 @@ TEST_CASE_TEMPLATE("threads{1..4} and more threads than terms give identical bit
 TEST_CASE_TEMPLATE("unaligned data gives the same bits as an aligned copy", T, float, double) {
     splitmix64 g(0x5eed6005);
     for (std::size_t n : {std::size_t(1), std::size_t(7), std::size_t(33), std::size_t(4097), std::size_t(65537)}) {
-        const std::vector<T> x = make_values<T>(dist::wide_mix, n, g);
+        const std::vector<T> x = make_values<T>(dist::narrow_cancelling, n, g);
         const std::vector<T> y = make_values<T>(dist::binade, n, g);
         const T want = repro::exact_sum(x.data(), n), want_dot = repro::exact_dot(x.data(), y.data(), n);
         REQUIRE_SAME(want, oracle_sum(x));
@@ -931,18 +967,22 @@ TEST_CASE_TEMPLATE("the generic code path gives the same bits as the dispatched 
     const repro::isa before = repro::active_isa();
     std::vector<std::vector<T>> xs, ys;
     std::vector<T> sums, dots;
-    for (std::size_t n : {std::size_t(5), std::size_t(4097), std::size_t(65537)}) {
-        xs.push_back(make_values<T>(dist::wide_mix, n, g));
-        ys.push_back(make_values<T>(dist::wide_mix, n, g));
-        sums.push_back(repro::exact_sum(xs.back().data(), n));
-        dots.push_back(repro::exact_dot(xs.back().data(), ys.back().data(), n));
+    for (dist d : {dist::binade, dist::narrow_cancelling, dist::wide_mix}) {
+        for (std::size_t n : {std::size_t(5), std::size_t(4097), std::size_t(65537)}) {
+            xs.push_back(make_values<T>(d, n, g));
+            ys.push_back(d == dist::narrow_cancelling ? std::vector<T>(n, T(3)) : make_values<T>(d, n, g));
+            sums.push_back(repro::exact_sum(xs.back().data(), n));
+            dots.push_back(repro::exact_dot(xs.back().data(), ys.back().data(), n));
+        }
     }
     repro::limit_isa(repro::isa::generic);
     REQUIRE(repro::active_isa() == repro::isa::generic);
     for (std::size_t i = 0; i < xs.size(); ++i) {
+        CAPTURE(i);
         CHECK(same_result(repro::exact_sum(xs[i].data(), xs[i].size()), sums[i]));
         CHECK(same_result(repro::exact_dot(xs[i].data(), ys[i].data(), xs[i].size()), dots[i]));
         CHECK(same_result(sums[i], oracle_sum(xs[i])));
+        CHECK(same_result(dots[i], oracle_dot(xs[i], ys[i])));
     }
     repro::limit_isa(before);
     CHECK(repro::active_isa() == before);

@@ -202,19 +202,14 @@ template <class T>
 accumulator_t<T> nrm2(const T* x, std::size_t n) {
     using A = accumulator_t<T>;
     detail::check_input(x, n, "nrm2", "x");
-    std::uint64_t max_mag = 0;
-    bool nan = false, inf = false;
-    for (std::size_t i = 0; i < n; ++i) {
-        const double v = detail::widen<double>(x[i]);
-        const std::uint64_t mag = to_bits(v) & 0x7fffffffffffffffull;
-        nan |= is_nan(v);
-        inf |= is_inf(v);
-        if (mag > max_mag) max_mag = mag;
+    const detail::chunk_stats st = detail::stats(x, n);
+    if (st.special) {
+        for (std::size_t i = 0; i < n; ++i)
+            if (is_nan(x[i])) return std::numeric_limits<A>::quiet_NaN();
+        return std::numeric_limits<A>::infinity();
     }
-    if (nan) return std::numeric_limits<A>::quiet_NaN();
-    if (inf) return std::numeric_limits<A>::infinity();
-    if (max_mag == 0) return A(0);
-    const int k = detail::exponent_of_magnitude(max_mag) + 1;  // max |x| < 2^k
+    if (st.all_zero()) return A(0);
+    const int k = detail::top_exponent<T>(st) + 1;  // max |x| < 2^k
     const int shift = k < -1000 ? -1000 : (k > 1000 ? 1000 : k);
     const double scaled = detail::sum_squares(x, n, 0.0, detail::pow2(-shift));
     return static_cast<A>(std::sqrt(scaled) * detail::pow2(shift));

@@ -7,14 +7,15 @@
 //   hi = (r + C_k) - C_k with C_k = 1.5 * 2^(q_k + 52) rounds r to a multiple of 2^q_k,
 //   band k accumulates hi, r - hi goes on to band k + 1; band K takes the rest whole.
 //
-// Each band accumulator receives at most 512 terms that are multiples of
-// 2^q_k and below 2^(q_k + 44) in magnitude, so its sum stays below 2^53
-// quanta: every addition is exact. K is the least number of bands whose last
-// quantum divides every term (from the chunk's smallest term and the inputs'
-// precision); chunks that need more than 4 bands, or sit at the ends of the
-// double range, go term by term into the superaccumulator. The band sums are
-// then added exactly to the superaccumulator. Since nothing rounds, the order
-// of terms, lanes and chunks cannot matter.
+// Each band has 8 accumulator lanes, and a chunk gives each lane at most 512
+// terms that are multiples of 2^q_k and below 2^(q_k + 44) in magnitude, so a
+// lane's sum stays below 2^53 quanta: every addition is exact. K is the least
+// number of bands whose last quantum divides every term, judged from the
+// chunk's largest and smallest nonzero inputs and the inputs' precision;
+// chunks that would need more than 4 bands, hold Inf/NaN, or sit at the ends
+// of the double range go term by term into the superaccumulator. The lane
+// sums are added exactly to the superaccumulator. Since nothing rounds, the
+// order of terms, lanes and chunks cannot matter.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +28,8 @@
 namespace repro {
 namespace detail {
 
-inline constexpr std::size_t band_chunk = 1024;  // terms per band pass
+inline constexpr std::size_t band_chunk = 4096;  // terms per chunk: 512 per lane
+inline constexpr int band_lanes = 8;
 inline constexpr int max_bands = 4;
 
 // Non-finite terms, tracked apart from the finite sum.
@@ -42,113 +44,13 @@ struct specials {
     }
 };
 
-// Unbiased exponent of a nonzero finite double given its magnitude bits, with
-// subnormals at -1022 (their quantum is 2^-1074 = 2^(-1022 - 52)).
-inline int exponent_of_magnitude(std::uint64_t mag) {
-    const int field = static_cast<int>(mag >> 52);
-    return (field == 0 ? 1 : field) - 1023;
-}
-
-// Terms gathered from one chunk, ready for the bands.
-struct band_input {
-    double value[band_chunk];
-    std::size_t count = 0;
-    std::uint64_t max_mag = 0;            // largest |term| (bits)
-    int min_quantum = 1 << 20;            // least exponent of a term's last bit
-    bool fallback = false;                // the chunk must go term by term
-};
-
 inline int band_quantum(int emax, int k) { return emax - 43 - 45 * (k - 1); }
 
 inline double pow2(int e) {  // 2^e for -1022 <= e <= 1023
     return from_bits<double>(static_cast<std::uint64_t>(e + 1023) << 52);
 }
 
-// Generic band kernel: 4 accumulator lanes per band.
-template <int K>
-inline void band_kernel_generic(const double* v, std::size_t n, const double (&c)[max_bands], double (&out)[max_bands][8]) {
-    double acc[K][4] = {};
-    for (std::size_t i = 0; i < n; ++i) {
-        double r = v[i];
-        for (int k = 0; k + 1 < K; ++k) {
-            const double hi = (r + c[k]) - c[k];
-            acc[k][i % 4] += hi;
-            r -= hi;
-        }
-        acc[K - 1][i % 4] += r;
-    }
-    for (int k = 0; k < K; ++k)
-        for (int j = 0; j < 8; ++j) out[k][j] = j < 4 ? acc[k][j] : 0.0;
-}
-
-#if REPRO_HAS_AVX2_PATH
-// AVX2 band kernel: two registers (8 lanes) per band.
-template <int K>
-REPRO_TARGET_AVX2 void band_kernel_avx2(const double* v, std::size_t n, const double (&c)[max_bands],
-                                        double (&out)[max_bands][8]) {
-    __m256d acc[K][2];
-    __m256d cv[max_bands];
-    for (int k = 0; k < K; ++k) acc[k][0] = acc[k][1] = _mm256_setzero_pd(), cv[k] = _mm256_set1_pd(c[k]);
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256d r0 = _mm256_loadu_pd(v + i), r1 = _mm256_loadu_pd(v + i + 4);
-        for (int k = 0; k + 1 < K; ++k) {
-            const __m256d h0 = _mm256_sub_pd(_mm256_add_pd(r0, cv[k]), cv[k]);
-            const __m256d h1 = _mm256_sub_pd(_mm256_add_pd(r1, cv[k]), cv[k]);
-            acc[k][0] = _mm256_add_pd(acc[k][0], h0);
-            acc[k][1] = _mm256_add_pd(acc[k][1], h1);
-            r0 = _mm256_sub_pd(r0, h0);
-            r1 = _mm256_sub_pd(r1, h1);
-        }
-        acc[K - 1][0] = _mm256_add_pd(acc[K - 1][0], r0);
-        acc[K - 1][1] = _mm256_add_pd(acc[K - 1][1], r1);
-    }
-    for (int k = 0; k < K; ++k) _mm256_storeu_pd(out[k], acc[k][0]), _mm256_storeu_pd(out[k] + 4, acc[k][1]);
-    for (; i < n; ++i) {
-        double r = v[i];
-        for (int k = 0; k + 1 < K; ++k) {
-            const double hi = (r + c[k]) - c[k];
-            out[k][i % 8] += hi;
-            r -= hi;
-        }
-        out[K - 1][i % 8] += r;
-    }
-}
-#endif
-
-template <int K>
-inline void band_kernel(const double* v, std::size_t n, const double (&c)[max_bands], double (&out)[max_bands][8]) {
-#if REPRO_HAS_AVX2_PATH
-    if (active_isa() == isa::avx2) return band_kernel_avx2<K>(v, n, c, out);
-#endif
-    band_kernel_generic<K>(v, n, c, out);
-}
-
-// Adds the gathered terms exactly to acc.
-template <class Acc>
-void add_band_input(Acc& acc, const band_input& in) {
-    if (in.count == 0) return;
-    const int emax = exponent_of_magnitude(in.max_mag);
-    int k = 1;
-    while (k <= max_bands && in.min_quantum < band_quantum(emax, k)) ++k;
-    if (in.fallback || in.max_mag == 0 || k > max_bands || emax > 1013 || band_quantum(emax, k) < -1074) {
-        for (std::size_t i = 0; i < in.count; ++i) acc.add(in.value[i]);
-        return;
-    }
-    double c[max_bands] = {};
-    for (int b = 0; b + 1 < k; ++b) c[b] = 1.5 * pow2(band_quantum(emax, b + 1) + 52);
-    double out[max_bands][8];
-    switch (k) {
-        case 1: band_kernel<1>(in.value, in.count, c, out); break;
-        case 2: band_kernel<2>(in.value, in.count, c, out); break;
-        case 3: band_kernel<3>(in.value, in.count, c, out); break;
-        default: band_kernel<4>(in.value, in.count, c, out); break;
-    }
-    for (int b = 0; b < k; ++b)
-        for (int j = 0; j < 8; ++j) acc.add(out[b][j]);
-}
-
-// ---- gathering terms ----
+// ---- inputs ----
 
 // The exact widening of an input: float for float, half and bfloat16, double for double.
 template <class T>
@@ -162,25 +64,6 @@ widened_t<T> widen_exact(T x) {
         return static_cast<float>(x);
 }
 
-template <class F>
-inline void note_special_product(specials& sp, F a, F b) {
-    if (is_nan(a) || is_nan(b) || (is_inf(a) && b == F(0)) || (is_inf(b) && a == F(0)))
-        sp.nan = true;
-    else if (sign_bit(a) != sign_bit(b))
-        sp.neg_inf = true;
-    else
-        sp.pos_inf = true;
-}
-
-inline void note_term(band_input& in, double t, int precision_bits) {
-    const std::uint64_t mag = to_bits(t) & 0x7fffffffffffffffull;
-    in.value[in.count++] = t;
-    if (mag == 0) return;
-    if (mag > in.max_mag) in.max_mag = mag;
-    const int q = exponent_of_magnitude(mag) - (precision_bits - 1);
-    if (q < in.min_quantum) in.min_quantum = q;
-}
-
 template <class T>
 inline void note_special(specials& sp, T x) {
     if (is_nan(x))
@@ -191,67 +74,324 @@ inline void note_special(specials& sp, T x) {
         sp.pos_inf = true;
 }
 
-// Sum of x[0..n): terms are the values, widened exactly to double.
-template <class Acc, class T>
-void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
-    constexpr int precision = float_traits<T>::precision;
-    band_input in;
-    for (std::size_t begin = 0; begin < n; begin += band_chunk) {
-        const std::size_t len = n - begin < band_chunk ? n - begin : band_chunk;
-        in.count = 0;
-        in.max_mag = 0;
-        in.min_quantum = 1 << 20;
-        in.fallback = false;
-        for (std::size_t i = 0; i < len; ++i) {
-            const T xi = x[begin + i];
-            if (!is_finite(xi)) {
-                note_special(sp, xi);
-                continue;
-            }
-            note_term(in, static_cast<double>(widen_exact(xi)), precision);
-        }
-        add_band_input(acc, in);
+template <class F>
+inline void note_special_product(specials& sp, F a, F b) {
+    if (is_nan(a) || is_nan(b) || (is_inf(a) && b == F(0)) || (is_inf(b) && a == F(0)))
+        sp.nan = true;
+    else if (sign_bit(a) != sign_bit(b))
+        sp.neg_inf = true;
+    else
+        sp.pos_inf = true;
+}
+
+// Largest and smallest nonzero magnitude of a chunk's inputs (bit patterns)
+// and whether any is not finite.
+struct chunk_stats {
+    std::uint64_t max_mag = 0;
+    std::uint64_t min_mag = ~std::uint64_t(0);
+    bool special = false;
+    bool all_zero() const { return max_mag == 0; }
+};
+
+template <class T>
+void stats_of(chunk_stats& st, const T* v, std::size_t n) {  // branch-free
+    using tr = float_traits<T>;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t mag = to_bits(v[i]) & tr::magnitude_mask;
+        st.max_mag = mag > st.max_mag ? mag : st.max_mag;
+        const std::uint64_t nz = mag ? mag : ~std::uint64_t(0);
+        st.min_mag = nz < st.min_mag ? nz : st.min_mag;
+        st.special |= mag >= tr::infinity_bits;
     }
 }
 
-// Dot of x and y: terms are exact products (float: one double; double:
-// TwoProd's hi and lo, exact unless the product is near underflow or
-// overflow, in which case the chunk goes term by term through add_product).
+// Exponent of the largest input (|x| < 2^(e + 1)) and of the last bit of the
+// smallest nonzero input, in the input's format.
+template <class T>
+int top_exponent(const chunk_stats& st) {
+    using tr = float_traits<T>;
+    const int field = static_cast<int>(st.max_mag >> tr::fraction_bits);
+    return (field == 0 ? 1 : field) - ((1 << (tr::exponent_bits - 1)) - 1);
+}
+
+// Exponent of the leading bit of the smallest nonzero input (subnormals included).
+template <class T>
+int least_exponent(const chunk_stats& st) {
+    using tr = float_traits<T>;
+    const int bias = (1 << (tr::exponent_bits - 1)) - 1;
+    const int field = static_cast<int>(st.min_mag >> tr::fraction_bits);
+    if (field != 0) return field - bias;
+    int msb = tr::fraction_bits - 1;
+    while (((st.min_mag >> msb) & 1u) == 0) --msb;
+    return msb + 1 - bias - tr::fraction_bits;
+}
+
+template <class T>
+int last_bit_exponent(const chunk_stats& st) {
+    using tr = float_traits<T>;
+    const int field = static_cast<int>(st.min_mag >> tr::fraction_bits);
+    return (field == 0 ? 1 : field) - ((1 << (tr::exponent_bits - 1)) - 1) - tr::fraction_bits;
+}
+
+// Loaders give the band kernel its terms: 4 inputs at a time as 4-lane
+// vectors (AVX2) or one at a time (generic), `terms` doubles per input.
+template <class T>
+struct values_loader {
+    static constexpr int terms = 1;
+    static constexpr bool vectorized = std::is_same<T, double>::value || std::is_same<T, float>::value;
+    const T* x;
+    void at(std::size_t i, double* t) const { t[0] = static_cast<double>(widen_exact(x[i])); }
+#if REPRO_HAS_AVX2_PATH
+    REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
+        if constexpr (std::is_same<T, double>::value)
+            t[0] = _mm256_loadu_pd(x + i);
+        else if constexpr (std::is_same<T, float>::value)
+            t[0] = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
+    }
+#endif
+};
+
+// Products of floats: exact in double.
+template <class T>
+struct float_products_loader {
+    static constexpr int terms = 1;
+    static constexpr bool vectorized = std::is_same<T, float>::value;
+    const T* x;
+    const T* y;
+    void at(std::size_t i, double* t) const {
+        t[0] = static_cast<double>(widen_exact(x[i])) * static_cast<double>(widen_exact(y[i]));
+    }
+#if REPRO_HAS_AVX2_PATH
+    REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
+        if constexpr (vectorized)
+            t[0] = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i)), _mm256_cvtps_pd(_mm_loadu_ps(y + i)));
+    }
+#endif
+};
+
+// Products of doubles as TwoProd's hi and lo (exact away from under/overflow).
+struct double_products_loader {
+    static constexpr int terms = 2;
+    static constexpr bool vectorized = true;
+    const double* x;
+    const double* y;
+    void at(std::size_t i, double* t) const {
+        const exact_pair<double> p = two_prod(x[i], y[i]);
+        t[0] = p.value;
+        t[1] = p.error;
+    }
+#if REPRO_HAS_AVX2_PATH
+    REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
+        const __m256d a = _mm256_loadu_pd(x + i), b = _mm256_loadu_pd(y + i);
+        t[0] = _mm256_mul_pd(a, b);
+        t[1] = _mm256_fmsub_pd(a, b, t[0]);
+    }
+#endif
+};
+
+// ---- band kernels ----
+
+// Splits r into bands 0..K-1 of out-lane `lane`.
+template <int K>
+inline void band_split(double r, const double (&c)[max_bands], double (&out)[max_bands][band_lanes], int lane) {
+    for (int k = 0; k + 1 < K; ++k) {
+        const double hi = (r + c[k]) - c[k];
+        out[k][lane] += hi;
+        r -= hi;
+    }
+    out[K - 1][lane] += r;
+}
+
+template <int K, class Loader>
+void band_kernel_generic(const Loader& ld, std::size_t n, const double (&c)[max_bands],
+                         double (&out)[max_bands][band_lanes]) {
+    double t[Loader::terms];
+    for (std::size_t i = 0; i < n; ++i) {
+        ld.at(i, t);
+        for (int j = 0; j < Loader::terms; ++j) band_split<K>(t[j], c, out, static_cast<int>(i % band_lanes));
+    }
+}
+
+#if REPRO_HAS_AVX2_PATH
+template <int K, class Loader>
+REPRO_TARGET_AVX2 void band_kernel_avx2(const Loader& ld, std::size_t n, const double (&c)[max_bands],
+                                        double (&out)[max_bands][band_lanes]) {
+    __m256d acc[K][2];
+    __m256d cv[max_bands];
+    for (int k = 0; k < K; ++k) acc[k][0] = acc[k][1] = _mm256_setzero_pd(), cv[k] = _mm256_set1_pd(c[k]);
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256d t[2][Loader::terms];
+        ld.load(i, t[0]);
+        ld.load(i + 4, t[1]);
+        for (int h = 0; h < 2; ++h) {
+            for (int j = 0; j < Loader::terms; ++j) {
+                __m256d r = t[h][j];
+                for (int k = 0; k + 1 < K; ++k) {
+                    const __m256d hi = _mm256_sub_pd(_mm256_add_pd(r, cv[k]), cv[k]);
+                    acc[k][h] = _mm256_add_pd(acc[k][h], hi);
+                    r = _mm256_sub_pd(r, hi);
+                }
+                acc[K - 1][h] = _mm256_add_pd(acc[K - 1][h], r);
+            }
+        }
+    }
+    for (int k = 0; k < K; ++k) _mm256_storeu_pd(out[k], acc[k][0]), _mm256_storeu_pd(out[k] + 4, acc[k][1]);
+    double t[Loader::terms];
+    for (; i < n; ++i) {
+        ld.at(i, t);
+        for (int j = 0; j < Loader::terms; ++j) band_split<K>(t[j], c, out, static_cast<int>(i % band_lanes));
+    }
+}
+#endif
+
+template <int K, class Loader>
+void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands], double (&out)[max_bands][band_lanes]) {
+#if REPRO_HAS_AVX2_PATH
+    if constexpr (Loader::vectorized)
+        if (active_isa() == isa::avx2) return band_kernel_avx2<K>(ld, n, c, out);
+#endif
+    band_kernel_generic<K>(ld, n, c, out);
+}
+
+// Adds n inputs' terms exactly to acc: |terms| < 2^(emax + 1), every term a
+// multiple of 2^min_quantum. Returns false (adding nothing) when the bands
+// cannot hold them.
+template <class Acc, class Loader>
+bool add_bands(Acc& acc, const Loader& ld, std::size_t n, int emax, int min_quantum) {
+    int k = 1;
+    while (k <= max_bands && min_quantum < band_quantum(emax, k)) ++k;
+    if (k > max_bands || emax > 1013 || band_quantum(emax, k) < -1074) return false;
+    double c[max_bands] = {};
+    for (int b = 0; b + 1 < k; ++b) c[b] = 1.5 * pow2(band_quantum(emax, b + 1) + 52);
+    double out[max_bands][band_lanes] = {};
+    switch (k) {
+        case 1: band_kernel<1>(ld, n, c, out); break;
+        case 2: band_kernel<2>(ld, n, c, out); break;
+        case 3: band_kernel<3>(ld, n, c, out); break;
+        default: band_kernel<4>(ld, n, c, out); break;
+    }
+    for (int b = 0; b < k; ++b)
+        for (int j = 0; j < band_lanes; ++j) acc.add(out[b][j]);
+    return true;
+}
+
+#if REPRO_HAS_AVX2_PATH
+REPRO_TARGET_AVX2 inline void stats_of_avx2(chunk_stats& st, const float* v, std::size_t n) {
+    const __m256i mask = _mm256_set1_epi32(0x7fffffff), finite_max = _mm256_set1_epi32(0x7f7fffff);
+    __m256i mx = _mm256_setzero_si256(), mn = mask, sp = _mm256_setzero_si256();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i mag = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i)), mask);
+        mx = _mm256_max_epi32(mx, mag);
+        mn = _mm256_min_epi32(mn, _mm256_blendv_epi8(mag, mask, _mm256_cmpeq_epi32(mag, _mm256_setzero_si256())));
+        sp = _mm256_or_si256(sp, _mm256_cmpgt_epi32(mag, finite_max));
+    }
+    alignas(32) std::uint32_t a[8], b[8], c[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(a), mx);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(b), mn);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(c), sp);
+    for (int j = 0; j < 8; ++j) {
+        st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
+        if (b[j] != 0x7fffffffu && b[j] < st.min_mag) st.min_mag = b[j];
+        st.special |= c[j] != 0;
+    }
+    stats_of(st, v + i, n - i);
+}
+
+REPRO_TARGET_AVX2 inline void stats_of_avx2(chunk_stats& st, const double* v, std::size_t n) {
+    const __m256i mask = _mm256_set1_epi64x(0x7fffffffffffffffll), finite_max = _mm256_set1_epi64x(0x7fefffffffffffffll);
+    __m256i mx = _mm256_setzero_si256(), mn = mask, sp = _mm256_setzero_si256();
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256i mag = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i)), mask);
+        mx = _mm256_blendv_epi8(mx, mag, _mm256_cmpgt_epi64(mag, mx));
+        const __m256i nz = _mm256_blendv_epi8(mag, mask, _mm256_cmpeq_epi64(mag, _mm256_setzero_si256()));
+        mn = _mm256_blendv_epi8(mn, nz, _mm256_cmpgt_epi64(mn, nz));
+        sp = _mm256_or_si256(sp, _mm256_cmpgt_epi64(mag, finite_max));
+    }
+    alignas(32) std::uint64_t a[4], b[4], c[4];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(a), mx);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(b), mn);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(c), sp);
+    for (int j = 0; j < 4; ++j) {
+        st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
+        if (b[j] != 0x7fffffffffffffffull && b[j] < st.min_mag) st.min_mag = b[j];
+        st.special |= c[j] != 0;
+    }
+    stats_of(st, v + i, n - i);
+}
+#endif
+
+template <class T>
+chunk_stats stats(const T* v, std::size_t n) {
+    chunk_stats st;
+#if REPRO_HAS_AVX2_PATH
+    if constexpr (std::is_same<T, double>::value || std::is_same<T, float>::value)
+        if (active_isa() == isa::avx2) {
+            stats_of_avx2(st, v, n);
+            return st;
+        }
+#endif
+    stats_of(st, v, n);
+    return st;
+}
+
+// ---- the exact sums ----
+
+// Sum of x[0..n): the terms are the values, widened exactly to double.
+template <class Acc, class T>
+void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
+    for (std::size_t begin = 0; begin < n; begin += band_chunk) {
+        const std::size_t len = n - begin < band_chunk ? n - begin : band_chunk;
+        const T* xs = x + begin;
+        const chunk_stats st = stats(xs, len);
+        if (st.all_zero()) continue;
+        if (!st.special && add_bands(acc, values_loader<T>{xs}, len, top_exponent<T>(st), last_bit_exponent<T>(st)))
+            continue;
+        for (std::size_t i = 0; i < len; ++i) {
+            if (is_finite(xs[i]))
+                acc.add(static_cast<double>(widen_exact(xs[i])));
+            else
+                note_special(sp, xs[i]);
+        }
+    }
+}
+
+// Dot of x and y: the terms are exact products, bounded from the inputs:
+// |x y| < 2^(ex + ey + 2) and the last bit of x y is at least 2^(qx + qy).
+// Double products pass as TwoProd's hi and lo, which is exact only away
+// from underflow and overflow; other chunks go term by term through the
+// integer product.
 template <class Acc, class T>
 void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::size_t n) {
-    band_input in;
-    constexpr std::size_t per_chunk = sizeof(widened_t<T>) == 8 ? band_chunk / 2 : band_chunk;
+    constexpr bool is_double = std::is_same<T, double>::value;
+    constexpr std::size_t per_chunk = is_double ? band_chunk / 2 : band_chunk;
     for (std::size_t begin = 0; begin < n; begin += per_chunk) {
         const std::size_t len = n - begin < per_chunk ? n - begin : per_chunk;
-        in.count = 0;
-        in.max_mag = 0;
-        in.min_quantum = 1 << 20;
-        in.fallback = false;
-        for (std::size_t i = 0; i < len; ++i) {
-            const auto a = widen_exact(x[begin + i]), b = widen_exact(y[begin + i]);
-            if (!is_finite(a) || !is_finite(b)) {
-                note_special_product(sp, a, b);
-                continue;
-            }
-            if constexpr (sizeof(a) == 4) {
-                note_term(in, static_cast<double>(a) * static_cast<double>(b), 48);  // exact in double
+        const T* xs = x + begin;
+        const T* ys = y + begin;
+        const chunk_stats sx = stats(xs, len), sy = stats(ys, len);
+        if (!sx.special && !sy.special) {
+            if (sx.all_zero() || sy.all_zero()) continue;
+            const int emax = top_exponent<T>(sx) + top_exponent<T>(sy) + 1;
+            const int quantum = last_bit_exponent<T>(sx) + last_bit_exponent<T>(sy);
+            bool done;
+            if constexpr (is_double) {
+                const int least = least_exponent<T>(sx) + least_exponent<T>(sy);  // smallest |x y| >= 2^least
+                done = least >= -969 && emax <= 1000 && add_bands(acc, double_products_loader{xs, ys}, len, emax, quantum);
             } else {
-                const exact_pair<double> p = two_prod(a, b);
-                const double mag = p.value < 0 ? -p.value : p.value;
-                // TwoProd is exact only well inside the normal range.
-                if ((mag < 0x1p-969 && a != 0.0 && b != 0.0) || mag > 0x1p1000) in.fallback = true;
-                note_term(in, p.value, 107);
-                in.value[in.count++] = p.error;
+                done = add_bands(acc, float_products_loader<T>{xs, ys}, len, emax, quantum);
             }
+            if (done) continue;
         }
-        if (in.fallback) {
-            for (std::size_t i = 0; i < len; ++i) {
-                const auto a = widen_exact(x[begin + i]), b = widen_exact(y[begin + i]);
-                if (is_finite(a) && is_finite(b)) acc.add_product(a, b);
-            }
-            continue;
+        for (std::size_t i = 0; i < len; ++i) {
+            const auto a = widen_exact(xs[i]), b = widen_exact(ys[i]);
+            if (is_finite(a) && is_finite(b))
+                acc.add_product(a, b);
+            else
+                note_special_product(sp, a, b);
         }
-        add_band_input(acc, in);
     }
 }
 

@@ -142,6 +142,13 @@ struct avx2<float> {
     REPRO_TARGET_AVX2 static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
+    // The lane tree below width 8: lanes 0-3 += 4-7, 0-1 += 2-3, 0 += 1.
+    REPRO_TARGET_AVX2 static float tree(reg a) {
+        __m128 v = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+        v = _mm_add_ss(v, _mm_shuffle_ps(v, v, 1));
+        return _mm_cvtss_f32(v);
+    }
 };
 
 template <>
@@ -156,7 +163,22 @@ struct avx2<double> {
     REPRO_TARGET_AVX2 static reg mul(reg a, reg b) { return _mm256_mul_pd(a, b); }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
+    // The lane tree below width 4: lanes 0-1 += 2-3, 0 += 1.
+    REPRO_TARGET_AVX2 static double tree(reg a) {
+        const __m128d v = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+        return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v)));
+    }
 };
+
+// The lane tree on four registers r0..r3 (lanes 0..L-1 in order), when no
+// tail is pending: lane j += lane j + L/2 is r0 += r2, r1 += r3; then
+// lane j += lane j + L/4 is r0 += r1; the rest happens inside r0.
+template <class A>
+REPRO_TARGET_AVX2 A register_tree(typename avx2<A>::reg r0, typename avx2<A>::reg r1, typename avx2<A>::reg r2,
+                                  typename avx2<A>::reg r3) {
+    using V = avx2<A>;
+    return V::tree(V::add(V::add(r0, r2), V::add(r1, r3)));
+}
 
 // Full blocks of `lanes` elements run in registers (register r holds lanes
 // r*width .. r*width + width-1); the tail and the tree run on the stored
@@ -173,6 +195,7 @@ REPRO_TARGET_AVX2 A sum_chunk_avx2(const A* x, std::size_t n) {
         r2 = V::add(r2, V::load(x + i + 2 * W));
         r3 = V::add(r3, V::load(x + i + 3 * W));
     }
+    if (i == n) return register_tree<A>(r0, r1, r2, r3);
     A lane[L];
     V::store(lane, r0), V::store(lane + W, r1), V::store(lane + 2 * W, r2), V::store(lane + 3 * W, r3);
     for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += x[i];
@@ -191,6 +214,7 @@ REPRO_TARGET_AVX2 A dot_chunk_avx2(const A* x, const A* y, std::size_t n) {
         r2 = V::fma(V::load(x + i + 2 * W), V::load(y + i + 2 * W), r2);
         r3 = V::fma(V::load(x + i + 3 * W), V::load(y + i + 3 * W), r3);
     }
+    if (i == n) return register_tree<A>(r0, r1, r2, r3);
     A lane[L];
     V::store(lane, r0), V::store(lane + W, r1), V::store(lane + 2 * W, r2), V::store(lane + 3 * W, r3);
     for (std::size_t j = 0; i < n; ++i, ++j) lane[j] = repro::fma(x[i], y[i], lane[j]);

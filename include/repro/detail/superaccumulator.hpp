@@ -172,14 +172,18 @@ REPRO_HD T round_digits(const std::uint32_t (&digit)[N], int base, bool negative
     auto bit_at = [&](int i) -> std::uint64_t {
         return (i < 0 || i / 32 >= N) ? 0 : (digit[i / 32] >> (i % 32)) & 1u;
     };
-    // Kept bits [cut, msb_pos], at most `precision` of them.
+    // Kept bits [cut, msb_pos] (at most `precision` of them), the round bit
+    // below them and the sticky OR of everything further down.
     std::uint64_t kept = 0;
-    for (int i = msb_pos; i >= cut && i >= 0; --i) kept = (kept << 1) | bit_at(i);
-    if (cut > msb_pos + 1) kept = 0;
-    bool round_bit = cut - 1 >= 0 ? bit_at(cut - 1) != 0 : false;
+    for (int i = msb_pos; i >= cut; --i) kept = (kept << 1) | bit_at(i);
+    const bool round_bit = bit_at(cut - 1) != 0;
     bool sticky = sticky_below;
-    for (int i = cut - 2; i >= 0 && !sticky; --i) sticky = bit_at(i) != 0;
-    if (cut - 1 < 0) round_bit = false;
+    const int below = cut - 1;  // bits [0, below) are sticky
+    if (below > 0) {
+        const int whole = below / 32;
+        for (int d = 0; d < whole && !sticky; ++d) sticky = digit[d] != 0;
+        if (!sticky && below % 32) sticky = (digit[whole] & ((1u << (below % 32)) - 1u)) != 0;
+    }
     if (round_bit && (sticky || (kept & 1u))) ++kept;
 
     // kept * 2^quantum, kept < 2^(precision + 1).
