@@ -7,7 +7,7 @@
 //   hi = (r + C_k) - C_k with C_k = 1.5 * 2^(q_k + 52) rounds r to a multiple of 2^q_k,
 //   band k accumulates hi, r - hi goes on to band k + 1; band K takes the rest whole.
 //
-// Each band has 8 accumulator lanes, and a chunk gives each lane at most 512
+// Each band has 16 accumulator lanes, and a chunk gives each lane at most 512
 // terms that are multiples of 2^q_k and below 2^(q_k + 44) in magnitude, so a
 // lane's sum stays below 2^53 quanta: every addition is exact. K is the least
 // number of bands whose last quantum divides every term, judged from the
@@ -28,8 +28,8 @@
 namespace repro {
 namespace detail {
 
-inline constexpr std::size_t band_chunk = 4096;  // terms per chunk: 512 per lane
-inline constexpr int band_lanes = 8;
+inline constexpr std::size_t band_chunk = 8192;  // terms per chunk: 512 per lane
+inline constexpr int band_lanes = 16;
 inline constexpr int max_bands = 4;
 
 // Non-finite terms, tracked apart from the finite sum.
@@ -216,17 +216,24 @@ void band_kernel_generic(const Loader& ld, std::size_t n, const double (&c)[max_
 template <int K, class Loader>
 REPRO_TARGET_AVX2 void band_kernel_avx2(const Loader& ld, std::size_t n, const double (&c)[max_bands],
                                         double (&out)[max_bands][band_lanes]) {
-    __m256d acc[K][2];
+    constexpr int R = band_lanes / 4;  // registers per band
+    __m256d acc[K][R];
     __m256d cv[max_bands];
-    for (int k = 0; k < K; ++k) acc[k][0] = acc[k][1] = _mm256_setzero_pd(), cv[k] = _mm256_set1_pd(c[k]);
+    for (int k = 0; k < K; ++k) {
+        cv[k] = _mm256_set1_pd(c[k]);
+        for (int h = 0; h < R; ++h) acc[k][h] = _mm256_setzero_pd();
+    }
     std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256d t[2][Loader::terms];
-        ld.load(i, t[0]);
-        ld.load(i + 4, t[1]);
-        for (int h = 0; h < 2; ++h) {
+    // Fully unrolled, so that the accumulators live in registers.
+    for (; i + band_lanes <= n; i += band_lanes) {
+#pragma GCC unroll 4
+        for (int h = 0; h < R; ++h) {
+            __m256d t[Loader::terms];
+            ld.load(i + 4 * h, t);
+#pragma GCC unroll 2
             for (int j = 0; j < Loader::terms; ++j) {
-                __m256d r = t[h][j];
+                __m256d r = t[j];
+#pragma GCC unroll 4
                 for (int k = 0; k + 1 < K; ++k) {
                     const __m256d hi = _mm256_sub_pd(_mm256_add_pd(r, cv[k]), cv[k]);
                     acc[k][h] = _mm256_add_pd(acc[k][h], hi);
@@ -236,7 +243,8 @@ REPRO_TARGET_AVX2 void band_kernel_avx2(const Loader& ld, std::size_t n, const d
             }
         }
     }
-    for (int k = 0; k < K; ++k) _mm256_storeu_pd(out[k], acc[k][0]), _mm256_storeu_pd(out[k] + 4, acc[k][1]);
+    for (int k = 0; k < K; ++k)
+        for (int h = 0; h < R; ++h) _mm256_storeu_pd(out[k] + 4 * h, acc[k][h]);
     double t[Loader::terms];
     for (; i < n; ++i) {
         ld.at(i, t);
@@ -280,13 +288,22 @@ bool add_bands(Acc& acc, const Loader& ld, std::size_t n, int emax, int min_quan
 REPRO_TARGET_AVX2 inline void stats_of_avx2(chunk_stats& st, const float* v, std::size_t n) {
     const __m256i mask = _mm256_set1_epi32(0x7fffffff), finite_max = _mm256_set1_epi32(0x7f7fffff);
     __m256i mx = _mm256_setzero_si256(), mn = mask, sp = _mm256_setzero_si256();
+    __m256i mx2 = mx, mn2 = mn, sp2 = sp;
     std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256i mag = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i)), mask);
-        mx = _mm256_max_epi32(mx, mag);
-        mn = _mm256_min_epi32(mn, _mm256_blendv_epi8(mag, mask, _mm256_cmpeq_epi32(mag, _mm256_setzero_si256())));
-        sp = _mm256_or_si256(sp, _mm256_cmpgt_epi32(mag, finite_max));
+    for (; i + 16 <= n; i += 16) {
+        const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i)), mask);
+        const __m256i b = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i + 8)), mask);
+        mx = _mm256_max_epi32(mx, a);
+        mx2 = _mm256_max_epi32(mx2, b);
+        // Zeros become the largest int so that they never win the minimum.
+        mn = _mm256_min_epi32(mn, _mm256_blendv_epi8(a, mask, _mm256_cmpeq_epi32(a, _mm256_setzero_si256())));
+        mn2 = _mm256_min_epi32(mn2, _mm256_blendv_epi8(b, mask, _mm256_cmpeq_epi32(b, _mm256_setzero_si256())));
+        sp = _mm256_or_si256(sp, _mm256_cmpgt_epi32(a, finite_max));
+        sp2 = _mm256_or_si256(sp2, _mm256_cmpgt_epi32(b, finite_max));
     }
+    mx = _mm256_max_epi32(mx, mx2);
+    mn = _mm256_min_epi32(mn, mn2);
+    sp = _mm256_or_si256(sp, sp2);
     alignas(32) std::uint32_t a[8], b[8], c[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(a), mx);
     _mm256_store_si256(reinterpret_cast<__m256i*>(b), mn);
