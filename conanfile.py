@@ -47,3 +47,5 @@ class ReproConan(ConanFile):
         self.cpp_info.set_property("cmake_file_name", "repro")
         self.cpp_info.set_property("cmake_target_name", "repro::repro")
         self.cpp_info.set_property("pkg_config_name", "repro")
+        if self.settings.os in ("Linux", "FreeBSD"):
+            self.cpp_info.system_libs = ["pthread"]

@@ -613,7 +613,7 @@ TEST_CASE_TEMPLATE("nrm2 neither overflows nor underflows for finite input", T, 
 // ---------------------------------------------------------------------------
 // mean and variance.
 
-TEST_CASE_TEMPLATE("mean is sum / n and variance is the two-pass value (MPFR oracle)", T, float, double,
+TEST_CASE_TEMPLATE("mean is sum / n and variance is within its bound (MPFR oracle)", T, float, double,
                    Eigen::half, Eigen::bfloat16) {
     using A = acc_t<T>;
     const std::size_t sizes[] = {1, 2, 3, 7, 33, 129, 1000, 4097, 8193, 30000};
@@ -673,39 +673,19 @@ TEST_CASE_TEMPLATE("mean and variance are NaN without enough values", T, float, 
     CHECK_FALSE(repro::is_nan(repro::variance(x.data(), 2, 1)));
 }
 
-TEST_CASE_TEMPLATE("the variance of constant data is exactly 0 when its sum is exact", T, float, double,
-                   Eigen::half, Eigen::bfloat16) {
-    using A = acc_t<T>;
+TEST_CASE_TEMPLATE("the variance of constant data is exactly 0", T, float, double, Eigen::half, Eigen::bfloat16) {
+    // The mean is the correctly rounded exact mean, which is c itself for
+    // n copies of c, so every deviation is 0 - whatever c's bits.
     splitmix64 g(0x5eed0621);
     const std::size_t sizes[] = {1, 2, 3, 5, 7, 33, 100, 1000, 4097, 10000};
-    for (int k = 0; k < 16; ++k) {
-        // Constants with at most 8 significant bits: every partial sum of up
-        // to 10000 copies is exact, so the mean is c and every deviation 0.
-        const std::uint64_t keep = ~((std::uint64_t(1) << (repro::float_traits<T>::fraction_bits - 7)) - 1);
-        const T c = with_bits<T>(repro::to_bits(repro_test::random_finite<T>(g, exponent_bias<T>() - 6,
-                                                                             exponent_bias<T>() + 6)) & keep);
+    for (int k = 0; k < 32; ++k) {
+        const T c = repro_test::random_finite<T>(g, exponent_bias<T>() - 6, exponent_bias<T>() + 6);
         for (const std::size_t n : sizes) {
             const std::vector<T> x(n, c);
             CAPTURE(widen(c));
             CAPTURE(n);
             CHECK(bits_of(repro::variance(x.data(), n)) == 0);
             if (n > 1) CHECK(bits_of(repro::variance(x.data(), n, 1)) == 0);
-        }
-    }
-    // Any constant: the two-pass value is n (c - m)^2 / (n - ddof), with m
-    // off by at most the mean's error bound (it need not be 0: the float sum
-    // of three copies of a 24-bit c is rounded, and so is m).
-    for (int k = 0; k < 16; ++k) {
-        const T c = repro_test::random_finite<T>(g, exponent_bias<T>() - 6, exponent_bias<T>() + 6);
-        for (const std::size_t n : sizes) {
-            const std::vector<T> x(n, c);
-            const double mean_err = gamma_n<A>(tree_height<A>(n) + 1) * std::fabs(as_double(c));
-            const double bound = 1.01 * static_cast<double>(n) * mean_err * mean_err;
-            CAPTURE(widen(c));
-            CAPTURE(n);
-            CHECK(static_cast<double>(repro::variance(x.data(), n)) <= bound);
-            if (n > 1) CHECK(static_cast<double>(repro::variance(x.data(), n, 1)) <= 2 * bound);
-            CHECK(repro::variance(x.data(), n) >= 0);
         }
     }
 }

@@ -104,10 +104,11 @@ constexpr mpfr_prec_t exact_bits() {
     return std::is_same<T, float>::value ? 1200 : 4600;
 }
 
-// Quotients are rounded to this many bits before the final rounding to T. A
-// quotient s/n that is not a midpoint of T's grid lies at least
-// 2^-(min exponent + 1)/n away from one, far more than the 2^-5000 relative
-// error, so this double rounding is never visible.
+// Quotients are rounded to this many bits before the final rounding to T.
+// The sum s is a multiple of denorm_min = 2^q and T's midpoints are odd
+// multiples of 2^(q-1), so a quotient s/n that is not a midpoint is at least
+// 2^(q-1)/n from every one: far more than the 2^-5000 relative error of the
+// first rounding, which therefore never changes the second.
 constexpr mpfr_prec_t quotient_bits = 5000;
 
 void mp_set(mpfr_t r, float x) { mpfr_set_flt(r, x, MPFR_RNDN); }
@@ -233,7 +234,7 @@ T random_subnormal(splitmix64& g) {
     return repro::from_bits<T>(static_cast<bits>(mag | ((g.next() & 1) ? tr::sign_mask : 0)));
 }
 
-// The wide mixtures of the brief: 2^-140..2^120 for float, 2^-1000..2^1000 for double.
+// The wide mixtures: 2^-140..2^120 for float, 2^-1000..2^1000 for double.
 template <class T>
 int wide_lo() {
     return std::is_same<T, float>::value ? -140 : -1000;
@@ -377,7 +378,7 @@ void check_dot(const std::vector<T>& x, const std::vector<T>& y, T want) {
     require_exact_dot(x, y, want);
 }
 
-// Permutations of 0..n-1 of every term (runs of equal values in every order).
+// Every ordering of x (std::next_permutation over the bit patterns).
 template <class T>
 void check_sum_all_orders(std::vector<T> x, T want) {
     std::sort(x.begin(), x.end(), [](T a, T b) { return repro::to_bits(a) < repro::to_bits(b); });
@@ -413,11 +414,14 @@ TEST_CASE_TEMPLATE("exact_sum keeps every bit across the whole exponent range", 
     const int top = bias<T>();
     const int bottom = 1 - bias<T>() - (precision<T>() - 1);  // exponent of denorm_min
     check_sum<T>({pow2<T>(top), pow2<T>(bottom), -pow2<T>(top)}, pow2<T>(bottom));
-    // One term per binade: the exact sum has a bit in every position, so it
-    // rounds up from the top binades (every lower bit set makes it > a tie).
+    // One term per binade: the sum has every bit from denorm_min up set, so
+    // it is above every tie and rounds up: 2^top - denorm_min to 2^top, and
+    // 2^(top+1) - denorm_min past the largest finite value to +inf.
     std::vector<T> v;
-    for (int e = bottom; e <= top; ++e) v.push_back(pow2<T>(e));
-    check_sum(v);
+    for (int e = bottom; e < top; ++e) v.push_back(pow2<T>(e));
+    check_sum(v, pow2<T>(top));
+    v.push_back(pow2<T>(top));
+    check_sum(v, inf<T>());
     std::vector<T> alternating;
     for (int e = bottom; e <= top; ++e) alternating.push_back((e % 2) ? pow2<T>(e) : -pow2<T>(e));
     check_sum(alternating);
@@ -506,7 +510,7 @@ TEST_CASE_TEMPLATE("exact_sum rounds ties to even", T, float, double) {
     const T dmin = denorm_min<T>();
     check_sum_all_orders<T>({T(1), half}, T(1));
     check_sum_all_orders<T>({one_up, half}, repro::next_up(one_up));
-    check_sum_all_orders<T>({T(1), half, dmin}, one_up);    // the sticky bit sits 1000+ places down
+    check_sum_all_orders<T>({T(1), half, dmin}, one_up);    // the sticky bit is denorm_min, far below
     check_sum_all_orders<T>({T(1), half, -dmin}, T(1));
     check_sum_all_orders<T>({one_up, half, -dmin}, one_up);
     check_sum_all_orders<T>({T(-1), -half}, T(-1));
@@ -662,7 +666,7 @@ TEST_CASE_TEMPLATE("exact_sum follows the NaN and infinity rules", T, float, dou
         require_exact_sum(x, pinf);
         x[pos] = -pinf;
         require_exact_sum(x, -pinf);
-        x[10006 - pos] = pos == 5003 ? -pinf : pinf;
+        x[10006 - pos] = pinf;  // and +inf at the mirrored position
         require_exact_sum(x, nan);
     }
 }
@@ -752,13 +756,31 @@ TEST_CASE_TEMPLATE("exact_dot keeps products beyond the format's range exact", T
     check_dot<T>({dmin}, {T(1.5)}, T(2) * dmin);       // 1.5 denorm_min: to even
     check_dot<T>({dmin, dmin}, {T(0.5), pow2<T>(-40)}, dmin);  // just above the tie
     check_dot<T>({dmin, -dmin}, {T(0.5), pow2<T>(-40)}, T(0));  // just below it
-    check_dot<T>({dmin, dmin}, {dmin, mx}, dmin * mx);  // 2^-1074 * 2^-1074 is far below, yet not zero
+    check_dot<T>({dmin, dmin}, {dmin, mx}, dmin * mx);  // denorm_min^2 only a sticky bit far below
     check_dot<T>({-dmin, dmin}, {dmin, T(0.5)}, T(0));  // just below the tie: rounds to +0
     // A negative exact value that rounds to zero keeps its sign (it is not an exact zero).
     check_dot<T>({-dmin}, {T(0.5)}, -T(0));
     check_dot<T>({dmin, -dmin}, {dmin, T(0.5)}, -T(0));
     std::vector<T> many(1 << 12, dmin), halves(1 << 12, pow2<T>(-12));
     check_dot(many, halves, dmin);  // 4096 products of denorm_min / 4096
+}
+
+TEST_CASE_TEMPLATE("exact_dot and add_product are exact for factors of any two exponents", T, float, double) {
+    // Every pair of binades on a grid from denorm_min to the top, each as
+    // a*b - a*next_up(b) = -a*ulp(b): only an exact product gives it.
+    const int lo = 2 - bias<T>() - precision<T>();  // exponent of denorm_min
+    const int hi = bias<T>();
+    const int step = std::is_same<T, float>::value ? 5 : 37;
+    splitmix64 g(0x5eed4002);
+    for (int ea = lo; ea <= hi; ea += step) {
+        for (int eb = lo; eb <= hi; eb += step) {
+            CAPTURE(ea);
+            CAPTURE(eb);
+            const T a = random_scaled<T>(g, ea, ea), b = random_scaled<T>(g, eb, eb);
+            check_dot<T>({a}, {b});
+            check_dot<T>({a, -a}, {b, repro::next_up(b)});
+        }
+    }
 }
 
 TEST_CASE_TEMPLATE("exact_dot survives cancellation", T, float, double) {
@@ -1111,16 +1133,17 @@ TEST_CASE("exact_sum of 10^7 floats equals an integer-bucket oracle rounded by M
     // exponent (1 for subnormals); per exponent, 10^7 such m fit in an int64.
     constexpr std::size_t n = 10000000;
     splitmix64 g(0x5eed8001);
-    std::vector<float> x(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto pick = g.below(16);
-        if (pick == 0 && i > 0)
-            x[i] = -x[g.below(i)];  // cancels an earlier term exactly
-        else if (pick == 1)
-            x[i] = random_subnormal<float>(g);
-        else
-            x[i] = random_scaled<float>(g, -40, 40);
+    // 80% pairs x, -x from 2^-40..2^40, the rest small terms and subnormals,
+    // shuffled: the sum is small, so a large term lost or counted twice shows.
+    std::vector<float> x;
+    x.reserve(n);
+    while (x.size() < n * 8 / 10) {
+        const float v = random_scaled<float>(g, -40, 40);
+        x.push_back(v);
+        x.push_back(-v);
     }
+    while (x.size() < n) x.push_back(g.below(4) == 0 ? random_subnormal<float>(g) : random_scaled<float>(g, -60, -20));
+    shuffle(x, g);
     std::vector<long long> buckets(256, 0);
     for (float v : x) {
         const std::uint32_t b = repro::to_bits(v);

@@ -224,17 +224,6 @@ accumulator_t<T> mean(const T* x, std::size_t n) {
     return detail::sum_impl(x, n, 1) / static_cast<A>(n);
 }
 
-// Variance, two-pass: m = mean(x, n), then the sum of (x - m)^2 in double
-// lanes (order of sum with fma) divided by n - ddof. n <= ddof gives NaN.
-template <class T>
-accumulator_t<T> variance(const T* x, std::size_t n, std::size_t ddof = 0) {
-    using A = accumulator_t<T>;
-    detail::check_input(x, n, "variance", "x");
-    if (n <= ddof) return std::numeric_limits<A>::quiet_NaN();
-    const A m = detail::sum_impl(x, n, 1) / static_cast<A>(n);
-    return static_cast<A>(detail::sum_squares(x, n, static_cast<double>(m), 1.0) / static_cast<double>(n - ddof));
-}
-
 // Index of the largest value: the first NaN if there is one, else the first
 // maximum, with +0 above -0. n == 0 throws std::invalid_argument.
 template <class T>
@@ -294,7 +283,7 @@ accumulator_t<T> dot_compensated(const T* x, const T* y, std::size_t n, threads 
 // The exact running sum of float (T = float) or double (T = double) terms,
 // products included. State: a fixed-point integer of 32-bit digits in int64
 // limbs covering every product of two T values and 2^64 of them
-// ([2^-298, 2^320) for float, [2^-2148, 2^2112) for double), renormalised
+// ([2^-416, 2^480) for float, [2^-2148, 2^2112) for double), renormalised
 // every 2^29 digit additions, plus the count and the non-finite terms seen.
 // Results round once, to nearest even; an exact zero is +0 (as math.fsum);
 // any NaN, or both infinities, gives NaN; one infinity gives that infinity.
@@ -304,7 +293,10 @@ class exact_accumulator {
                   "exact_accumulator<T>: T is float or double");
 
    public:
-    using state_type = std::conditional_t<std::is_same<T, float>::value, detail::superaccumulator<-298, 22>,
+    // The float state starts at 2^-416: float terms arrive widened to
+    // double, whose 53-bit mantissas (and their 106-bit products) place the
+    // lowest stored bit of a float product as low as 2^-402.
+    using state_type = std::conditional_t<std::is_same<T, float>::value, detail::superaccumulator<-416, 28>,
                                           detail::superaccumulator<-2148, 136>>;
 
     void add(T x) {
@@ -478,6 +470,21 @@ accumulator_t<T> exact_parallel(std::size_t n, unsigned t, AddRange add_range) {
 }
 
 }  // namespace detail
+
+// Variance around the exact mean: m = the correctly rounded mean of x
+// (exact_accumulator::mean), then the sum of (x - m)^2 in double lanes (the
+// order of sum, with fma) divided by n - ddof. Constant data gives exactly 0.
+// n <= ddof gives NaN.
+template <class T>
+accumulator_t<T> variance(const T* x, std::size_t n, std::size_t ddof = 0) {
+    using A = accumulator_t<T>;
+    detail::check_input(x, n, "variance", "x");
+    if (n <= ddof) return std::numeric_limits<A>::quiet_NaN();
+    exact_accumulator<A> acc;
+    acc.add(x, n);
+    const A m = acc.mean();
+    return static_cast<A>(detail::sum_squares(x, n, static_cast<double>(m), 1.0) / static_cast<double>(n - ddof));
+}
 
 // The correctly rounded sum of x[0..n). order_invariant, portable.
 template <class T>
