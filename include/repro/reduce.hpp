@@ -78,6 +78,7 @@ void parallel_for(std::size_t tasks, unsigned count, F f) {
 template <class Op, class Chunk>
 typename Op::partial reduce_chunks(std::size_t n, unsigned thread_count, Chunk chunk) {
     const std::size_t chunks = (n + chunk_size - 1) / chunk_size;
+    if (chunks == 1) return chunk(0, n);  // one leaf: the tree is the leaf itself
     chunk_tree<Op> tree;
     auto len = [n](std::size_t c) { return c + 1 < (n + chunk_size - 1) / chunk_size ? chunk_size : n - c * chunk_size; };
     if (thread_count <= 1 || chunks <= 1) {

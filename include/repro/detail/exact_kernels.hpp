@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "../fp.hpp"
@@ -28,7 +29,8 @@
 namespace repro {
 namespace detail {
 
-inline constexpr std::size_t band_chunk = 8192;  // terms per chunk: 512 per lane
+inline constexpr std::size_t band_block = 2048;      // inputs per pass: the second pass reads L1
+inline constexpr std::size_t lane_capacity = 512;   // terms per lane between flushes
 inline constexpr int band_lanes = 16;
 inline constexpr int max_bands = 4;
 
@@ -221,7 +223,7 @@ REPRO_TARGET_AVX2 void band_kernel_avx2(const Loader& ld, std::size_t n, const d
     __m256d cv[max_bands];
     for (int k = 0; k < K; ++k) {
         cv[k] = _mm256_set1_pd(c[k]);
-        for (int h = 0; h < R; ++h) acc[k][h] = _mm256_setzero_pd();
+        for (int h = 0; h < R; ++h) acc[k][h] = _mm256_loadu_pd(out[k] + 4 * h);
     }
     std::size_t i = 0;
     // Fully unrolled, so that the accumulators live in registers.
@@ -262,80 +264,112 @@ void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands], 
     band_kernel_generic<K>(ld, n, c, out);
 }
 
-// Adds n inputs' terms exactly to acc: |terms| < 2^(emax + 1), every term a
-// multiple of 2^min_quantum. Returns false (adding nothing) when the bands
-// cannot hold them.
-template <class Acc, class Loader>
-bool add_bands(Acc& acc, const Loader& ld, std::size_t n, int emax, int min_quantum) {
-    int k = 1;
-    while (k <= max_bands && min_quantum < band_quantum(emax, k)) ++k;
-    if (k > max_bands || emax > 1013 || band_quantum(emax, k) < -1074) return false;
+// Band accumulators carried from block to block while the blocks fit the
+// same bands: a block whose terms are below 2^(emax + 1) and multiples of
+// 2^q_K joins them; otherwise, or when a lane would pass lane_capacity terms,
+// the lanes are first flushed (added exactly) into the superaccumulator.
+struct band_state {
+    int emax = 0;
+    int k = 0;  // 0: no open bands
+    std::size_t terms = 0;
     double c[max_bands] = {};
-    for (int b = 0; b + 1 < k; ++b) c[b] = 1.5 * pow2(band_quantum(emax, b + 1) + 52);
     double out[max_bands][band_lanes] = {};
-    switch (k) {
-        case 1: band_kernel<1>(ld, n, c, out); break;
-        case 2: band_kernel<2>(ld, n, c, out); break;
-        case 3: band_kernel<3>(ld, n, c, out); break;
-        default: band_kernel<4>(ld, n, c, out); break;
+
+    template <class Acc>
+    void flush(Acc& acc) {
+        for (int b = 0; b < k; ++b)
+            for (int j = 0; j < band_lanes; ++j) acc.add(out[b][j]), out[b][j] = 0.0;
+        k = 0;
+        terms = 0;
     }
-    for (int b = 0; b < k; ++b)
-        for (int j = 0; j < band_lanes; ++j) acc.add(out[b][j]);
-    return true;
-}
+
+    // Adds n inputs' terms (|term| < 2^(block_emax + 1), each a multiple of
+    // 2^min_quantum). Returns false, adding nothing, when no bands can hold them.
+    template <class Acc, class Loader>
+    bool add(Acc& acc, const Loader& ld, std::size_t n, int block_emax, int min_quantum) {
+        const std::size_t block_terms = n * Loader::terms;
+        const bool fits = k != 0 && block_emax <= emax && min_quantum >= band_quantum(emax, k) &&
+                          terms + block_terms <= lane_capacity * band_lanes;
+        if (!fits) {
+            flush(acc);
+            int kk = 1;
+            while (kk <= max_bands && min_quantum < band_quantum(block_emax, kk)) ++kk;
+            if (kk > max_bands || block_emax > 1013 || band_quantum(block_emax, kk) < -1074) return false;
+            emax = block_emax;
+            k = kk;
+            for (int b = 0; b + 1 < k; ++b) c[b] = 1.5 * pow2(band_quantum(emax, b + 1) + 52);
+        }
+        switch (k) {
+            case 1: band_kernel<1>(ld, n, c, out); break;
+            case 2: band_kernel<2>(ld, n, c, out); break;
+            case 3: band_kernel<3>(ld, n, c, out); break;
+            default: band_kernel<4>(ld, n, c, out); break;
+        }
+        terms += block_terms;
+        return true;
+    }
+};
 
 #if REPRO_HAS_AVX2_PATH
+// Magnitudes as integers: the maximum also flags Inf/NaN (they sort above
+// every finite value), and mag - 1 as unsigned puts zeros above everything,
+// so its minimum + 1 is the smallest nonzero magnitude.
 REPRO_TARGET_AVX2 inline void stats_of_avx2(chunk_stats& st, const float* v, std::size_t n) {
-    const __m256i mask = _mm256_set1_epi32(0x7fffffff), finite_max = _mm256_set1_epi32(0x7f7fffff);
-    __m256i mx = _mm256_setzero_si256(), mn = mask, sp = _mm256_setzero_si256();
-    __m256i mx2 = mx, mn2 = mn, sp2 = sp;
+    const __m256i mask = _mm256_set1_epi32(0x7fffffff), one = _mm256_set1_epi32(1);
+    __m256i mx = _mm256_setzero_si256(), mn = _mm256_set1_epi32(-1);
+    __m256i mx2 = mx, mn2 = mn;
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i)), mask);
         const __m256i b = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i + 8)), mask);
         mx = _mm256_max_epi32(mx, a);
         mx2 = _mm256_max_epi32(mx2, b);
-        // Zeros become the largest int so that they never win the minimum.
-        mn = _mm256_min_epi32(mn, _mm256_blendv_epi8(a, mask, _mm256_cmpeq_epi32(a, _mm256_setzero_si256())));
-        mn2 = _mm256_min_epi32(mn2, _mm256_blendv_epi8(b, mask, _mm256_cmpeq_epi32(b, _mm256_setzero_si256())));
-        sp = _mm256_or_si256(sp, _mm256_cmpgt_epi32(a, finite_max));
-        sp2 = _mm256_or_si256(sp2, _mm256_cmpgt_epi32(b, finite_max));
+        mn = _mm256_min_epu32(mn, _mm256_sub_epi32(a, one));
+        mn2 = _mm256_min_epu32(mn2, _mm256_sub_epi32(b, one));
     }
     mx = _mm256_max_epi32(mx, mx2);
-    mn = _mm256_min_epi32(mn, mn2);
-    sp = _mm256_or_si256(sp, sp2);
-    alignas(32) std::uint32_t a[8], b[8], c[8];
+    mn = _mm256_min_epu32(mn, mn2);
+    alignas(32) std::uint32_t a[8], b[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(a), mx);
     _mm256_store_si256(reinterpret_cast<__m256i*>(b), mn);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(c), sp);
     for (int j = 0; j < 8; ++j) {
         st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
-        if (b[j] != 0x7fffffffu && b[j] < st.min_mag) st.min_mag = b[j];
-        st.special |= c[j] != 0;
+        if (b[j] != 0xffffffffu && b[j] + 1u < st.min_mag) st.min_mag = b[j] + 1u;
     }
+    st.special |= st.max_mag >= float_traits<float>::infinity_bits;
     stats_of(st, v + i, n - i);
 }
 
+// Doubles: AVX2 has no 64-bit integer max, so the magnitudes are compared as
+// doubles (zeros replaced by +inf for the minimum); Inf/NaN are flagged by an
+// unordered-or-greater comparison with the largest finite value.
 REPRO_TARGET_AVX2 inline void stats_of_avx2(chunk_stats& st, const double* v, std::size_t n) {
-    const __m256i mask = _mm256_set1_epi64x(0x7fffffffffffffffll), finite_max = _mm256_set1_epi64x(0x7fefffffffffffffll);
-    __m256i mx = _mm256_setzero_si256(), mn = mask, sp = _mm256_setzero_si256();
+    const __m256d sign = _mm256_set1_pd(-0.0), inf = _mm256_set1_pd(std::numeric_limits<double>::infinity());
+    const __m256d finite_max = _mm256_set1_pd(std::numeric_limits<double>::max()), zero = _mm256_setzero_pd();
+    __m256d mx = zero, mn = inf, sp = zero, mx2 = zero, mn2 = inf, sp2 = zero;
     std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m256i mag = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i)), mask);
-        mx = _mm256_blendv_epi8(mx, mag, _mm256_cmpgt_epi64(mag, mx));
-        const __m256i nz = _mm256_blendv_epi8(mag, mask, _mm256_cmpeq_epi64(mag, _mm256_setzero_si256()));
-        mn = _mm256_blendv_epi8(mn, nz, _mm256_cmpgt_epi64(mn, nz));
-        sp = _mm256_or_si256(sp, _mm256_cmpgt_epi64(mag, finite_max));
+    for (; i + 8 <= n; i += 8) {
+        const __m256d a = _mm256_andnot_pd(sign, _mm256_loadu_pd(v + i));
+        const __m256d b = _mm256_andnot_pd(sign, _mm256_loadu_pd(v + i + 4));
+        mx = _mm256_max_pd(mx, a);
+        mx2 = _mm256_max_pd(mx2, b);
+        mn = _mm256_min_pd(mn, _mm256_blendv_pd(a, inf, _mm256_cmp_pd(a, zero, _CMP_EQ_OQ)));
+        mn2 = _mm256_min_pd(mn2, _mm256_blendv_pd(b, inf, _mm256_cmp_pd(b, zero, _CMP_EQ_OQ)));
+        sp = _mm256_or_pd(sp, _mm256_cmp_pd(a, finite_max, _CMP_NLE_UQ));
+        sp2 = _mm256_or_pd(sp2, _mm256_cmp_pd(b, finite_max, _CMP_NLE_UQ));
     }
-    alignas(32) std::uint64_t a[4], b[4], c[4];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(a), mx);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(b), mn);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(c), sp);
+    mx = _mm256_max_pd(mx, mx2);
+    mn = _mm256_min_pd(mn, mn2);
+    sp = _mm256_or_pd(sp, sp2);
+    alignas(32) double a[4], b[4];
+    _mm256_store_pd(a, mx);
+    _mm256_store_pd(b, mn);
     for (int j = 0; j < 4; ++j) {
-        st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
-        if (b[j] != 0x7fffffffffffffffull && b[j] < st.min_mag) st.min_mag = b[j];
-        st.special |= c[j] != 0;
+        const std::uint64_t ma = to_bits(a[j]), mb = to_bits(b[j]);
+        st.max_mag = ma > st.max_mag ? ma : st.max_mag;
+        if (mb != float_traits<double>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
     }
+    st.special |= _mm256_movemask_pd(sp) != 0;
     stats_of(st, v + i, n - i);
 }
 #endif
@@ -359,12 +393,13 @@ chunk_stats stats(const T* v, std::size_t n) {
 // Sum of x[0..n): the terms are the values, widened exactly to double.
 template <class Acc, class T>
 void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
-    for (std::size_t begin = 0; begin < n; begin += band_chunk) {
-        const std::size_t len = n - begin < band_chunk ? n - begin : band_chunk;
+    band_state bands;
+    for (std::size_t begin = 0; begin < n; begin += band_block) {
+        const std::size_t len = n - begin < band_block ? n - begin : band_block;
         const T* xs = x + begin;
         const chunk_stats st = stats(xs, len);
         if (st.all_zero()) continue;
-        if (!st.special && add_bands(acc, values_loader<T>{xs}, len, top_exponent<T>(st), last_bit_exponent<T>(st)))
+        if (!st.special && bands.add(acc, values_loader<T>{xs}, len, top_exponent<T>(st), last_bit_exponent<T>(st)))
             continue;
         for (std::size_t i = 0; i < len; ++i) {
             if (is_finite(xs[i]))
@@ -373,6 +408,7 @@ void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
                 note_special(sp, xs[i]);
         }
     }
+    bands.flush(acc);
 }
 
 // Dot of x and y: the terms are exact products, bounded from the inputs:
@@ -383,9 +419,10 @@ void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
 template <class Acc, class T>
 void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::size_t n) {
     constexpr bool is_double = std::is_same<T, double>::value;
-    constexpr std::size_t per_chunk = is_double ? band_chunk / 2 : band_chunk;
-    for (std::size_t begin = 0; begin < n; begin += per_chunk) {
-        const std::size_t len = n - begin < per_chunk ? n - begin : per_chunk;
+    constexpr std::size_t per_block = band_block / 2;  // two inputs per term
+    band_state bands;
+    for (std::size_t begin = 0; begin < n; begin += per_block) {
+        const std::size_t len = n - begin < per_block ? n - begin : per_block;
         const T* xs = x + begin;
         const T* ys = y + begin;
         const chunk_stats sx = stats(xs, len), sy = stats(ys, len);
@@ -396,9 +433,9 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
             bool done;
             if constexpr (is_double) {
                 const int least = least_exponent<T>(sx) + least_exponent<T>(sy);  // smallest |x y| >= 2^least
-                done = least >= -969 && emax <= 1000 && add_bands(acc, double_products_loader{xs, ys}, len, emax, quantum);
+                done = least >= -969 && emax <= 1000 && bands.add(acc, double_products_loader{xs, ys}, len, emax, quantum);
             } else {
-                done = add_bands(acc, float_products_loader<T>{xs, ys}, len, emax, quantum);
+                done = bands.add(acc, float_products_loader<T>{xs, ys}, len, emax, quantum);
             }
             if (done) continue;
         }
@@ -410,6 +447,7 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
                 note_special_product(sp, a, b);
         }
     }
+    bands.flush(acc);
 }
 
 }  // namespace detail
