@@ -35,7 +35,7 @@ static_assert(std::is_same<acc_t<double>, double>::value, "double accumulates in
 static_assert(std::is_same<acc_t<Eigen::half>, float>::value, "half widens to float");
 static_assert(std::is_same<acc_t<Eigen::bfloat16>, float>::value, "bfloat16 widens to float");
 
-constexpr std::size_t chunk_size = 4096;
+constexpr std::size_t chunk_size = 16384;
 
 template <class A>
 constexpr std::size_t lanes_for() {
@@ -44,10 +44,10 @@ constexpr std::size_t lanes_for() {
 
 // Both sides of every lane, chunk and chunk-tree boundary; 7 and 13 chunks
 // leave odd chunks at more than one level of the chunk tree.
-const std::vector<std::size_t> boundary_sizes = {0,    1,    2,    3,    7,    8,    15,   16,
-                                                 17,   31,   32,   33,   63,   64,   65,   127,
-                                                 128,  129,  4095, 4096, 4097, 8191, 8192, 8193,
-                                                 3 * 4096 + 5, 6 * 4096 + 1, 12 * 4096 + 7, 65537};
+const std::vector<std::size_t> boundary_sizes = {
+    0,   1,   2,   3,   7,   8,   15,  16,  17,  31,  32,  33,  63,  64,  65,  127,  128, 129, 4095, 4097,
+    chunk_size - 1, chunk_size, chunk_size + 1, 2 * chunk_size - 1, 2 * chunk_size, 2 * chunk_size + 1,
+    3 * chunk_size + 5, 6 * chunk_size + 1, 7 * chunk_size + 3, 13 * chunk_size + 7, 65537};
 
 // ---- values built from bits ----
 
@@ -110,7 +110,7 @@ std::uint64_t bits_of(A x) {
 
 // ---- the documented order, written from its description ----
 
-// Chunks of 4096; element i of a chunk goes to lane i % lanes, each lane
+// Chunks of 16384; element i of a chunk goes to lane i % lanes, each lane
 // folds its elements in ascending order from +0; the lanes meet as a tree
 // (j += j + half for half = lanes/2 .. 1); chunk results meet pairwise,
 // level by level, an odd last one moving up unchanged.

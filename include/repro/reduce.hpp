@@ -164,7 +164,7 @@ using element_of = std::remove_cv_t<std::remove_pointer_t<decltype(std::data(std
 
 // ---------------------------------------------------------------- deterministic tier
 
-// Sum of x[0..n). Order (detail/lanes.hpp): chunks of 4096; in a chunk,
+// Sum of x[0..n). Order (detail/lanes.hpp): chunks of 16384; in a chunk,
 // element i goes to lane i % 32 (16 for double), each lane adds in ascending
 // order from +0, lanes combine as a halving tree; chunk results combine
 // pairwise level by level. n == 0 gives +0. batch_invariant, portable.

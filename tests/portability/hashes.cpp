@@ -102,11 +102,11 @@ template <class T>
 void hash_reduce(const std::string& type) {
     repro_test::splitmix64 g(6);
     const int bias = repro::float_traits<T>::precision == 24 ? 127 : 1023;
-    std::vector<T> x(40000), y(40000);
+    std::vector<T> x(70000), y(70000);
     for (auto& v : x) v = repro_test::random_finite<T>(g, bias - 20, bias + 20);
     for (auto& v : y) v = repro_test::random_finite<T>(g, bias - 20, bias + 20);
     hasher sum, dot, sum2, dot2, exact, exact_dot, stats, ext;
-    for (std::size_t n : {0u, 1u, 2u, 31u, 32u, 33u, 127u, 4095u, 4096u, 4097u, 10007u, 40000u}) {
+    for (std::size_t n : {0u, 1u, 2u, 31u, 32u, 33u, 127u, 4097u, 16383u, 16384u, 16385u, 49157u, 70000u}) {
         sum.add(repro::sum(x.data(), n));
         sum.add(repro::sum(x.data(), n, repro::threads{3}));
         dot.add(repro::dot(x.data(), y.data(), n));

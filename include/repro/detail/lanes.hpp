@@ -19,7 +19,7 @@
 namespace repro {
 namespace detail {
 
-inline constexpr std::size_t chunk_size = 4096;
+inline constexpr std::size_t chunk_size = 16384;
 
 // 32 float lanes or 16 double lanes: four AVX2 registers either way.
 template <class A>
