@@ -171,22 +171,23 @@ struct float_products_loader {
 #endif
 };
 
-// Products of doubles as TwoProd's hi and lo (exact away from under/overflow).
+// Products of doubles: TwoProd's hi (part 0) or lo (part 1), each an exact
+// stream of its own (exact away from underflow and overflow).
 struct double_products_loader {
-    static constexpr int terms = 2;
+    static constexpr int terms = 1;
     static constexpr bool vectorized = true;
     const double* x;
     const double* y;
+    int part;
     void at(std::size_t i, double* t) const {
         const exact_pair<double> p = two_prod(x[i], y[i]);
-        t[0] = p.value;
-        t[1] = p.error;
+        t[0] = part == 0 ? p.value : p.error;
     }
 #if REPRO_HAS_AVX2_PATH
     REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
         const __m256d a = _mm256_loadu_pd(x + i), b = _mm256_loadu_pd(y + i);
-        t[0] = _mm256_mul_pd(a, b);
-        t[1] = _mm256_fmsub_pd(a, b, t[0]);
+        const __m256d hi = _mm256_mul_pd(a, b);
+        t[0] = part == 0 ? hi : _mm256_fmsub_pd(a, b, hi);
     }
 #endif
 };
@@ -413,14 +414,16 @@ void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
 
 // Dot of x and y: the terms are exact products, bounded from the inputs:
 // |x y| < 2^(ex + ey + 2) and the last bit of x y is at least 2^(qx + qy).
-// Double products pass as TwoProd's hi and lo, which is exact only away
-// from underflow and overflow; other chunks go term by term through the
-// integer product.
+// Double products pass as two streams, TwoProd's hi (|hi| <= 2^(ex+ey+2),
+// last bit >= 2^(least exponent of x y - 52)) and lo (|lo| <= 2^(ex+ey-51),
+// last bit >= 2^(qx + qy)), so that each usually fits one band; TwoProd is
+// exact only away from underflow and overflow, and other blocks go term by
+// term through the integer product.
 template <class Acc, class T>
 void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::size_t n) {
     constexpr bool is_double = std::is_same<T, double>::value;
     constexpr std::size_t per_block = band_block / 2;  // two inputs per term
-    band_state bands;
+    band_state bands, low_bands;
     for (std::size_t begin = 0; begin < n; begin += per_block) {
         const std::size_t len = n - begin < per_block ? n - begin : per_block;
         const T* xs = x + begin;
@@ -433,7 +436,13 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
             bool done;
             if constexpr (is_double) {
                 const int least = least_exponent<T>(sx) + least_exponent<T>(sy);  // smallest |x y| >= 2^least
-                done = least >= -969 && emax <= 1000 && bands.add(acc, double_products_loader{xs, ys}, len, emax, quantum);
+                done = least >= -969 && emax <= 1000 &&
+                       bands.add(acc, double_products_loader{xs, ys, 0}, len, emax, least - 52);
+                // hi went in; lo must follow, or the block's hi is taken back out.
+                if (done && !low_bands.add(acc, double_products_loader{xs, ys, 1}, len, emax - 53, quantum)) {
+                    for (std::size_t i = 0; i < len; ++i) acc.add(-(xs[i] * ys[i]));
+                    done = false;
+                }
             } else {
                 done = bands.add(acc, float_products_loader<T>{xs, ys}, len, emax, quantum);
             }
@@ -448,6 +457,7 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
         }
     }
     bands.flush(acc);
+    low_bands.flush(acc);
 }
 
 }  // namespace detail
