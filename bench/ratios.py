@@ -11,8 +11,12 @@ from collections import defaultdict
 
 def main(paths):
     for path in paths:
-        with open(path) as f:
-            results = json.load(f)
+        try:
+            with open(path) as f:
+                results = json.load(f)
+        except (OSError, json.JSONDecodeError):
+            print(f"\n{path}: no results (filtered out?)")
+            continue
         ctx = results["context"]
         print(f"\n{path}: {ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz, "
               f"build flags: {ctx.get('repro_flags', 'see run.sh')}")

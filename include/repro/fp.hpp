@@ -180,6 +180,44 @@ REPRO_HD double fma(double a, double b, double c) {
 #endif
 }
 
+// a * b rounded once, and kept a multiplication: under -ffp-contract=fast
+// (g++'s default) or nvcc's -fmad=true a product that feeds an addition may
+// otherwise be fused into an fma, which rounds differently. An empty asm
+// statement makes the product opaque to that rewrite.
+REPRO_HD float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+    return __fmul_rn(a, b);
+#else
+    float p = a * b;
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    __asm__("" : "+x"(p));
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+    __asm__("" : "+w"(p));
+#else
+    volatile float v = p;
+    p = v;
+#endif
+    return p;
+#endif
+}
+
+REPRO_HD double mul_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+    return __dmul_rn(a, b);
+#else
+    double p = a * b;
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    __asm__("" : "+x"(p));
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+    __asm__("" : "+w"(p));
+#else
+    volatile double v = p;
+    p = v;
+#endif
+    return p;
+#endif
+}
+
 // Result of an error-free transformation: value + error equals the exact
 // result of the operation, and value is that result rounded to nearest.
 template <class T>
@@ -209,7 +247,7 @@ REPRO_HD exact_pair<T> fast_two_sum(T a, T b) {
 // term below the smallest subnormal.
 template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
 REPRO_HD exact_pair<T> two_prod(T a, T b) {
-    const T p = a * b;
+    const T p = mul_rn(a, b);
     return {p, fma(a, b, -p)};
 }
 

@@ -52,6 +52,10 @@ inline double pow2(int e) {  // 2^e for -1022 <= e <= 1023
     return from_bits<double>(static_cast<std::uint64_t>(e + 1023) << 52);
 }
 
+inline double one_and_half_pow2(int e) {  // 1.5 * 2^e, from its bits
+    return from_bits<double>((static_cast<std::uint64_t>(e + 1023) << 52) | (std::uint64_t(1) << 51));
+}
+
 // ---- inputs ----
 
 // The exact widening of an input: float for float, half and bfloat16, double for double.
@@ -161,7 +165,7 @@ struct float_products_loader {
     const T* x;
     const T* y;
     void at(std::size_t i, double* t) const {
-        t[0] = static_cast<double>(widen_exact(x[i])) * static_cast<double>(widen_exact(y[i]));
+        t[0] = mul_rn(static_cast<double>(widen_exact(x[i])), static_cast<double>(widen_exact(y[i])));
     }
 #if REPRO_HAS_AVX2_PATH
     REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
@@ -186,7 +190,8 @@ struct double_products_loader {
 #if REPRO_HAS_AVX2_PATH
     REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
         const __m256d a = _mm256_loadu_pd(x + i), b = _mm256_loadu_pd(y + i);
-        const __m256d hi = _mm256_mul_pd(a, b);
+        __m256d hi = _mm256_mul_pd(a, b);
+        __asm__("" : "+x"(hi));  // RN(a b), not to be fused with the bands' additions
         t[0] = part == 0 ? hi : _mm256_fmsub_pd(a, b, hi);
     }
 #endif
@@ -298,7 +303,7 @@ struct band_state {
             if (kk > max_bands || block_emax > 1013 || band_quantum(block_emax, kk) < -1074) return false;
             emax = block_emax;
             k = kk;
-            for (int b = 0; b + 1 < k; ++b) c[b] = 1.5 * pow2(band_quantum(emax, b + 1) + 52);
+            for (int b = 0; b + 1 < k; ++b) c[b] = one_and_half_pow2(band_quantum(emax, b + 1) + 52);
         }
         switch (k) {
             case 1: band_kernel<1>(ld, n, c, out); break;
@@ -440,7 +445,7 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
                        bands.add(acc, double_products_loader{xs, ys, 0}, len, emax, least - 52);
                 // hi went in; lo must follow, or the block's hi is taken back out.
                 if (done && !low_bands.add(acc, double_products_loader{xs, ys, 1}, len, emax - 53, quantum)) {
-                    for (std::size_t i = 0; i < len; ++i) acc.add(-(xs[i] * ys[i]));
+                    for (std::size_t i = 0; i < len; ++i) acc.add(-mul_rn(xs[i], ys[i]));
                     done = false;
                 }
             } else {

@@ -139,7 +139,12 @@ struct avx2<float> {
     REPRO_TARGET_AVX2 static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
-    REPRO_TARGET_AVX2 static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+    // A product kept a product (see repro::mul_rn): never fused into a later add.
+    REPRO_TARGET_AVX2 static reg mul(reg a, reg b) {
+        reg p = _mm256_mul_ps(a, b);
+        __asm__("" : "+x"(p));
+        return p;
+    }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
     // The lane tree below width 8: lanes 0-3 += 4-7, 0-1 += 2-3, 0 += 1.
@@ -160,7 +165,11 @@ struct avx2<double> {
     REPRO_TARGET_AVX2 static void store(double* p, reg v) { _mm256_storeu_pd(p, v); }
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_pd(a, b); }
-    REPRO_TARGET_AVX2 static reg mul(reg a, reg b) { return _mm256_mul_pd(a, b); }
+    REPRO_TARGET_AVX2 static reg mul(reg a, reg b) {
+        reg p = _mm256_mul_pd(a, b);
+        __asm__("" : "+x"(p));
+        return p;
+    }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
     // The lane tree below width 4: lanes 0-1 += 2-3, 0 += 1.
