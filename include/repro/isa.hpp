@@ -41,10 +41,10 @@ inline isa env_cap() {
     return v != nullptr && std::strcmp(v, "generic") == 0 ? isa::generic : isa::avx2;
 }
 
-inline std::atomic<int>& isa_state() {
-    static std::atomic<int> state{static_cast<int>(detect_isa() < env_cap() ? detect_isa() : env_cap())};
-    return state;
-}
+// Initialised before main (no guard on the hot path); limit_isa stores to it.
+inline std::atomic<int> isa_state_value{static_cast<int>(detect_isa() < env_cap() ? detect_isa() : env_cap())};
+
+inline std::atomic<int>& isa_state() { return isa_state_value; }
 
 }  // namespace detail
 
