@@ -41,6 +41,28 @@ __global__ void run_cores(const float* a, const float* b, const float* c, std::u
     if (i < n) cores(a[i], b[i], c[i], out + results_per_input * i);
 }
 
+// Reduction cores over the first m values: the deterministic lane order
+// (sum, dot, compensated) and the exact state rounded to float.
+constexpr int reduction_results = 5;
+
+REPRO_HD void reduction_cores(const float* a, const float* b, int m, std::uint64_t* out) {
+    using namespace repro::detail;
+    out[0] = repro::to_bits(sum_chunk_generic<float>(a, m));
+    out[1] = repro::to_bits(dot_chunk_generic<float>(a, b, m));
+    out[2] = repro::to_bits(compensated_sum<float>::finish(sum2_chunk_generic<float>(a, m)));
+    superaccumulator<-416, 28> acc;
+    for (int i = 0; i < m; ++i)
+        if (repro::is_finite(a[i]) && repro::is_finite(b[i])) acc.add(a[i]), acc.add_product(a[i], b[i]);
+    const auto mag = magnitude_of(acc);
+    out[3] = repro::to_bits(round_digits<float>(mag.digit, -416, mag.negative, false));
+    out[4] = static_cast<std::uint64_t>(m);
+}
+
+__global__ void run_reductions(const float* a, const float* b, std::uint64_t* out, int count) {
+    const int t = blockIdx.x * blockDim.x + threadIdx.x;
+    if (t < count) reduction_cores(a, b, 1 + 37 * t, out + reduction_results * t);
+}
+
 #define CUDA_OK(call)                                                                  \
     do {                                                                               \
         cudaError_t err_ = (call);                                                     \
@@ -88,6 +110,30 @@ int main() {
 
     std::size_t differ = 0;
     for (std::size_t i = 0; i < host.size(); ++i) differ += host[i] != device[i];
-    std::printf("device vs host: %zu of %zu results differ\n", differ, host.size());
-    return differ == 0 ? 0 : 1;
+    std::printf("fp cores, device vs host: %zu of %zu results differ\n", differ, host.size());
+
+    // Reductions of finite values (NaN payloads are not part of the promise).
+    const int count = 64;
+    std::vector<float> ra(n), rb(n);
+    for (int i = 0; i < n; ++i) {
+        ra[i] = repro_test::random_finite<float>(g, 100, 150);
+        rb[i] = repro_test::random_finite<float>(g, 100, 150);
+    }
+    std::vector<std::uint64_t> rhost(std::size_t(count) * reduction_results), rdevice(rhost.size());
+    for (int t = 0; t < count; ++t) reduction_cores(ra.data(), rb.data(), 1 + 37 * t, rhost.data() + reduction_results * t);
+    CUDA_OK(cudaMalloc(&da, n * sizeof(float)));
+    CUDA_OK(cudaMalloc(&db, n * sizeof(float)));
+    CUDA_OK(cudaMalloc(&dout, rdevice.size() * sizeof(std::uint64_t)));
+    CUDA_OK(cudaMemcpy(da, ra.data(), n * sizeof(float), cudaMemcpyHostToDevice));
+    CUDA_OK(cudaMemcpy(db, rb.data(), n * sizeof(float), cudaMemcpyHostToDevice));
+    run_reductions<<<1, count>>>(da, db, dout, count);
+    CUDA_OK(cudaGetLastError());
+    CUDA_OK(cudaMemcpy(rdevice.data(), dout, rdevice.size() * sizeof(std::uint64_t), cudaMemcpyDeviceToHost));
+    cudaFree(da);
+    cudaFree(db);
+    cudaFree(dout);
+    std::size_t rdiffer = 0;
+    for (std::size_t i = 0; i < rhost.size(); ++i) rdiffer += rhost[i] != rdevice[i];
+    std::printf("reduction cores, device vs host: %zu of %zu results differ\n", rdiffer, rhost.size());
+    return differ == 0 && rdiffer == 0 ? 0 : 1;
 }
