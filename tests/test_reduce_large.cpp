@@ -27,7 +27,7 @@ struct integer_terms {
             const std::int64_t m = static_cast<std::int64_t>(r & 0xfffff) * ((r >> 20) & 1 ? -1 : 1);
             const int e = static_cast<int>((r >> 21) % 17) - 8;
             v = std::ldexp(static_cast<float>(m), e);  // exact: |m| < 2^24
-            scaled_sum += static_cast<int128>(m) << (e + 8);
+            scaled_sum += static_cast<int128>(m) * (static_cast<int128>(1) << (e + 8));
         }
     }
     // The oracle rounded once to float: int64 -> float conversion is

@@ -184,34 +184,21 @@ REPRO_HD double fma(double a, double b, double c) {
 // (g++'s default) or nvcc's -fmad=true a product that feeds an addition may
 // otherwise be fused into an fma, which rounds differently. An empty asm
 // statement makes the product opaque to that rewrite.
-REPRO_HD float mul_rn(float a, float b) {
+template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
+REPRO_HD T mul_rn(T a, T b) {
 #if defined(__CUDA_ARCH__)
-    return __fmul_rn(a, b);
+    if constexpr (sizeof(T) == 4)
+        return __fmul_rn(a, b);
+    else
+        return __dmul_rn(a, b);
 #else
-    float p = a * b;
+    T p = a * b;
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
     __asm__("" : "+x"(p));
 #elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
     __asm__("" : "+w"(p));
 #else
-    volatile float v = p;
-    p = v;
-#endif
-    return p;
-#endif
-}
-
-REPRO_HD double mul_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-    return __dmul_rn(a, b);
-#else
-    double p = a * b;
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-    __asm__("" : "+x"(p));
-#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
-    __asm__("" : "+w"(p));
-#else
-    volatile double v = p;
+    volatile T v = p;
     p = v;
 #endif
     return p;

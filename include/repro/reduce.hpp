@@ -169,27 +169,14 @@ using element_of = std::remove_cv_t<std::remove_pointer_t<decltype(std::data(std
 // order from +0, lanes combine as a halving tree; chunk results combine
 // pairwise level by level. n == 0 gives +0. batch_invariant, portable.
 template <class T>
-accumulator_t<T> sum(const T* x, std::size_t n) {
-    detail::check_input(x, n, "sum", "x");
-    return detail::sum_impl(x, n, 1);
-}
-
-template <class T>
-accumulator_t<T> sum(const T* x, std::size_t n, threads t) {
+accumulator_t<T> sum(const T* x, std::size_t n, threads t = threads{1}) {
     detail::check_input(x, n, "sum", "x");
     return detail::sum_impl(x, n, detail::check_threads(t, "sum"));
 }
 
 // Dot product: the order of sum with lane = fma(x[i], y[i], lane).
 template <class T>
-accumulator_t<T> dot(const T* x, const T* y, std::size_t n) {
-    detail::check_input(x, n, "dot", "x");
-    detail::check_input(y, n, "dot", "y");
-    return detail::dot_impl(x, y, n, 1);
-}
-
-template <class T>
-accumulator_t<T> dot(const T* x, const T* y, std::size_t n, threads t) {
+accumulator_t<T> dot(const T* x, const T* y, std::size_t n, threads t = threads{1}) {
     detail::check_input(x, n, "dot", "x");
     detail::check_input(y, n, "dot", "y");
     return detail::dot_impl(x, y, n, detail::check_threads(t, "dot"));
@@ -253,27 +240,14 @@ T min(const T* x, std::size_t n) {
 // e + TwoSum(s, x).error); lanes and chunks combine (s1, e1) + (s2, e2) =
 // (TwoSum(s1, s2).value, (e1 + e2) + TwoSum(s1, s2).error); the result is s + e.
 template <class T>
-accumulator_t<T> sum_compensated(const T* x, std::size_t n) {
-    detail::check_input(x, n, "sum_compensated", "x");
-    return detail::sum2_impl(x, n, 1);
-}
-
-template <class T>
-accumulator_t<T> sum_compensated(const T* x, std::size_t n, threads t) {
+accumulator_t<T> sum_compensated(const T* x, std::size_t n, threads t = threads{1}) {
     detail::check_input(x, n, "sum_compensated", "x");
     return detail::sum2_impl(x, n, detail::check_threads(t, "sum_compensated"));
 }
 
 // As sum_compensated, with p = TwoProd(x, y) and e <- e + (TwoSum(s, p.value).error + p.error).
 template <class T>
-accumulator_t<T> dot_compensated(const T* x, const T* y, std::size_t n) {
-    detail::check_input(x, n, "dot_compensated", "x");
-    detail::check_input(y, n, "dot_compensated", "y");
-    return detail::dot2_impl(x, y, n, 1);
-}
-
-template <class T>
-accumulator_t<T> dot_compensated(const T* x, const T* y, std::size_t n, threads t) {
+accumulator_t<T> dot_compensated(const T* x, const T* y, std::size_t n, threads t = threads{1}) {
     detail::check_input(x, n, "dot_compensated", "x");
     detail::check_input(y, n, "dot_compensated", "y");
     return detail::dot2_impl(x, y, n, detail::check_threads(t, "dot_compensated"));
