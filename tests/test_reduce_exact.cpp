@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <repro/eigen.hpp>
 #include <repro/reduce.hpp>
 
 #include "support/test_data.hpp"
@@ -1165,4 +1166,48 @@ TEST_CASE("exact_sum of 10^7 floats equals an integer-bucket oracle rounded by M
     for (std::size_t p = 9; p > 0; --p) pieces[p - 1].merge(pieces[p]);
     REQUIRE_SAME(pieces[0].result(), want);
     REQUIRE(pieces[0].count() == n);
+}
+
+// ---------------------------------------------------------------------------
+// Eigen::half and Eigen::bfloat16 inputs widen exactly to float.
+
+TEST_CASE("exact_sum of every finite half equals an exact integer oracle") {
+    // A finite half is a multiple of 2^-24 below 2^16: 2^24 x is an integer,
+    // and 65536 of them sum exactly in int64; int64 -> float rounds once.
+    std::vector<Eigen::half> all;
+    std::int64_t scaled = 0;
+    for (std::uint32_t b = 0; b < 65536; ++b) {
+        const Eigen::half h = Eigen::numext::bit_cast<Eigen::half>(static_cast<std::uint16_t>(b));
+        if (!(Eigen::numext::isfinite)(h)) continue;
+        // Positive values only, so that the sum does not cancel to zero.
+        if (b & 0x8000u) continue;
+        all.push_back(h);
+        scaled += static_cast<std::int64_t>(std::ldexp(static_cast<double>(static_cast<float>(h)), 24));
+    }
+    const float want = std::ldexp(static_cast<float>(scaled), -24);
+    CHECK(repro::bitwise_equal(repro::exact_sum(all.data(), all.size()), want));
+    CHECK(repro::bitwise_equal(repro::exact_sum(all.data(), all.size(), repro::threads{3}), want));
+}
+
+TEST_CASE_TEMPLATE("exact_sum and exact_dot of 16-bit inputs equal those of their float widenings", T, Eigen::half,
+                   Eigen::bfloat16) {
+    repro_test::splitmix64 g(0x5eed16);
+    for (const std::size_t n : {0u, 1u, 7u, 100u, 4097u, 20000u}) {
+        std::vector<T> x(n), y(n);
+        std::vector<float> xf(n), yf(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            do x[i] = Eigen::numext::bit_cast<T>(static_cast<std::uint16_t>(g.next()));
+            while (!(Eigen::numext::isfinite)(x[i]));
+            do y[i] = Eigen::numext::bit_cast<T>(static_cast<std::uint16_t>(g.next()));
+            while (!(Eigen::numext::isfinite)(y[i]));
+            xf[i] = static_cast<float>(x[i]);
+            yf[i] = static_cast<float>(y[i]);
+        }
+        CAPTURE(n);
+        CHECK(repro::bitwise_equal(repro::exact_sum(x.data(), n), repro::exact_sum(xf.data(), n)));
+        CHECK(repro::bitwise_equal(repro::exact_dot(x.data(), y.data(), n), repro::exact_dot(xf.data(), yf.data(), n)));
+        repro::exact_accumulator<float> acc;
+        acc.add(x.data(), n);
+        CHECK(repro::bitwise_equal(acc.result(), repro::exact_sum(xf.data(), n)));
+    }
 }
