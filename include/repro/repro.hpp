@@ -6,4 +6,5 @@
 #include "compare.hpp"
 #include "fp.hpp"
 #include "isa.hpp"
+#include "math.hpp"
 #include "reduce.hpp"

@@ -131,6 +131,38 @@ void hash_reduce(const std::string& type) {
     print(("reduce.max_argmin." + type).c_str(), ext);
 }
 
+// Every math function on 10^6 inputs from bits: half random bit patterns
+// (NaN, Inf, subnormals and all), half finite values of magnitude 2^-30..2^8.
+template <class T>
+void hash_math(const std::string& type) {
+    repro_test::splitmix64 g(7);
+    std::vector<T> x = repro_test::edge_values<T>();
+    const int bias = repro::float_traits<T>::precision == 24 ? 127 : 1023;
+    while (x.size() < 500000) x.push_back(repro_test::random_bits<T>(g));
+    while (x.size() < 1000000) x.push_back(repro_test::random_finite<T>(g, bias - 30, bias + 7));
+    std::vector<T> y(x.size());
+    auto run = [&](const char* name, void (*f)(const T*, T*, std::size_t)) {
+        f(x.data(), y.data(), x.size());
+        hasher h;
+        for (T v : y) h.add(v);
+        print(("math." + std::string(name) + "." + type).c_str(), h);
+    };
+    run("exp", repro::math::exp<T>);
+    run("expm1", repro::math::expm1<T>);
+    run("log", repro::math::log<T>);
+    run("log1p", repro::math::log1p<T>);
+    run("log2", repro::math::log2<T>);
+    run("tanh", repro::math::tanh<T>);
+    run("sigmoid", repro::math::sigmoid<T>);
+    run("silu", repro::math::silu<T>);
+    run("erf", repro::math::erf<T>);
+    run("gelu", repro::math::gelu<T>);
+    run("gelu_tanh", repro::math::gelu_tanh<T>);
+    run("sin2pi", repro::math::sin2pi<T>);
+    run("cos2pi", repro::math::cos2pi<T>);
+    run("rsqrt", repro::math::rsqrt<T>);
+}
+
 }  // namespace
 
 int main() {
@@ -138,6 +170,8 @@ int main() {
     hash_fp<double>("double");
     hash_reduce<float>("float");
     hash_reduce<double>("double");
+    hash_math<float>("float");
+    hash_math<double>("double");
     hash_compare<float>("float");
     hash_compare<double>("double");
     return 0;
