@@ -22,14 +22,6 @@
 #include "../fp.hpp"
 #include "math_exp_log.hpp"
 
-// Coefficient tables are function-local: static on the host (one copy in
-// read-only data), plain locals in CUDA device code, where namespace-scope
-// host arrays are not visible.
-#if defined(__CUDA_ARCH__)
-#define REPRO_ERF_TABLE
-#else
-#define REPRO_ERF_TABLE static
-#endif
 
 namespace repro {
 namespace math {
@@ -73,32 +65,14 @@ REPRO_HD int half_binade(double a, double& m) {
 // gelu_small: Phi(x) = 1/2 + x * G(x^2) for |x| < 0.5 (Phi the normal cdf).
 // phi_pos: Phi on [0.5 + k/2, 1 + k/2), centre 0.75 + k/2.
 // mills: Q(a) = Phi(-a) * exp(a^2/2) on the half-binades of [0.5, 2^k).
-// erf_small: degree 8 in s, max rel err 5.62e-15
-REPRO_HD double erf_small_float(double s) {
-    REPRO_ERF_TABLE constexpr double c[9] = {0x1.06eba8214da9ep-3, -0x1.812746b030832p-2, 0x1.ce2f219afcf06p-4, -0x1.b82ce19064b02p-6, 0x1.565b959d7601dp-8, -0x1.c024bc1bcdd83p-11, 0x1.f8c7f3a750144p-14, -0x1.e882c01357836p-17, 0x1.584249a41faa3p-20};
-    return horner<9>(c, s);
-}
-// erf_mid: 7 pieces, degree 10, max rel fit err 1.73e-14
-REPRO_HD split_value erf_mid_float(int i, double t) {
-    REPRO_ERF_TABLE constexpr double c[7][13] = {
-        {0x1.af767a741088bp-1, -0x1.c97f778122797p-56, 0x1.a911f096fbc26p-2, -0x1.a911f09704975p-2, 0x1.1b614b0f541c0p-3, 0x1.1b614b3b7f7bbp-4, -0x1.1b614b13557f2p-4, 0x1.2e44adc6c7ae3p-8, 0x1.f09708b2aeeb7p-7, -0x1.38edd56de448ep-8, -0x1.ee3dc7d7deeb7p-10, 0x1.3890f02011b52p-10, 0x1.73c7c49e8353dp-14},
-        {0x1.eea5557137ae0p-1, -0x1.385e445f2c96dp-55, 0x1.e723726b824a9p-4, -0x1.6d5a95d09aeefp-3, 0x1.1c2a02beb84bfp-3, -0x1.6d5a95f293a86p-5, -0x1.e723728c09f22p-7, 0x1.3ca3eef8375e0p-6, -0x1.36d7239de6c5ap-8, -0x1.35c995209e638p-9, 0x1.c02b0b96a7c71p-10, -0x1.4ece05a5ed1ecp-14, -0x1.078fb4d69e717p-12},
-        {0x1.fd9ae142795e3p-1, 0x1.972801904b9a3p-56, 0x1.529b9e8cf9a1ep-6, -0x1.529b9e8cf781dp-5, 0x1.8b0ae3a472c6bp-5, -0x1.1a2c597821611p-5, 0x1.ace7406926214p-7, 0x1.e193d4cc3cd6ep-12, -0x1.bae0d4352e1fdp-9, 0x1.a110078737532p-10, -0x1.a2f8d95130701p-15, -0x1.128c8fa92c982p-12, 0x1.a797639550173p-14},
-        {0x1.ffcaa8f4c9beap-1, 0x1.b0cee160116f9p-55, 0x1.1d83170fc594bp-9, -0x1.64e3dcd3b6a94p-8, 0x1.119da0bfa11aep-7, -0x1.1a89b97168760p-7, 0x1.90e8174959042p-8, -0x1.6ecdd66cfdbe0p-9, 0x1.1c5a7177a88d9p-11, 0x1.11755a33393fcp-12, -0x1.058641c2dec8fp-12, 0x1.414d64a0848f8p-14, 0x0.0p+0},
-        {0x1.fffd1ac4135f9p-1, 0x1.eeafa1ecd6cefp-55, 0x1.2408e9b97e6fbp-13, -0x1.b60d5e9733e7ap-12, 0x1.9db74baa4e5b0p-11, -0x1.11c85b31f6bd0p-10, 0x1.0a7b31f9c0175p-10, -0x1.82f2224489a69p-11, 0x1.99a3fee60ff7dp-12, -0x1.1ab38230f26c0p-13, 0x1.9a1efe7fc736ap-17, 0x1.0dd2339900706p-16, 0x0.0p+0},
-        {0x1.ffffe710d565ep-1, 0x1.c9ea52d76dc04p-55, 0x1.6a597219a93dap-18, -0x1.3d0e412349e58p-16, 0x1.62ccea456d648p-15, -0x1.1c08022a24491p-14, 0x1.586bbc7c29f93p-14, -0x1.45f4cb654f41ap-14, 0x1.e8223664b2f84p-15, -0x1.24cfca56c46f0p-15, 0x1.0230a27279591p-16, 0x0.0p+0, 0x0.0p+0},
-        {0x1.ffffff7b91176p-1, 0x1.0b2865615db40p-56, 0x1.10b1488aeb235p-23, -0x1.10b135e964bf5p-21, 0x1.603a4f3ac5115p-20, -0x1.4984c3690f014p-19, 0x1.da60a69d807aap-19, -0x1.0fe0c66256f5dp-18, 0x1.fd21263f644eap-19, -0x1.9b4e2933ee325p-19, 0x1.01aa661b309d5p-19, 0x0.0p+0, 0x0.0p+0},
-    };
-    return piece<13>(c[i], t);
-}
 // gelu_small: degree 6 in s, max rel err 7.95e-16
 REPRO_HD double gelu_small_float(double s) {
-    REPRO_ERF_TABLE constexpr double c[7] = {0x1.9884533d4364bp-2, -0x1.1058377e2ae93p-4, 0x1.46d042935ea93p-7, -0x1.37403c62ab099p-10, 0x1.e428e0f01006bp-14, -0x1.3c8281977f972p-17, 0x1.52ba85b419175p-21};
+    REPRO_MATH_TABLE constexpr double c[7] = {0x1.9884533d4364bp-2, -0x1.1058377e2ae93p-4, 0x1.46d042935ea93p-7, -0x1.37403c62ab099p-10, 0x1.e428e0f01006bp-14, -0x1.3c8281977f972p-17, 0x1.52ba85b419175p-21};
     return horner<7>(c, s);
 }
 // phi_pos: 11 pieces, degree 9, max rel fit err 1.99e-14
 REPRO_HD split_value phi_pos_float(int i, double t) {
-    REPRO_ERF_TABLE constexpr double c[11][12] = {
+    REPRO_MATH_TABLE constexpr double c[11][12] = {
         {0x1.8bf77fea5316dp-1, -0x1.b52c7a0f01a0cp-55, 0x1.345d5efad34e2p-2, -0x1.ce8c0e783cd77p-4, -0x1.67c244272490fp-6, 0x1.77d1cbc12e47ep-6, -0x1.345cbe08b1e70p-13, -0x1.8e770b7b370f3p-9, 0x1.67d76884632b4p-12, 0x1.33ca3a5d9dc9ap-12, -0x1.dd0ab91c10bfbp-15, -0x1.69b4c92d41193p-16},
         {0x1.c9e845da8ac7bp-1, -0x1.44f461319207bp-56, 0x1.7610b9431f1d8p-3, -0x1.d394e793e6dc5p-4, 0x1.188c8af0adb6dp-6, 0x1.c0195deefad4fp-7, -0x1.8860ff01bc54dp-8, -0x1.2dfadf7ddcd9dp-11, 0x1.ab99db5036dfap-11, -0x1.13a1396b6ec67p-14, -0x1.23a3747767eeep-14, 0x1.e25f6f0e992dep-17},
         {0x1.eb7d5dbebaa92p-1, 0x1.abac6192eb04dp-56, 0x1.6164536bf145fp-4, -0x1.3537c8fe733a7p-4, 0x1.e5e9f2b5d42fep-6, -0x1.9c4a6146904cbp-12, -0x1.1a878d829e59dp-8, 0x1.575c56aa7bdfdp-10, 0x1.85a4985788535p-13, -0x1.7b857b1baf7c7p-13, 0x1.16527fed3bc42p-16, 0x1.b4a83177d92b4p-17},
@@ -115,7 +89,7 @@ REPRO_HD split_value phi_pos_float(int i, double t) {
 }
 // mills: 10 pieces, degree 12, max rel fit err 2.68e-14
 REPRO_HD split_value mills_float(int i, double t) {
-    REPRO_ERF_TABLE constexpr double c[10][15] = {
+    REPRO_MATH_TABLE constexpr double c[10][15] = {
         {0x1.4b1de1265fdfap-2, -0x1.b31066794951ap-56, -0x1.93234d0a8eabdp-3, 0x1.9a45b22626401p-4, -0x1.6e920731b181bp-5, 0x1.27b80fee544a9p-6, -0x1.b6a6de4517ad8p-8, 0x1.2ee7b8626156fp-9, -0x1.8a3df74cb8e35p-11, 0x1.e43116edbd708p-13, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
         {0x1.1e7c2d26d017dp-2, -0x1.51009c34e43e8p-56, -0x1.3baf57769a7cdp-3, 0x1.28beedc5d8d01p-4, -0x1.ef9f7e8908a72p-6, 0x1.78a814386eb39p-7, -0x1.08aafe615c918p-8, 0x1.5bd16751e18eep-10, -0x1.b02924f2cde0bp-12, 0x1.fc40556a3bcccp-14, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
         {0x1.d898de09c6f19p-3, 0x1.d6ac48da9b5e4p-57, -0x1.c49321dc9c3eep-4, 0x1.7b79d1bfcaa02p-5, -0x1.1f33fe5b53d8bp-6, 0x1.8ff2a58cb4e00p-8, -0x1.038d124da08d5p-9, 0x1.3cf8a5234c2dep-11, -0x1.6ed653a5f5e78p-13, 0x1.94a596ab15b7dp-15, -0x1.af8981b508a32p-17, 0x1.b5b6993badc13p-19, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
@@ -131,12 +105,12 @@ REPRO_HD split_value mills_float(int i, double t) {
 }
 // erf_small: degree 10 in s, max rel err 2.7e-17
 REPRO_HD double erf_small_double(double s) {
-    REPRO_ERF_TABLE constexpr double c[11] = {0x1.06eba8214db69p-3, -0x1.812746b0379e0p-2, 0x1.ce2f21a0424c3p-4, -0x1.b82ce31257412p-6, 0x1.565bcd03657c0p-8, -0x1.c02db1220cfe6p-11, 0x1.f9a2afa3a8f86p-14, -0x1.f4c5debf1228ap-17, 0x1.b90ecd4aeec12p-20, -0x1.564f71bbc0d35p-23, 0x1.8a312cb07e6ccp-27};
+    REPRO_MATH_TABLE constexpr double c[11] = {0x1.06eba8214db69p-3, -0x1.812746b0379e0p-2, 0x1.ce2f21a0424c3p-4, -0x1.b82ce31257412p-6, 0x1.565bcd03657c0p-8, -0x1.c02db1220cfe6p-11, 0x1.f9a2afa3a8f86p-14, -0x1.f4c5debf1228ap-17, 0x1.b90ecd4aeec12p-20, -0x1.564f71bbc0d35p-23, 0x1.8a312cb07e6ccp-27};
     return horner<11>(c, s);
 }
 // erf_mid: 11 pieces, degree 13, max rel fit err 5.41e-17
 REPRO_HD split_value erf_mid_double(int i, double t) {
-    REPRO_ERF_TABLE constexpr double c[11][16] = {
+    REPRO_MATH_TABLE constexpr double c[11][16] = {
         {0x1.af767a741088bp-1, -0x1.c97f778122797p-56, 0x1.a911f096fbc26p-2, -0x1.a911f096fbc26p-2, 0x1.1b614b0f528a1p-3, 0x1.1b614b0f52883p-4, -0x1.1b614b0f63857p-4, 0x1.2e45a56543c5fp-8, 0x1.f096fda347eb4p-7, -0x1.39114693fdc27p-8, -0x1.ee3122b669cdcp-10, 0x1.4176a7e8ac725p-10, 0x1.672249751d480p-14, -0x1.a37701463edaep-13, 0x1.265117dc5aca8p-16, 0x1.86295a477b53fp-16},
         {0x1.eea5557137ae0p-1, -0x1.385e445f2c96dp-55, 0x1.e723726b824a9p-4, -0x1.6d5a95d0a1b21p-3, 0x1.1c2a02beb6ab4p-3, -0x1.6d5a95d0cad48p-5, -0x1.e723726b7bfadp-7, 0x1.3ca3d7556aeb1p-6, -0x1.36d73a6830facp-8, -0x1.35ae94d32f58bp-9, 0x1.c03811b0122f7p-10, -0x1.84ca1fcea47eep-14, -0x1.0ad1461537e63p-12, 0x1.3a02ea84bcf85p-14, 0x1.2f20b49aa9edap-16, 0x0.0p+0},
         {0x1.fd9ae142795e3p-1, 0x1.972801904b9a3p-56, 0x1.529b9e8cf9a1ep-6, -0x1.529b9e8cf9a86p-5, 0x1.8b0ae3a478909p-5, -0x1.1a2c59756f53bp-5, 0x1.ace7404c36b0ap-7, 0x1.e1935bce27d06p-12, -0x1.bae0abb4abd4fp-9, 0x1.a1145b58048edp-10, -0x1.a46b1a085d664p-15, -0x1.13a1d35dea568p-12, 0x1.b32917e5d7ef2p-14, 0x1.93a7ac130c0a9p-18, -0x1.0d39041541806p-16, 0x0.0p+0},
@@ -153,12 +127,12 @@ REPRO_HD split_value erf_mid_double(int i, double t) {
 }
 // gelu_small: degree 7 in s, max rel err 4.36e-17
 REPRO_HD double gelu_small_double(double s) {
-    REPRO_ERF_TABLE constexpr double c[8] = {0x1.9884533d43651p-2, -0x1.1058377e2cebbp-4, 0x1.46d042976303ap-7, -0x1.37403f65858b8p-10, 0x1.e42b075001d50p-14, -0x1.3ce75f806f85dp-17, 0x1.65100cd621464p-21, -0x1.4f2b66e4c7b44p-25};
+    REPRO_MATH_TABLE constexpr double c[8] = {0x1.9884533d43651p-2, -0x1.1058377e2cebbp-4, 0x1.46d042976303ap-7, -0x1.37403f65858b8p-10, 0x1.e42b075001d50p-14, -0x1.3ce75f806f85dp-17, 0x1.65100cd621464p-21, -0x1.4f2b66e4c7b44p-25};
     return horner<8>(c, s);
 }
 // phi_pos: 16 pieces, degree 11, max rel fit err 6.94e-17
 REPRO_HD split_value phi_pos_double(int i, double t) {
-    REPRO_ERF_TABLE constexpr double c[16][14] = {
+    REPRO_MATH_TABLE constexpr double c[16][14] = {
         {0x1.8bf77fea5316dp-1, -0x1.b52c7a0f01a0cp-55, 0x1.345d5efad3415p-2, -0x1.ce8c0e783ce1fp-4, -0x1.67c24424a2524p-6, 0x1.77d1cbc1b1562p-6, -0x1.345d5e8bb1b0fp-13, -0x1.8e770d8759d55p-9, 0x1.67e5732ff1dafp-12, 0x1.33cd18119db0fp-12, -0x1.e5107b1a7759dp-15, -0x1.6cfb3aa662f9dp-16, 0x1.9ab2e27dae76cp-18, 0x1.4f5aa5f9298f4p-20},
         {0x1.c9e845da8ac7bp-1, -0x1.44f461319207bp-56, 0x1.7610b9431f0c8p-3, -0x1.d394e793e6cfap-4, 0x1.188c8af256f48p-6, 0x1.c0195dedbdb95p-7, -0x1.886102541b69fp-8, -0x1.2dfad595b49bfp-11, 0x1.ab9e81b908c13p-11, -0x1.13af17557d933p-14, -0x1.264ba43c88f15p-14, 0x1.ea4ba76441510p-17, 0x1.100f55c94f6a0p-18, -0x1.9598d3cdc8532p-20},
         {0x1.eb7d5dbebaa92p-1, 0x1.abac6192eb04dp-56, 0x1.6164536bf162bp-4, -0x1.3537c8fe73366p-4, 0x1.e5e9f2b46ca16p-6, -0x1.9c4a615345445p-12, -0x1.1a878ab3bf2cep-8, 0x1.575c5841200a5p-10, 0x1.8594dfa016c00p-13, -0x1.7b87b46d1e2c2p-13, 0x1.1f4dec94721fap-16, 0x1.b732dc202cc4fp-17, -0x1.cbd2101830a13p-19, -0x1.0445a53974828p-21},
@@ -180,7 +154,7 @@ REPRO_HD split_value phi_pos_double(int i, double t) {
 }
 // mills: 14 pieces, degree 16, max rel fit err 1.37e-16
 REPRO_HD split_value mills_double(int i, double t) {
-    REPRO_ERF_TABLE constexpr double c[14][19] = {
+    REPRO_MATH_TABLE constexpr double c[14][19] = {
         {0x1.4b1de1265fdfap-2, -0x1.b31066794951ap-56, -0x1.93234d0a8ef29p-3, 0x1.9a45b2262667ap-4, -0x1.6e920728d8397p-5, 0x1.27b80fe961f98p-6, -0x1.b6a736c3a7fd3p-8, 0x1.2ee7e9da72d25p-9, -0x1.8922c4fa37710p-11, 0x1.e2f4790c65aeep-13, -0x1.1b34fa7d6d326p-14, 0x1.3ca0a0254f929p-16, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
         {0x1.1e7c2d26d017dp-2, -0x1.51009c34e43e8p-56, -0x1.3baf57769aa07p-3, 0x1.28beedc5d8e33p-4, -0x1.ef9f7e801e559p-6, 0x1.78a81433a398fp-7, -0x1.08ab2af5c4b8cp-8, 0x1.5bd19741bb75cp-10, -0x1.af0bd212b55bap-12, 0x1.fb0d861ae5a8ap-14, -0x1.1d555aef59d04p-15, 0x1.32d1c87e63744p-17, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
         {0x1.d898de09c6f19p-3, 0x1.d6ac48da9b5e4p-57, -0x1.c49321dc9c382p-4, 0x1.7b79d1bfca9d0p-5, -0x1.1f33fe5ba78cdp-6, 0x1.8ff2a58d0401cp-8, -0x1.038d10febe7f6p-9, 0x1.3cf8a3e6b5803p-11, -0x1.6ed9fd74f6962p-13, 0x1.94a90d3cc7562p-15, -0x1.ab599bd361236p-17, 0x1.b1c145de51397p-19, -0x1.accba64f38daap-21, 0x1.955cd05f533e8p-23, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
@@ -212,11 +186,9 @@ REPRO_HD float erf(float x) {
     const double a = d::abs_value(static_cast<double>(x));
     double r;
     if (a < 0.75) {
-        r = repro::fma(a, d::erf_small_float(a * a), a);
+        r = repro::math::detail::fk::erf_small(a);
     } else if (a < 4.25) {
-        const int i = static_cast<int>((a - 0.75) * 2.0);
-        const d::split_value v = d::erf_mid_float(i, a - repro::fma(0.5, static_cast<double>(i), 1.0));
-        r = v.hi + v.rest;
+        r = repro::math::detail::fk::erf_mid(a);
     } else {
         r = 1.0;
     }
@@ -277,15 +249,15 @@ REPRO_HD float gelu(float x) {
 
 // gelu(x), double. |x| < 0.5: x/2 + x * (x * G(x^2)); 0.5 <= x < 8.5:
 // x * Phi(x) from 16 pieces, the product taken as TwoProd(x, hi) + x * rest;
-// x >= 8.5: x; -40 <= x <= -0.5: x * Q(-x) * exp(-x^2/2) with x^2/2 split
+// x >= 8.5: x; -39 <= x <= -0.5: x * Q(-x) * exp(-x^2/2) with x^2/2 split
 // exactly as h + l (exp(-h - l) = exp(-h) (1 - l)) and the products carried
-// in double-double; x < -40: -0. Special values as for float.
-// Accuracy: <= 2 ULP measured (the 1-ULP target is missed for x < -0.5).
+// in double-double, e^-h taken as a double-double 2^k (hi + lo) and scaled
+// once at the end; x < -39: -0. Special values as for float.
 REPRO_HD double gelu(double x) {
     namespace d = detail::erf_impl;
     if (repro::is_nan(x)) return x + x;
     if (x >= 8.5 || x == 0) return x;  // x = +-0 keeps its sign
-    if (x < -40.0) return -0.0;
+    if (x < -39.0) return -0.0;  // |result| < 2^-1090: rounds to -0
     const double a = d::abs_value(x);
     if (a < 0.5) return repro::fma(x, x * d::gelu_small_double(a * a), 0.5 * x);
     if (x > 0) {
@@ -299,12 +271,16 @@ REPRO_HD double gelu(double x) {
     const d::split_value q = d::mills_double(i, a - m);
     const repro::exact_pair<double> s = repro::two_prod(x, x);
     const double h = 0.5 * s.value, l = 0.5 * s.error;  // x^2/2 = h + l exactly
-    const double e0 = repro::math::exp(-h);
-    const double e = repro::fma(-l, e0, e0);           // exp(-h - l) to second order
-    const repro::exact_pair<double> xq = repro::two_prod(x, q.hi);
-    const double xq_lo = repro::fma(x, q.rest, xq.error);  // x * Q = xq.value + xq_lo
-    const repro::exact_pair<double> p = repro::two_prod(e, xq.value);
-    return p.value + repro::fma(e, xq_lo, p.error);
+    // exp(-h - l) = 2^k (hi + lo) (1 - l): e^-h as a double-double, scaled once
+    // at the end, so results down to the subnormals keep their accuracy.
+    const repro::math::detail::el_exp_parts ep = repro::math::detail::el_exp_core(-h);
+    const double e_lo = repro::fma(-l, ep.hi, ep.lo);
+    const repro::exact_pair<double> xq0 = repro::two_prod(x, q.hi);
+    // x * Q as a normalised double-double (q.rest can be a quarter of q.hi)
+    const repro::exact_pair<double> xq = repro::fast_two_sum(xq0.value, repro::fma(x, q.rest, xq0.error));
+    const repro::exact_pair<double> p = repro::two_prod(ep.hi, xq.value);
+    const double lo = repro::fma(ep.hi, xq.error, repro::fma(e_lo, xq.value, p.error));
+    return repro::math::detail::el_scale(p.value + lo, ep.k);
 }
 
 // gelu_tanh(x) = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), float.
@@ -322,14 +298,12 @@ REPRO_HD float gelu_tanh(float x) {
     return static_cast<float>(r);
 }
 
-// Accuracy: <= 1 ULP measured for x >= 0; for x < 0 the error grows with |x|
-// (2 ULP at -3.9, 20 at -9.8, 295 at -21.2: exp(-2u) loses relative accuracy)
-// - below the 1-ULP target, to be fixed.
 // gelu_tanh(x), double. 2u = x (k0 + k1 x^2) in double-double (k0, k1 and
 // x^2 carried as hi + lo, so exp sees 2u with a relative error near 2^-100);
 // with e = exp(-|2u|) (split as exp(-h)(1 - l)), x >= 0: x / (1 + e),
 // x < 0: x e / (1 + e), each quotient taken from double-double numerator
-// and denominator with one correction step. x > 10: x; x < -30: -0.
+// and denominator with one correction step; below 2u = -700, x e scaled once
+// (subnormal results). x > 10: x; 2u < -760: -0.
 REPRO_HD double gelu_tanh(double x) {
     if (repro::is_nan(x)) return x + x;
     if (x > 10.0 || x == 0) return x;  // x = +-0 keeps its sign
@@ -339,20 +313,32 @@ REPRO_HD double gelu_tanh(double x) {
     const repro::exact_pair<double> s = repro::two_prod(x, x);
     const repro::exact_pair<double> w = repro::two_prod(k1h, s.value);
     const double w_lo = repro::fma(k1h, s.error, repro::fma(k1l, s.value, w.error));
-    const repro::exact_pair<double> v = repro::fast_two_sum(k0h, w.value);  // k0 > w >= 0
+    const repro::exact_pair<double> v = repro::two_sum(k0h, w.value);  // w > k0 once |x| > 6.6
     const double v_lo = v.error + (k0l + w_lo);
     const repro::exact_pair<double> u = repro::two_prod(x, v.value);
     const repro::exact_pair<double> u2 = repro::fast_two_sum(u.value, repro::fma(x, v_lo, u.error));
-    // e = exp(-|2u|)
+    // e = exp(-|2u|) = 2^k (hi + lo) (1 + l), -|2u| = h + l
     const bool neg = u2.value < 0;
-    const double h = neg ? u2.value : -u2.value, l = neg ? u2.error : -u2.error;  // -|2u| = h + l
-    const double e0 = repro::math::exp(h);
-    const double e = repro::fma(l, e0, e0);
+    const double h = neg ? u2.value : -u2.value, l = neg ? u2.error : -u2.error;
+    if (h < -760.0) return -0.0;  // x < -21.3: |x| e < 2^-1090 rounds to -0
+    const repro::math::detail::el_exp_parts ep = repro::math::detail::el_exp_core(h);
+    const double m_lo = repro::fma(l, ep.hi, ep.lo);
+    if (h < -700.0) {  // 1 + e = 1 to 2^-1000; x e scaled once (subnormal results)
+        const repro::exact_pair<double> p = repro::two_prod(x, ep.hi);
+        return repro::math::detail::el_scale(p.value + repro::fma(x, m_lo, p.error), ep.k);
+    }
+    const double scale = repro::math::detail::el_pow2(ep.k);
+    const double e = ep.hi * scale, e_lo = m_lo * scale;  // e is normal: exact
     const repro::exact_pair<double> den = repro::fast_two_sum(1.0, e);  // 1 >= e
-    const repro::exact_pair<double> num = neg ? repro::two_prod(x, e) : repro::exact_pair<double>{x, 0.0};
+    const double den_lo = den.error + e_lo;
+    repro::exact_pair<double> num{x, 0.0};
+    if (neg) {
+        const repro::exact_pair<double> p = repro::two_prod(x, e);
+        num = {p.value, repro::fma(x, e_lo, p.error)};
+    }
     const double q = num.value / den.value;
     // (num - q den) / den, the remainder num.value - q * den.value exact by fma
-    const double rem = repro::fma(-q, den.value, num.value) + repro::fma(-q, den.error, num.error);
+    const double rem = repro::fma(-q, den.value, num.value) + repro::fma(-q, den_lo, num.error);
     return q + rem / den.value;
 }
 

@@ -28,6 +28,7 @@
 #include <cstdint>
 
 #include "../fp.hpp"
+#include "../isa.hpp"
 
 namespace repro {
 namespace math {
@@ -195,55 +196,83 @@ REPRO_HD exact_pair<double> el_sigmoid_dd(double x) {
     return fast_two_sum(q, res / d_hi);
 }
 
-// ---- float kernels in double arithmetic (relative error < 2^-32) ----
+// ---- the float functions: detail/math_float_kernels.hpp, on V = double ----
 
-// e^r - 1 for |r| <= 0.35: degree-9 Taylor (truncation < 2^-37 relative).
-REPRO_HD double el_expm1_small_f(double r) {
-    double q = 0x1.71de3a556c734p-19;      // 1/9!
-    q = fma(q, r, 0x1.a01a01a01a01ap-16);  // 1/8!
-    q = fma(q, r, 0x1.a01a01a01a01ap-13);  // 1/7!
-    q = fma(q, r, 0x1.6c16c16c16c17p-10);  // 1/6!
-    q = fma(q, r, 0x1.1111111111111p-7);   // 1/5!
-    q = fma(q, r, 0x1.5555555555555p-5);   // 1/4!
-    q = fma(q, r, 0x1.5555555555555p-3);   // 1/3!
-    q = fma(q, r, 0.5);
-    return fma(mul_rn(r, r), q, r);
+// Coefficient tables are function-local: static on the host (one copy in
+// read-only data, addressable by the SIMD gathers), plain locals in CUDA
+// device code, where namespace-scope host arrays are not visible.
+#if defined(__CUDA_ARCH__)
+#define REPRO_MATH_TABLE
+#else
+#define REPRO_MATH_TABLE static
+#endif
+
+template <class V>
+struct index_type {
+    using type = int;
+};
+template <class V>
+using index_t = typename index_type<V>::type;
+
+// 2^k from t = 0x1.8p52 + k, k in [-1022, 1023].
+REPRO_HD double pow2_shifted(double t) { return from_bits<double>((to_bits(t) + 1023u) << 52); }
+
+// x = 2^e m, m in [sqrt(1/2), sqrt(2)), for positive normal x: f = m - 1
+// (exact) and e.
+REPRO_HD void log_split(double x, double& f, double& e) {
+    const el_log_split sp = el_split(x);
+    f = sp.f;
+    e = static_cast<double>(sp.e);
 }
 
-// e^x for x in [-200, 200], relative error < 2^-36.
-REPRO_HD double el_exp_f(double x) {
-    const double t = fma(x, el_inv_ln2, el_shifter);
-    const double kd = t - el_shifter;
-    const int k = static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(to_bits(t))));
-    const double r = fma(-kd, el_ln2, x);
-    return (1.0 + el_expm1_small_f(r)) * el_pow2(k);
+REPRO_HD double max_of(double a, double b) { return a > b ? a : b; }
+
+// trunc(v) for 0 <= v < 2^31, as a double and as a table index.
+REPRO_HD double trunc_index(double v, int& i) {
+    i = static_cast<int>(v);
+    return static_cast<double>(i);
 }
 
-// e^x - 1 for x in [-200, 200], relative error < 2^-34.
-REPRO_HD double el_expm1_f(double x) {
-    const double t = fma(x, el_inv_ln2, el_shifter);
-    const double kd = t - el_shifter;
-    const int k = static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(to_bits(t))));
-    const double r = fma(-kd, el_ln2, x);
-    const double p = el_pow2(k);
-    return fma(p, el_expm1_small_f(r), p - 1.0);
-}
+REPRO_HD double coefficient(const double* table, int stride, int i, int k) { return table[i * stride + k]; }
 
-// log(1 + f) for f = m - 1, m in [sqrt(1/2), sqrt(2)): 6 terms of the atanh
-// series (truncation < 2^-37 relative).
-REPRO_HD double el_log1p_reduced_f(double f) {
-    const double s = f / (2.0 + f);
-    const double z = mul_rn(s, s);
-    double p = 0x1.3b13b13b13b14p-3;      // 2/13
-    p = fma(p, z, 0x1.745d1745d1746p-3);  // 2/11
-    p = fma(p, z, 0x1.c71c71c71c71cp-3);  // 2/9
-    p = fma(p, z, 0x1.2492492492492p-2);  // 2/7
-    p = fma(p, z, 0x1.999999999999ap-2);  // 2/5
-    p = fma(p, z, 0x1.5555555555555p-1);  // 2/3
-    return fma(mul_rn(s, z), p, 2.0 * s);
-}
+namespace fk {
+#include "math_float_kernels.hpp"
+}  // namespace fk
 
 }  // namespace detail
+}  // namespace math
+}  // namespace repro
+
+#if REPRO_HAS_AVX2_PATH
+#include "simd_f64x4.hpp"
+
+REPRO_AVX2_REGION_BEGIN
+namespace repro {
+namespace math {
+namespace detail {
+
+template <>
+struct index_type<repro::detail::vec::f64x4> {
+    using type = repro::detail::vec::i32x4;
+};
+
+namespace fk_avx2 {
+using repro::detail::vec::coefficient;
+using repro::detail::vec::log_split;
+using repro::detail::vec::max_of;
+using repro::detail::vec::pow2_shifted;
+using repro::detail::vec::trunc_index;
+#include "math_float_kernels.hpp"
+}  // namespace fk_avx2
+
+}  // namespace detail
+}  // namespace math
+}  // namespace repro
+REPRO_AVX2_REGION_END
+#endif
+
+namespace repro {
+namespace math {
 
 // ---------------------------------------------------------------- exp
 
@@ -253,7 +282,7 @@ REPRO_HD float exp(float x) {
     if (is_nan(x)) return x + x;
     if (x > 100.0f) return from_bits<float>(0x7f800000u);
     if (x < -120.0f) return 0.0f;
-    return static_cast<float>(detail::el_exp_f(static_cast<double>(x)));
+    return static_cast<float>(detail::fk::exp(static_cast<double>(x)));
 }
 
 // exp(double): double-double e^r, scaled by 2^k with one rounding.
@@ -277,7 +306,7 @@ REPRO_HD float expm1(float x) {
     if (x < -120.0f) return -1.0f;
     const float ax = x < 0 ? -x : x;
     if (ax < 0x1p-30f) return x;
-    return static_cast<float>(detail::el_expm1_f(static_cast<double>(x)));
+    return static_cast<float>(detail::fk::expm1(static_cast<double>(x)));
 }
 
 // expm1(double): double-double (2^k - 1) + 2^k (e^r - 1), one final rounding.
@@ -303,8 +332,7 @@ REPRO_HD float log(float x) {
     if (x == 0.0f) return from_bits<float>(0xff800000u);
     if (x < 0.0f) return detail::el_quiet_nanf();
     if (is_inf(x)) return x;
-    const detail::el_log_split sp = detail::el_split(static_cast<double>(x));
-    return static_cast<float>(fma(static_cast<double>(sp.e), detail::el_ln2, detail::el_log1p_reduced_f(sp.f)));
+    return static_cast<float>(detail::fk::log(static_cast<double>(x)));
 }
 
 // log(double): double-double e ln2 + 2 atanh(s), one final rounding.
@@ -329,8 +357,7 @@ REPRO_HD float log1p(float x) {
     if (is_inf(x)) return x;
     const float ax = x < 0 ? -x : x;
     if (ax < 0x1p-29f) return x;
-    const detail::el_log_split sp = detail::el_split(1.0 + static_cast<double>(x));
-    return static_cast<float>(fma(static_cast<double>(sp.e), detail::el_ln2, detail::el_log1p_reduced_f(sp.f)));
+    return static_cast<float>(detail::fk::log(1.0 + static_cast<double>(x)));
 }
 
 // log1p(double): u + u_lo = 1 + x exactly (TwoSum), log(u) as a double-double
@@ -356,8 +383,7 @@ REPRO_HD float log2(float x) {
     if (x == 0.0f) return from_bits<float>(0xff800000u);
     if (x < 0.0f) return detail::el_quiet_nanf();
     if (is_inf(x)) return x;
-    const detail::el_log_split sp = detail::el_split(static_cast<double>(x));
-    return static_cast<float>(fma(detail::el_log1p_reduced_f(sp.f), detail::el_inv_ln2, static_cast<double>(sp.e)));
+    return static_cast<float>(detail::fk::log2(static_cast<double>(x)));
 }
 
 // log2(double): e + log(m) * (1/ln2), both factors double-doubles; exact for
@@ -385,8 +411,7 @@ REPRO_HD float tanh(float x) {
     if (ax < 0x1p-13f) return x;
     const float one = sign_bit(x) ? -1.0f : 1.0f;
     if (ax > 10.0f) return one;
-    const double e = detail::el_expm1_f(-2.0 * static_cast<double>(ax));
-    const float t = static_cast<float>(-e / (e + 2.0));
+    const float t = static_cast<float>(detail::fk::tanh_positive(static_cast<double>(ax)));
     return sign_bit(x) ? -t : t;
 }
 
@@ -416,7 +441,7 @@ REPRO_HD float sigmoid(float x) {
     if (is_nan(x)) return x + x;
     double xd = static_cast<double>(x);
     xd = xd > 200.0 ? 200.0 : (xd < -200.0 ? -200.0 : xd);
-    return static_cast<float>(1.0 / (1.0 + detail::el_exp_f(-xd)));
+    return static_cast<float>(detail::fk::sigmoid(xd));
 }
 
 // sigmoid(double): double-double exp(-|x|) and a corrected division; below
@@ -437,9 +462,7 @@ REPRO_HD double sigmoid(double x) {
 REPRO_HD float silu(float x) {
     if (is_nan(x)) return x + x;
     if (x < -200.0f) return -0.0f;
-    const double xd = static_cast<double>(x);
-    const double e = detail::el_exp_f(xd > 200.0 ? -200.0 : -xd);
-    return static_cast<float>(xd / (1.0 + e));
+    return static_cast<float>(detail::fk::silu(static_cast<double>(x)));
 }
 
 // silu(double): x times the double-double sigmoid, fused; below -700 it is

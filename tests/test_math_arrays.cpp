@@ -1,0 +1,92 @@
+// The array forms of repro::math give the scalar functions' bits: on the
+// AVX2 path (four values per kernel call, special lanes through the scalar
+// function) and on the generic path, at every length and alignment, in place
+// or not.
+#include <doctest/doctest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <repro/math.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support/test_data.hpp"
+
+namespace {
+
+using repro_test::splitmix64;
+
+// Edge values, random bit patterns, and values spread over the ranges where
+// the kernels run (so most groups of four take the SIMD path).
+std::vector<float> inputs() {
+    splitmix64 g(0xa77a75u);
+    std::vector<float> x = repro_test::edge_values<float>();
+    for (int i = 0; i < 20000; ++i) x.push_back(repro_test::random_bits<float>(g));
+    for (int i = 0; i < 40000; ++i) {
+        const double u = static_cast<double>(g.next() >> 11) * 0x1p-53;
+        x.push_back(static_cast<float>(-30.0 + 60.0 * u));
+    }
+    for (int i = 0; i < 20000; ++i) x.push_back(repro_test::random_finite<float>(g, 127 - 40, 127 + 20));
+    return x;
+}
+
+template <class Array, class Scalar>
+void check_matches_scalar(const char* name, Array array, Scalar scalar) {
+    static const std::vector<float> x = inputs();
+    std::vector<float> expected(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) expected[i] = scalar(x[i]);
+    for (repro::isa path : {repro::isa::avx2, repro::isa::generic}) {
+        repro::limit_isa(path);
+        INFO(name << " on " << (repro::active_isa() == repro::isa::avx2 ? "avx2" : "generic"));
+        std::vector<float> y(x.size());
+        array(x.data(), y.data(), x.size());
+        std::size_t bad = 0;
+        for (std::size_t i = 0; i < x.size(); ++i) bad += !repro::bitwise_equal(y[i], expected[i]);
+        CHECK(bad == 0);
+        // lengths 0..13 at offsets 0..3 (tails and unaligned groups), in place
+        for (std::size_t off = 0; off < 4; ++off)
+            for (std::size_t n = 0; n < 14; ++n) {
+                std::vector<float> z(x.begin() + static_cast<std::ptrdiff_t>(off + 9000),
+                                     x.begin() + static_cast<std::ptrdiff_t>(off + 9000 + n));
+                array(z.data(), z.data(), n);
+                for (std::size_t i = 0; i < n; ++i) CHECK(repro::bitwise_equal(z[i], expected[off + 9000 + i]));
+            }
+    }
+    repro::limit_isa(repro::isa::avx2);
+}
+
+#define REPRO_CHECK_ARRAY_FORM(fn)                                                                  \
+    check_matches_scalar(                                                                          \
+        #fn, [](const float* a, float* b, std::size_t n) { repro::math::fn(a, b, n); },           \
+        [](float v) { return repro::math::fn(v); })
+
+}  // namespace
+
+TEST_CASE("math array forms: float results are the scalar function's bits on every ISA path") {
+    REPRO_CHECK_ARRAY_FORM(exp);
+    REPRO_CHECK_ARRAY_FORM(expm1);
+    REPRO_CHECK_ARRAY_FORM(log);
+    REPRO_CHECK_ARRAY_FORM(log1p);
+    REPRO_CHECK_ARRAY_FORM(log2);
+    REPRO_CHECK_ARRAY_FORM(tanh);
+    REPRO_CHECK_ARRAY_FORM(sigmoid);
+    REPRO_CHECK_ARRAY_FORM(silu);
+    REPRO_CHECK_ARRAY_FORM(erf);
+    REPRO_CHECK_ARRAY_FORM(gelu);
+    REPRO_CHECK_ARRAY_FORM(gelu_tanh);
+    REPRO_CHECK_ARRAY_FORM(sin2pi);
+    REPRO_CHECK_ARRAY_FORM(cos2pi);
+    REPRO_CHECK_ARRAY_FORM(rsqrt);
+}
+
+TEST_CASE("math array forms: null pointers are rejected with the function's name") {
+    float v = 1.0f;
+    CHECK_THROWS_WITH_AS(repro::math::exp(static_cast<const float*>(nullptr), &v, 1),
+                         "repro::math::exp: x is a null pointer", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(repro::math::erf(&v, static_cast<float*>(nullptr), 1),
+                         "repro::math::erf: y is a null pointer", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(repro::math::gelu(&v, static_cast<float*>(nullptr), 1),
+                         "repro::math::gelu: y is a null pointer", std::invalid_argument);
+    CHECK_NOTHROW(repro::math::exp(static_cast<const float*>(nullptr), static_cast<float*>(nullptr), 0));
+}
