@@ -22,12 +22,12 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "detail/exact_kernels.hpp"
 #include "detail/lanes.hpp"
+#include "detail/parallel.hpp"
 #include "detail/superaccumulator.hpp"
 #include "fp.hpp"
 #include "isa.hpp"
@@ -37,41 +37,7 @@ namespace repro {
 template <class T>
 using accumulator_t = std::conditional_t<std::is_same<T, double>::value, double, float>;
 
-// An explicit number of threads for the parallel overloads: repro::threads{4}.
-struct threads {
-    unsigned count = 1;
-};
-
 namespace detail {
-
-inline void check_input(const void* p, std::size_t n, const char* function, const char* argument) {
-    if (p == nullptr && n != 0)
-        throw std::invalid_argument(std::string("repro::") + function + ": " + argument + " is a null pointer");
-}
-
-inline unsigned check_threads(threads t, const char* function) {
-    if (t.count == 0) throw std::invalid_argument(std::string("repro::") + function + ": threads{0}");
-    return t.count;
-}
-
-// Runs f(i) for i in [0, tasks) on `count` threads, contiguous blocks each.
-template <class F>
-void parallel_for(std::size_t tasks, unsigned count, F f) {
-    if (count <= 1 || tasks <= 1) {
-        for (std::size_t i = 0; i < tasks; ++i) f(i);
-        return;
-    }
-    const std::size_t workers = count < tasks ? count : tasks;
-    std::vector<std::thread> pool;
-    pool.reserve(workers - 1);
-    auto run = [&](std::size_t w) {
-        const std::size_t begin = tasks * w / workers, end = tasks * (w + 1) / workers;
-        for (std::size_t i = begin; i < end; ++i) f(i);
-    };
-    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(run, w);
-    run(0);
-    for (auto& t : pool) t.join();
-}
 
 // The chunked reduction: chunk partials in index order, combined by the
 // pairwise chunk tree. Threads compute partials; the tree is the same.

@@ -1,0 +1,551 @@
+#pragma once
+// repro/random.hpp - counter-based random streams keyed by what a draw
+// belongs to (seed, layer, step, sample id, element), never by where it is
+// computed: the same sample gets the same numbers at any batch size, batch
+// position, thread count, on the CPU and on a GPU. `portable`.
+//
+// Generators: Random123's Philox4x32-10, Threefry2x32-20 and Threefry4x32-20
+// (Salmon et al., SC11), bit for bit. The names carry the round count because
+// Random123 defines function-like macros philox4x32(c, k) etc.
+//
+// Keys (random_key): from_seed(s) = {low 32 bits, high 32 bits} of s.
+//   fold_in(tag) = words 0-1 of threefry4x32_20({tag_lo, tag_hi, 0, 0},
+//                  {k0, k1, 0x666f6c64 "fold", 0});
+//   split()      = {words 0-1, words 2-3} of threefry4x32_20({0, 0, 0, 0},
+//                  {k0, k1, 0x73706c74 "splt", 0}).
+//   Derivations use Threefry and streams use Philox, so a derived key never
+//   coincides with a stream's output.
+// Streams (random_stream): Philox4x32-10 with the stream's key and the counter
+//   word 0: block index b (element i is word i % 4 of block i / 4)
+//   word 1: sample id, low 32 bits
+//   word 2: sample id, high 32 bits
+//   word 3: step (training step, epoch, ...)
+//   Typical key: random_key::from_seed(seed).fold_in(layer_id).
+//
+// Distributions (element i of a stream; exact conversions):
+//   uniform<float>(i)       [0, 1): (bits(i) >> 8) * 2^-24
+//   uniform<double>(i)      [0, 1): (u64 >> 11) * 2^-53, u64 = words 2i+1 (high) : 2i (low)
+//   uniform_open<float>(i)  (0, 1): (2 (bits(i) >> 9) + 1) * 2^-24
+//   uniform_open<double>(i) (0, 1): (2 (u64 >> 12) + 1) * 2^-53, u64 as for uniform<double>
+//   bernoulli(i, p)         bits(i) < floor(p 2^32): probability floor(p 2^32) / 2^32
+//   normal<T>(i)            Box-Muller through repro::math (portable): block
+//                           j gives normals from the pairs (u1, u2) of its
+//                           words; see normal() below.
+//   uniform_int(n)          sequential, [0, n) without bias (Lemire's
+//                           multiply-and-reject).
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "detail/config.hpp"
+#include "isa.hpp"
+#include "math.hpp"
+
+namespace repro {
+
+// ------------------------------------------------------------- generators
+
+namespace detail {
+
+REPRO_HD constexpr std::uint32_t rotl32(std::uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+
+REPRO_HD constexpr void mulhilo32(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::uint32_t& lo) {
+    const std::uint64_t p = static_cast<std::uint64_t>(a) * b;
+    hi = static_cast<std::uint32_t>(p >> 32);
+    lo = static_cast<std::uint32_t>(p);
+}
+
+constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
+constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
+constexpr std::uint32_t skein_parity32 = 0x1BD11BDAu;
+
+// Plain-array cores (usable in device code without relaxed constexpr).
+REPRO_HD constexpr void philox4x32_10_core(std::uint32_t x[4], std::uint32_t k0, std::uint32_t k1) {
+    for (int r = 0; r < 10; ++r) {
+        if (r > 0) {
+            k0 += philox_w0;
+            k1 += philox_w1;
+        }
+        std::uint32_t hi0 = 0, lo0 = 0, hi1 = 0, lo1 = 0;
+        mulhilo32(philox_m0, x[0], hi0, lo0);
+        mulhilo32(philox_m1, x[2], hi1, lo1);
+        const std::uint32_t y0 = hi1 ^ x[1] ^ k0, y2 = hi0 ^ x[3] ^ k1;
+        x[0] = y0;
+        x[1] = lo1;
+        x[2] = y2;
+        x[3] = lo0;
+    }
+}
+
+REPRO_HD constexpr void threefry2x32_20_core(std::uint32_t x[2], const std::uint32_t k[2]) {
+    constexpr int rot[8] = {13, 15, 26, 6, 17, 29, 16, 24};
+    const std::uint32_t ks[3] = {k[0], k[1], skein_parity32 ^ k[0] ^ k[1]};
+    x[0] += ks[0];
+    x[1] += ks[1];
+    for (int r = 0; r < 20; ++r) {
+        x[0] += x[1];
+        x[1] = rotl32(x[1], rot[r % 8]);
+        x[1] ^= x[0];
+        if (r % 4 == 3) {  // key injection s after every four rounds
+            const std::uint32_t s = static_cast<std::uint32_t>(r / 4 + 1);
+            x[0] += ks[s % 3];
+            x[1] += ks[(s + 1) % 3] + s;
+        }
+    }
+}
+
+REPRO_HD constexpr void threefry4x32_20_core(std::uint32_t x[4], const std::uint32_t k[4]) {
+    constexpr int rot[8][2] = {{10, 26}, {11, 21}, {13, 27}, {23, 5}, {6, 20}, {17, 11}, {25, 10}, {18, 20}};
+    const std::uint32_t ks[5] = {k[0], k[1], k[2], k[3], skein_parity32 ^ k[0] ^ k[1] ^ k[2] ^ k[3]};
+    for (int i = 0; i < 4; ++i) x[i] += ks[i];
+    for (int r = 0; r < 20; ++r) {
+        const int* R = rot[r % 8];
+        if (r % 2 == 0) {
+            x[0] += x[1];
+            x[1] = rotl32(x[1], R[0]);
+            x[1] ^= x[0];
+            x[2] += x[3];
+            x[3] = rotl32(x[3], R[1]);
+            x[3] ^= x[2];
+        } else {
+            x[0] += x[3];
+            x[3] = rotl32(x[3], R[0]);
+            x[3] ^= x[0];
+            x[2] += x[1];
+            x[1] = rotl32(x[1], R[1]);
+            x[1] ^= x[2];
+        }
+        if (r % 4 == 3) {
+            const std::uint32_t s = static_cast<std::uint32_t>(r / 4 + 1);
+            for (int i = 0; i < 4; ++i) x[i] += ks[(s + static_cast<std::uint32_t>(i)) % 5];
+            x[3] += s;
+        }
+    }
+}
+
+}  // namespace detail
+
+using u32x2 = std::array<std::uint32_t, 2>;
+using u32x4 = std::array<std::uint32_t, 4>;
+
+// Random123's philox4x32_R(10, ctr, key).
+REPRO_HD constexpr u32x4 philox4x32_10(u32x4 ctr, u32x2 key) {
+    std::uint32_t x[4] = {ctr[0], ctr[1], ctr[2], ctr[3]};
+    detail::philox4x32_10_core(x, key[0], key[1]);
+    return {x[0], x[1], x[2], x[3]};
+}
+
+// Random123's threefry2x32_R(20, ctr, key).
+REPRO_HD constexpr u32x2 threefry2x32_20(u32x2 ctr, u32x2 key) {
+    std::uint32_t x[2] = {ctr[0], ctr[1]};
+    const std::uint32_t k[2] = {key[0], key[1]};
+    detail::threefry2x32_20_core(x, k);
+    return {x[0], x[1]};
+}
+
+// Random123's threefry4x32_R(20, ctr, key).
+REPRO_HD constexpr u32x4 threefry4x32_20(u32x4 ctr, u32x4 key) {
+    std::uint32_t x[4] = {ctr[0], ctr[1], ctr[2], ctr[3]};
+    const std::uint32_t k[4] = {key[0], key[1], key[2], key[3]};
+    detail::threefry4x32_20_core(x, k);
+    return {x[0], x[1], x[2], x[3]};
+}
+
+// ------------------------------------------------------------- bulk Philox
+
+namespace detail {
+
+inline void philox_fill_generic(u32x4 ctr, u32x2 key, std::uint32_t* out, std::size_t blocks) {
+    for (std::size_t b = 0; b < blocks; ++b) {
+        std::uint32_t x[4] = {ctr[0] + static_cast<std::uint32_t>(b), ctr[1], ctr[2], ctr[3]};
+        philox4x32_10_core(x, key[0], key[1]);
+        for (int w = 0; w < 4; ++w) out[4 * b + static_cast<std::size_t>(w)] = x[w];
+    }
+}
+
+#if REPRO_HAS_AVX2_PATH
+// Eight counters per step, one per 32-bit lane; the 4x8 result is transposed
+// back to block order.
+REPRO_TARGET_AVX2 inline void philox_mulhilo8(__m256i x, __m256i m, __m256i& hi, __m256i& lo) {
+    const __m256i even = _mm256_mul_epu32(x, m);                         // lanes 0, 2, 4, 6
+    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(x, 32), m);  // lanes 1, 3, 5, 7
+    lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+}
+
+REPRO_TARGET_AVX2 inline void philox_fill_avx2(u32x4 ctr, u32x2 key, std::uint32_t* out, std::size_t blocks) {
+    const __m256i m0 = _mm256_set1_epi32(static_cast<int>(philox_m0));
+    const __m256i m1 = _mm256_set1_epi32(static_cast<int>(philox_m1));
+    const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    std::size_t b = 0;
+    for (; b + 8 <= blocks; b += 8) {
+        __m256i x0 = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(ctr[0] + static_cast<std::uint32_t>(b))), step);
+        __m256i x1 = _mm256_set1_epi32(static_cast<int>(ctr[1]));
+        __m256i x2 = _mm256_set1_epi32(static_cast<int>(ctr[2]));
+        __m256i x3 = _mm256_set1_epi32(static_cast<int>(ctr[3]));
+        std::uint32_t k0 = key[0], k1 = key[1];
+        for (int r = 0; r < 10; ++r) {
+            if (r > 0) {
+                k0 += philox_w0;
+                k1 += philox_w1;
+            }
+            __m256i hi0, lo0, hi1, lo1;
+            philox_mulhilo8(x0, m0, hi0, lo0);
+            philox_mulhilo8(x2, m1, hi1, lo1);
+            x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32(static_cast<int>(k0)));
+            x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
+            x1 = lo1;
+            x3 = lo0;
+        }
+        const __m256i t0 = _mm256_unpacklo_epi32(x0, x1), t1 = _mm256_unpackhi_epi32(x0, x1);
+        const __m256i t2 = _mm256_unpacklo_epi32(x2, x3), t3 = _mm256_unpackhi_epi32(x2, x3);
+        const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);  // blocks 0|4, 1|5
+        const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);  // blocks 2|6, 3|7
+        auto* o = reinterpret_cast<__m256i*>(out + 4 * b);
+        _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(u0, u1, 0x20));
+        _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(u2, u3, 0x20));
+        _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(u0, u1, 0x31));
+        _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(u2, u3, 0x31));
+    }
+    philox_fill_generic({ctr[0] + static_cast<std::uint32_t>(b), ctr[1], ctr[2], ctr[3]}, key, out + 4 * b, blocks - b);
+}
+#endif
+
+}  // namespace detail
+
+// out[4b + w] = word w of philox4x32_10({ctr[0] + b, ctr[1], ctr[2], ctr[3]}, key)
+// for b < blocks (word 0 of the counter wraps modulo 2^32; no carry). AVX2
+// runs eight counters at once; the bits are the same on every path.
+inline void philox4x32_10_fill(u32x4 ctr, u32x2 key, std::uint32_t* out, std::size_t blocks) {
+    if (blocks != 0 && out == nullptr) throw std::invalid_argument("repro::philox4x32_10_fill: out is a null pointer");
+#if REPRO_HAS_AVX2_PATH
+    if (active_isa() == isa::avx2) return detail::philox_fill_avx2(ctr, key, out, blocks);
+#endif
+    detail::philox_fill_generic(ctr, key, out, blocks);
+}
+
+// ------------------------------------------------------------- keys
+
+struct random_key {
+    u32x2 words{};
+
+    static constexpr random_key from_seed(std::uint64_t seed) {
+        return {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+    }
+    // The key of a named sub-stream: a layer id, an epoch, a purpose.
+    constexpr random_key fold_in(std::uint64_t tag) const {
+        const u32x4 r = threefry4x32_20({static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32), 0, 0},
+                                        {words[0], words[1], 0x666f6c64u, 0});
+        return {{r[0], r[1]}};
+    }
+    // Two independent child keys.
+    constexpr std::array<random_key, 2> split() const {
+        const u32x4 r = threefry4x32_20({0, 0, 0, 0}, {words[0], words[1], 0x73706c74u, 0});
+        return {random_key{{r[0], r[1]}}, random_key{{r[2], r[3]}}};
+    }
+    friend constexpr bool operator==(const random_key& a, const random_key& b) {
+        return a.words[0] == b.words[0] && a.words[1] == b.words[1];
+    }
+    friend constexpr bool operator!=(const random_key& a, const random_key& b) { return !(a == b); }
+};
+
+// ------------------------------------------------------------- streams
+
+namespace detail {
+
+// Box-Muller: u1 in (0, 1], u2 in [0, 1); r = sqrt(-2 log u1); (r cos 2 pi u2,
+// r sin 2 pi u2). log, sin2pi, cos2pi are repro::math's, sqrt is IEEE.
+template <class T>
+REPRO_HD T box_muller(T u1, T u2, bool second) {
+    const T r = std::sqrt(T(-2) * math::log(u1));
+    return second ? r * math::sin2pi(u2) : r * math::cos2pi(u2);
+}
+
+REPRO_HD constexpr float u01_float(std::uint32_t w) { return static_cast<float>(w >> 8) * 0x1p-24f; }
+REPRO_HD constexpr float u01_open_float(std::uint32_t w) {
+    return static_cast<float>(((w >> 9) << 1) | 1u) * 0x1p-24f;
+}
+REPRO_HD constexpr std::uint64_t join64(std::uint32_t hi, std::uint32_t lo) {
+    return (static_cast<std::uint64_t>(hi) << 32) | lo;
+}
+REPRO_HD constexpr double u01_double(std::uint64_t w) { return static_cast<double>(w >> 11) * 0x1p-53; }
+REPRO_HD constexpr double u01_open_double(std::uint64_t w) {
+    return static_cast<double>(((w >> 12) << 1) | 1u) * 0x1p-53;
+}
+
+inline std::uint64_t bernoulli_threshold(double p, const char* function) {
+    if (!(p >= 0.0 && p <= 1.0))
+        throw std::invalid_argument(std::string("repro::") + function + ": p = " + std::to_string(p) +
+                                    " is not a probability in [0, 1]");
+    return static_cast<std::uint64_t>(p * 4294967296.0);  // exact product, floor
+}
+
+}  // namespace detail
+
+class random_stream {
+public:
+    constexpr random_stream(random_key key, std::uint64_t sample, std::uint32_t step = 0)
+        : key_(key), sample_(sample), step_(step) {}
+
+    constexpr random_key key() const { return key_; }
+    constexpr std::uint64_t sample() const { return sample_; }
+    constexpr std::uint32_t step() const { return step_; }
+
+    // Philox block b: 4 words.
+    constexpr u32x4 block(std::uint32_t b) const {
+        return philox4x32_10({b, static_cast<std::uint32_t>(sample_), static_cast<std::uint32_t>(sample_ >> 32), step_},
+                             key_.words);
+    }
+    // Element i (i < 2^34): word i % 4 of block i / 4.
+    constexpr std::uint32_t bits(std::uint64_t i) const { return block(static_cast<std::uint32_t>(i >> 2))[i & 3]; }
+
+    template <class T>
+    T uniform(std::uint64_t i) const {
+        if constexpr (sizeof(T) == 4) {
+            return detail::u01_float(bits(i));
+        } else {
+            const u32x4 b = block(static_cast<std::uint32_t>(i >> 1));
+            const std::size_t w = 2 * (i & 1);
+            return detail::u01_double(detail::join64(b[w + 1], b[w]));
+        }
+    }
+    template <class T>
+    T uniform_open(std::uint64_t i) const {
+        if constexpr (sizeof(T) == 4) {
+            return detail::u01_open_float(bits(i));
+        } else {
+            const u32x4 b = block(static_cast<std::uint32_t>(i >> 1));
+            const std::size_t w = 2 * (i & 1);
+            return detail::u01_open_double(detail::join64(b[w + 1], b[w]));
+        }
+    }
+    bool bernoulli(std::uint64_t i, double p) const {
+        return bits(i) < detail::bernoulli_threshold(p, "random_stream::bernoulli");
+    }
+    // Standard normal, Box-Muller on pairs p = i / 2 (i even: the cos
+    // output, i odd: the sin output). float: u1 = open(word 2p), u2 =
+    // u01(word 2p+1). double: u1 = open(words 4p+1:4p), u2 = u01(words
+    // 4p+3:4p+2) (high:low).
+    template <class T>
+    T normal(std::uint64_t i) const {
+        if constexpr (sizeof(T) == 4) {
+            const u32x4 b = block(static_cast<std::uint32_t>(i >> 2));
+            const std::size_t w = (i & 2);
+            return detail::box_muller(detail::u01_open_float(b[w]), detail::u01_float(b[w + 1]), (i & 1) != 0);
+        } else {
+            const u32x4 b = block(static_cast<std::uint32_t>(i >> 1));
+            return detail::box_muller(detail::u01_open_double(detail::join64(b[1], b[0])),
+                                      detail::u01_double(detail::join64(b[3], b[2])), (i & 1) != 0);
+        }
+    }
+
+    // Bulk forms: out[k] = f(first + k) for k < n, same bits as the element forms.
+    void fill_bits(std::uint32_t* out, std::size_t n, std::uint64_t first = 0) const;
+    template <class T>
+    void fill_uniform(T* out, std::size_t n, std::uint64_t first = 0) const;
+    template <class T>
+    void fill_normal(T* out, std::size_t n, std::uint64_t first = 0) const;
+
+    // Sequential use: a position that advances one element per word drawn.
+    std::uint64_t position() const { return position_; }
+    void seek(std::uint64_t i) { position_ = i; }
+    std::uint32_t next_bits() { return bits(position_++); }
+    // Uniform on [0, n), n >= 1, without bias (Lemire): rejects the
+    // 2^32 mod n low products that would favour some values.
+    std::uint32_t uniform_int(std::uint32_t n) {
+        if (n == 0) throw std::invalid_argument("repro::random_stream::uniform_int: n = 0");
+        std::uint64_t m = static_cast<std::uint64_t>(next_bits()) * n;
+        if (static_cast<std::uint32_t>(m) < n) {
+            const std::uint32_t t = static_cast<std::uint32_t>(-n) % n;
+            while (static_cast<std::uint32_t>(m) < t) m = static_cast<std::uint64_t>(next_bits()) * n;
+        }
+        return static_cast<std::uint32_t>(m >> 32);
+    }
+
+    // The whole state as "repro.stream.v1:" and 56 lowercase hex digits: key
+    // word 0, key word 1 (8 each), sample (16), step (8), position (16).
+    // from_string() restores it exactly and rejects anything else.
+    std::string to_string() const;
+    static random_stream from_string(const std::string& s);
+
+    friend bool operator==(const random_stream& a, const random_stream& b) {
+        return a.key_ == b.key_ && a.sample_ == b.sample_ && a.step_ == b.step_ && a.position_ == b.position_;
+    }
+
+private:
+    template <class T, class Make>
+    void fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per, Make make) const;
+
+    random_key key_;
+    std::uint64_t sample_;
+    std::uint32_t step_;
+    std::uint64_t position_ = 0;
+};
+
+inline void random_stream::fill_bits(std::uint32_t* out, std::size_t n, std::uint64_t first) const {
+    if (n != 0 && out == nullptr) throw std::invalid_argument("repro::random_stream::fill_bits: out is a null pointer");
+    std::size_t k = 0;
+    for (; k < n && ((first + k) & 3) != 0; ++k) out[k] = bits(first + k);  // to a block boundary
+    const std::size_t blocks = (n - k) / 4;
+    const u32x4 ctr = {static_cast<std::uint32_t>((first + k) >> 2), static_cast<std::uint32_t>(sample_),
+                       static_cast<std::uint32_t>(sample_ >> 32), step_};
+    philox4x32_10_fill(ctr, key_.words, out + k, blocks);
+    for (k += 4 * blocks; k < n; ++k) out[k] = bits(first + k);
+}
+
+// The bulk forms work through a buffer of words: `per` words per group of
+// `group` outputs (float uniform: 1 per 1; double uniform: 2 per 1; float
+// normal: 2 per 2; double normal: 4 per 2); make(w, g) returns output g of
+// the group whose words start at w.
+template <class T, class Make>
+void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per,
+                                Make make) const {
+    constexpr std::size_t chunk = 512;  // groups per buffer
+    std::uint32_t w[chunk * 4];
+    std::uint64_t g = first / group;
+    std::size_t k = 0;
+    while (k < n) {
+        const std::uint64_t g_end = (first + n + group - 1) / group;
+        const std::size_t groups = static_cast<std::size_t>(g_end - g < chunk ? g_end - g : chunk);
+        fill_bits(w, groups * per, g * per);
+        for (std::size_t j = 0; j < groups; ++j)
+            for (unsigned o = 0; o < group; ++o) {
+                const std::uint64_t i = (g + j) * group + o;
+                if (i >= first && i < first + n) out[k++] = make(w + j * per, o);
+            }
+        g += groups;
+    }
+}
+
+template <class T>
+void random_stream::fill_uniform(T* out, std::size_t n, std::uint64_t first) const {
+    if (n != 0 && out == nullptr) throw std::invalid_argument("repro::random_stream::fill_uniform: out is a null pointer");
+    if constexpr (sizeof(T) == 4)
+        fill_groups(out, n, first, 1, 1, [](const std::uint32_t* w, unsigned) { return detail::u01_float(w[0]); });
+    else
+        fill_groups(out, n, first, 1, 2,
+                    [](const std::uint32_t* w, unsigned) { return detail::u01_double(detail::join64(w[1], w[0])); });
+}
+
+template <class T>
+void random_stream::fill_normal(T* out, std::size_t n, std::uint64_t first) const {
+    if (n != 0 && out == nullptr) throw std::invalid_argument("repro::random_stream::fill_normal: out is a null pointer");
+    if constexpr (sizeof(T) == 4)
+        fill_groups(out, n, first, 2, 2, [](const std::uint32_t* w, unsigned o) {
+            return detail::box_muller(detail::u01_open_float(w[0]), detail::u01_float(w[1]), o == 1);
+        });
+    else
+        fill_groups(out, n, first, 2, 4, [](const std::uint32_t* w, unsigned o) {
+            return detail::box_muller(detail::u01_open_double(detail::join64(w[1], w[0])),
+                                      detail::u01_double(detail::join64(w[3], w[2])), o == 1);
+        });
+}
+
+inline std::string random_stream::to_string() const {
+    static const char* hex = "0123456789abcdef";
+    std::string s = "repro.stream.v1:";
+    auto put = [&](std::uint64_t v, int digits) {
+        for (int d = digits - 1; d >= 0; --d) s += hex[(v >> (4 * d)) & 15];
+    };
+    put(key_.words[0], 8);
+    put(key_.words[1], 8);
+    put(sample_, 16);
+    put(step_, 8);
+    put(position_, 16);
+    return s;
+}
+
+inline random_stream random_stream::from_string(const std::string& s) {
+    const std::string prefix = "repro.stream.v1:";
+    if (s.size() != prefix.size() + 56 || s.compare(0, prefix.size(), prefix) != 0)
+        throw std::invalid_argument("repro::random_stream::from_string: not a repro.stream.v1 state: \"" + s + "\"");
+    std::size_t at = prefix.size();
+    auto get = [&](int digits) {
+        std::uint64_t v = 0;
+        for (int d = 0; d < digits; ++d, ++at) {
+            const char c = s[at];
+            const int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (x < 0) throw std::invalid_argument("repro::random_stream::from_string: bad hex digit in \"" + s + "\"");
+            v = (v << 4) | static_cast<std::uint64_t>(x);
+        }
+        return v;
+    };
+    random_key k;
+    k.words[0] = static_cast<std::uint32_t>(get(8));
+    k.words[1] = static_cast<std::uint32_t>(get(8));
+    const std::uint64_t sample = get(16);
+    const auto step = static_cast<std::uint32_t>(get(8));
+    random_stream r(k, sample, step);
+    r.seek(get(16));
+    return r;
+}
+
+// ------------------------------------------------------------- shuffling
+
+// A keyed bijection on [0, n): a balanced Feistel network on the smallest
+// even number of bits 2h >= bits(n - 1) (rounds: 8; round function: word 0
+// of philox4x32_10({right half, round, 0, 0}, key.fold_in(0x7065726d "perm")),
+// masked to h bits), with cycle walking back into [0, n) (fewer than 4 steps on
+// average, since 2^(2h) < 4n). O(1) memory, random access: the position of
+// a sample in an epoch does not depend on how the epoch is cut into batches.
+// Key for (seed, epoch): random_key::from_seed(seed).fold_in(epoch).
+class permutation {
+public:
+    permutation(std::uint64_t n, random_key key) : n_(n), key_(key.fold_in(0x7065726du)) {
+        int bits = 0;
+        while (bits < 64 && (n - 1) >> bits != 0 && n > 1) ++bits;
+        half_ = bits <= 2 ? 1 : (bits + 1) / 2;
+        mask_ = (half_ >= 32) ? 0xffffffffu : ((1u << half_) - 1u);
+    }
+
+    std::uint64_t size() const { return n_; }
+
+    // The element at position i of the shuffled order (i < n).
+    std::uint64_t operator()(std::uint64_t i) const {
+        if (i >= n_)
+            throw std::out_of_range("repro::permutation: index " + std::to_string(i) + " >= n = " + std::to_string(n_));
+        std::uint64_t y = feistel(i);
+        while (y >= n_) y = feistel(y);
+        return y;
+    }
+
+    // Batch b of size `batch_size`: out[k] = (*this)(b * batch_size + k)
+    // while that position is < n; returns how many were written.
+    std::size_t batch(std::uint64_t b, std::size_t batch_size, std::uint64_t* out) const {
+        if (batch_size != 0 && out == nullptr) throw std::invalid_argument("repro::permutation::batch: out is a null pointer");
+        const std::uint64_t begin = b * batch_size;
+        std::size_t k = 0;
+        for (; k < batch_size && begin + k < n_ && begin + k >= begin; ++k) out[k] = (*this)(begin + k);
+        return k;
+    }
+    std::vector<std::uint64_t> batch(std::uint64_t b, std::size_t batch_size) const {
+        std::vector<std::uint64_t> out(batch_size);
+        out.resize(batch(b, batch_size, out.data()));
+        return out;
+    }
+
+private:
+    std::uint64_t feistel(std::uint64_t v) const {
+        std::uint32_t left = static_cast<std::uint32_t>(v >> half_) & mask_;
+        std::uint32_t right = static_cast<std::uint32_t>(v) & mask_;
+        for (std::uint32_t r = 0; r < 8; ++r) {
+            const std::uint32_t f = philox4x32_10({right, r, 0, 0}, key_.words)[0] & mask_;
+            const std::uint32_t next = left ^ f;
+            left = right;
+            right = next;
+        }
+        return (static_cast<std::uint64_t>(left) << half_) | right;
+    }
+
+    std::uint64_t n_;
+    random_key key_;
+    int half_ = 1;
+    std::uint32_t mask_ = 1;
+};
+
+}  // namespace repro
