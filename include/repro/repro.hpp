@@ -7,4 +7,6 @@
 #include "fp.hpp"
 #include "isa.hpp"
 #include "math.hpp"
+#include "nn.hpp"
+#include "random.hpp"
 #include "reduce.hpp"

@@ -63,6 +63,40 @@ __global__ void run_reductions(const float* a, const float* b, std::uint64_t* ou
     if (t < count) reduction_cores(a, b, 1 + 37 * t, out + reduction_results * t);
 }
 
+// Math and random cores (finite inputs): repro::math in float and double,
+// Philox words and a Box-Muller pair.
+constexpr int math_results = 16;
+
+REPRO_HD void math_cores(float x, std::uint32_t i, std::uint64_t* out) {
+    namespace m = repro::math;
+    const double d = x;
+    out[0] = canonical(m::exp(x));
+    out[1] = canonical(m::log(x));
+    out[2] = canonical(m::tanh(x));
+    out[3] = canonical(m::erf(x));
+    out[4] = canonical(m::gelu(x));
+    out[5] = canonical(m::silu(x));
+    out[6] = canonical(m::sin2pi(x));
+    out[7] = canonical(m::rsqrt(x));
+    out[8] = repro::to_bits(m::exp(d));
+    out[9] = repro::to_bits(m::log1p(d));
+    out[10] = repro::to_bits(m::gelu_tanh(d));
+    out[11] = repro::to_bits(m::cos2pi(d));
+    std::uint32_t w[4] = {repro::to_bits(x), i, 0, 7};
+    repro::detail::philox4x32_10_core(w, 0x12345678u, 0x9abcdef0u);
+    out[12] = (std::uint64_t(w[0]) << 32) | w[1];
+    out[13] = (std::uint64_t(w[2]) << 32) | w[3];
+    float z0, z1;
+    repro::detail::box_muller(repro::detail::u01_open_float(w[0]), repro::detail::u01_float(w[1]), z0, z1);
+    out[14] = canonical(z0);
+    out[15] = canonical(z1);
+}
+
+__global__ void run_math(const float* x, std::uint64_t* out, int n) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) math_cores(x[i], static_cast<std::uint32_t>(i), out + math_results * i);
+}
+
 #define CUDA_OK(call)                                                                  \
     do {                                                                               \
         cudaError_t err_ = (call);                                                     \
@@ -135,5 +169,21 @@ int main() {
     std::size_t rdiffer = 0;
     for (std::size_t i = 0; i < rhost.size(); ++i) rdiffer += rhost[i] != rdevice[i];
     std::printf("reduction cores, device vs host: %zu of %zu results differ\n", rdiffer, rhost.size());
-    return differ == 0 && rdiffer == 0 ? 0 : 1;
+
+    std::vector<float> mx(n);
+    for (int i = 0; i < n; ++i) mx[i] = repro_test::random_finite<float>(g, 100, 140);
+    std::vector<std::uint64_t> mhost(std::size_t(n) * math_results), mdevice(mhost.size());
+    for (int i = 0; i < n; ++i) math_cores(mx[i], static_cast<std::uint32_t>(i), mhost.data() + math_results * i);
+    CUDA_OK(cudaMalloc(&da, n * sizeof(float)));
+    CUDA_OK(cudaMalloc(&dout, mdevice.size() * sizeof(std::uint64_t)));
+    CUDA_OK(cudaMemcpy(da, mx.data(), n * sizeof(float), cudaMemcpyHostToDevice));
+    run_math<<<(n + 255) / 256, 256>>>(da, dout, n);
+    CUDA_OK(cudaGetLastError());
+    CUDA_OK(cudaMemcpy(mdevice.data(), dout, mdevice.size() * sizeof(std::uint64_t), cudaMemcpyDeviceToHost));
+    cudaFree(da);
+    cudaFree(dout);
+    std::size_t mdiffer = 0;
+    for (std::size_t i = 0; i < mhost.size(); ++i) mdiffer += mhost[i] != mdevice[i];
+    std::printf("math and random cores, device vs host: %zu of %zu results differ\n", mdiffer, mhost.size());
+    return differ == 0 && rdiffer == 0 && mdiffer == 0 ? 0 : 1;
 }

@@ -165,6 +165,47 @@ void hash_math(const std::string& type) {
     run("rsqrt", [](const T* a, T* b, std::size_t n) { repro::math::rsqrt(a, b, n); });
 }
 
+// Random streams (generators, bulk fills, distributions, permutation) and
+// the random layers keyed by sample id.
+template <class T>
+void hash_random(const std::string& type) {
+    const repro::random_key key = repro::random_key::from_seed(2026).fold_in(3);
+    hasher gen, dist, layers;
+    for (std::uint32_t i = 0; i < 4096; ++i) {
+        for (std::uint32_t w : repro::philox4x32_10({i, 1, 2, 3}, key.words)) gen.add(w);
+        for (std::uint32_t w : repro::threefry2x32_20({i, 5}, key.words)) gen.add(w);
+        for (std::uint32_t w : repro::threefry4x32_20({i, 5, 6, 7}, {1, 2, 3, 4})) gen.add(w);
+        const auto kids = key.fold_in(i).split();
+        gen.add(kids[0].words[0]);
+        gen.add(kids[1].words[1]);
+    }
+    const repro::random_stream s(key, 0x123456789ull, 11);
+    std::vector<std::uint32_t> bits(100003);
+    s.fill_bits(bits.data(), bits.size(), 3);
+    for (std::uint32_t w : bits) gen.add(w);
+    std::vector<T> v(50001);
+    s.fill_uniform(v.data(), v.size(), 1);
+    for (T x : v) dist.add(x);
+    s.fill_normal(v.data(), v.size(), 5);
+    for (T x : v) dist.add(x);
+    for (std::uint64_t i = 0; i < 1000; ++i) dist.add(s.uniform_open<T>(i * 7919));
+    const repro::permutation perm(1000003, key);
+    for (std::uint64_t i = 0; i < 1000003; i += 101) dist.add(perm(i));
+    const std::size_t rows = 37, cols = 1001;
+    std::vector<T> x(rows * cols), y(x.size());
+    repro_test::splitmix64 g(5);
+    for (T& e : x) e = repro_test::random_finite<T>(g, 100, 140);
+    std::vector<std::uint64_t> ids(rows);
+    for (std::size_t r = 0; r < rows; ++r) ids[r] = g.next();
+    repro::dropout(x.data(), y.data(), rows, cols, 0.3, key, ids.data(), 9);
+    for (T e : y) layers.add(e);
+    repro::add_gaussian_noise(x.data(), y.data(), rows, cols, T(0.25), key, ids.data(), 9);
+    for (T e : y) layers.add(e);
+    print(("random.generators." + type).c_str(), gen);
+    print(("random.distributions." + type).c_str(), dist);
+    print(("nn.dropout_noise." + type).c_str(), layers);
+}
+
 }  // namespace
 
 int main() {
@@ -174,6 +215,8 @@ int main() {
     hash_reduce<double>("double");
     hash_math<float>("float");
     hash_math<double>("double");
+    hash_random<float>("float");
+    hash_random<double>("double");
     hash_compare<float>("float");
     hash_compare<double>("double");
     return 0;
