@@ -130,7 +130,7 @@ void gemm(const T* A, const T* B, T* C, std::size_t M, std::size_t K, std::size_
     if (active_isa() == isa::avx2) {
         constexpr std::size_t w = gemm_avx2<T>::width;
         constexpr std::size_t wide = 8 * w, narrow = 2 * w;
-        constexpr std::size_t packed_min_rows = 6, pack_min_rows = 32;
+        constexpr std::size_t packed_min_rows = 6;
         if (M < packed_min_rows) {
             // row by row, B in place: 8 registers of columns per chain block
             const std::size_t blocks = N / wide;

@@ -436,7 +436,7 @@ template <class T, class Make>
 void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per,
                                 Make make) const {
     std::uint32_t one[4];
-    T values[2];
+    T values[2] = {};  // initialised: GCC -O3 sees a read of values[1] for one-output groups (-Wmaybe-uninitialized)
     std::size_t k = 0;
     auto partial = [&](std::uint64_t g) {  // outputs of group g inside [first, first + n)
         fill_bits(one, per, g * per);

@@ -28,9 +28,10 @@
 // both float rounding boundaries around f (the midpoints to f's neighbours,
 // and 2^128 - 2^103 for overflow), the exact value lies on the same side of
 // them, so f is the correctly rounded result. Otherwise (about 2^-11 of the
-// inputs at most) the value is recomputed with MPFR at 192 bits and rounded
-// once with mpfr_get_flt; 192 bits is far beyond the 24 + 32 + a few bits
-// that the hardest float cases need. `--crosscheck` compares the two paths.
+// inputs at most) the value is recomputed with MPFR at 192 bits (the formulas
+// of tests/support/mpfr_oracle.hpp) and rounded once with mpfr_get_flt; 192
+// bits is far beyond the 24 + 32 + a few bits that the hardest float cases
+// need. `--crosscheck` compares the two paths.
 
 #include <mpfr.h>
 
@@ -49,6 +50,8 @@
 #include <vector>
 
 #include <repro/fp.hpp>
+
+#include "../support/mpfr_oracle.hpp"
 
 #if !defined(CHECK_FLOAT_NO_EXP_LOG) && __has_include(<repro/detail/math_exp_log.hpp>)
 #include <repro/detail/math_exp_log.hpp>
@@ -124,79 +127,18 @@ double ref_cos2pi_d(double u) {
 double ref_rsqrt_d(double x) { return 1.0 / std::sqrt(x); }
 
 // ---------------------------------------------------------------------------
-// MPFR references (slow path), at kPrec bits, for finite inputs.
+// MPFR references (slow path), at kPrec bits: tests/support/mpfr_oracle.hpp.
 
-struct mp_scratch {
-    mpfr_t a, b, c;
-    mp_scratch() { mpfr_inits2(kPrec, a, b, c, static_cast<mpfr_ptr>(nullptr)); }
-    ~mp_scratch() { mpfr_clears(a, b, c, static_cast<mpfr_ptr>(nullptr)); }
-    mp_scratch(const mp_scratch&) = delete;
-    mp_scratch& operator=(const mp_scratch&) = delete;
-};
+using mp_fn = repro_test::mp_oracle;
+using repro_test::mp_scratch;
+using repro_test::mp_exp, repro_test::mp_expm1, repro_test::mp_log, repro_test::mp_log1p, repro_test::mp_log2,
+    repro_test::mp_tanh, repro_test::mp_sigmoid, repro_test::mp_silu, repro_test::mp_erf, repro_test::mp_gelu,
+    repro_test::mp_gelu_tanh, repro_test::mp_sin2pi, repro_test::mp_cos2pi, repro_test::mp_rsqrt;
 
-using mp_fn = void (*)(mpfr_t r, float x, mp_scratch& s);
-
-void mp_exp(mpfr_t r, float x, mp_scratch&) { mpfr_set_flt(r, x, MPFR_RNDN); mpfr_exp(r, r, MPFR_RNDN); }
-void mp_expm1(mpfr_t r, float x, mp_scratch&) { mpfr_set_flt(r, x, MPFR_RNDN); mpfr_expm1(r, r, MPFR_RNDN); }
-void mp_log(mpfr_t r, float x, mp_scratch&) { mpfr_set_flt(r, x, MPFR_RNDN); mpfr_log(r, r, MPFR_RNDN); }
-void mp_log1p(mpfr_t r, float x, mp_scratch&) { mpfr_set_flt(r, x, MPFR_RNDN); mpfr_log1p(r, r, MPFR_RNDN); }
-void mp_log2(mpfr_t r, float x, mp_scratch&) { mpfr_set_flt(r, x, MPFR_RNDN); mpfr_log2(r, r, MPFR_RNDN); }
-void mp_tanh(mpfr_t r, float x, mp_scratch&) { mpfr_set_flt(r, x, MPFR_RNDN); mpfr_tanh(r, r, MPFR_RNDN); }
-void mp_erf(mpfr_t r, float x, mp_scratch&) { mpfr_set_flt(r, x, MPFR_RNDN); mpfr_erf(r, r, MPFR_RNDN); }
-void mp_rsqrt(mpfr_t r, float x, mp_scratch&) { mpfr_set_flt(r, x, MPFR_RNDN); mpfr_rec_sqrt(r, r, MPFR_RNDN); }
-void mp_sin2pi(mpfr_t r, float x, mp_scratch&) {
-    mpfr_set_flt(r, x, MPFR_RNDN);
-    mpfr_mul_2ui(r, r, 1, MPFR_RNDN);
-    mpfr_sinpi(r, r, MPFR_RNDN);
-}
-void mp_cos2pi(mpfr_t r, float x, mp_scratch&) {
-    mpfr_set_flt(r, x, MPFR_RNDN);
-    mpfr_mul_2ui(r, r, 1, MPFR_RNDN);
-    mpfr_cospi(r, r, MPFR_RNDN);
-}
-// sigmoid(x) = 1 / (1 + exp(-x))
-void mp_sigmoid(mpfr_t r, float x, mp_scratch& s) {
-    mpfr_set_flt(s.a, x, MPFR_RNDN);
-    mpfr_neg(s.a, s.a, MPFR_RNDN);
-    mpfr_exp(s.a, s.a, MPFR_RNDN);
-    mpfr_add_ui(s.a, s.a, 1, MPFR_RNDN);
-    mpfr_ui_div(r, 1, s.a, MPFR_RNDN);
-}
-// silu(x) = x / (1 + exp(-x))
-void mp_silu(mpfr_t r, float x, mp_scratch& s) {
-    mpfr_set_flt(s.a, x, MPFR_RNDN);
-    mpfr_neg(s.a, s.a, MPFR_RNDN);
-    mpfr_exp(s.a, s.a, MPFR_RNDN);
-    mpfr_add_ui(s.a, s.a, 1, MPFR_RNDN);
-    mpfr_set_flt(s.b, x, MPFR_RNDN);
-    mpfr_div(r, s.b, s.a, MPFR_RNDN);
-}
-// gelu(x) = x/2 * erfc(-x / sqrt 2)
-void mp_gelu(mpfr_t r, float x, mp_scratch& s) {
-    mpfr_set_ui(s.a, 2, MPFR_RNDN);
-    mpfr_sqrt(s.a, s.a, MPFR_RNDN);
-    mpfr_set_flt(s.b, x, MPFR_RNDN);
-    mpfr_div(s.a, s.b, s.a, MPFR_RNDN);
-    mpfr_neg(s.a, s.a, MPFR_RNDN);
-    mpfr_erfc(s.a, s.a, MPFR_RNDN);
-    mpfr_mul(r, s.a, s.b, MPFR_RNDN);
-    mpfr_div_2ui(r, r, 1, MPFR_RNDN);
-}
-// gelu_tanh(x) = x / (1 + exp(-2y)), y = sqrt(2/pi) (x + 0.044715 x^3), decimal constant exact
-void mp_gelu_tanh(mpfr_t r, float x, mp_scratch& s) {
-    mpfr_set_flt(s.b, x, MPFR_RNDN);
-    mpfr_pow_ui(s.a, s.b, 3, MPFR_RNDN);
-    mpfr_set_str(s.c, "0.044715", 10, MPFR_RNDN);
-    mpfr_mul(s.a, s.a, s.c, MPFR_RNDN);
-    mpfr_add(s.a, s.a, s.b, MPFR_RNDN);     // x + 0.044715 x^3
-    mpfr_const_pi(s.c, MPFR_RNDN);
-    mpfr_ui_div(s.c, 2, s.c, MPFR_RNDN);
-    mpfr_sqrt(s.c, s.c, MPFR_RNDN);         // sqrt(2/pi)
-    mpfr_mul(s.a, s.a, s.c, MPFR_RNDN);     // y
-    mpfr_mul_si(s.a, s.a, -2, MPFR_RNDN);
-    mpfr_exp(s.a, s.a, MPFR_RNDN);
-    mpfr_add_ui(s.a, s.a, 1, MPFR_RNDN);
-    mpfr_div(r, s.b, s.a, MPFR_RNDN);
+// The oracle at a float input, unrounded in r.
+void eval_mp(mp_fn ref_mp, mpfr_t r, float x, mp_scratch& s) {
+    mpfr_set_flt(r, x, MPFR_RNDN);  // exact
+    ref_mp(r, r, s);
 }
 
 // ---------------------------------------------------------------------------
@@ -220,13 +162,13 @@ float reference(float x, RefD ref_d, mp_fn ref_mp, mp_scratch& s, mpfr_t tmp, st
     const double r = ref_d(static_cast<double>(x));
     if (!near_boundary(r)) return static_cast<float>(r);
     ++fallbacks;
-    ref_mp(tmp, x, s);
+    eval_mp(ref_mp, tmp, x, s);
     return mpfr_get_flt(tmp, MPFR_RNDN);
 }
 
 float mp_only(float x, double (*ref_d)(double), mp_fn ref_mp, mp_scratch& s, mpfr_t tmp) {
     if (!std::isfinite(x) || x == 0) return static_cast<float>(ref_d(x));  // specials: the double rule
-    ref_mp(tmp, x, s);
+    eval_mp(ref_mp, tmp, x, s);
     return mpfr_get_flt(tmp, MPFR_RNDN);
 }
 
@@ -299,7 +241,7 @@ int run_exhaustive(const char* name, F f, RefD ref_d, mp_fn ref_mp, unsigned thr
     std::mutex m;
     stats total;
     auto worker = [&] {
-        mp_scratch s;
+        mp_scratch s(kPrec);
         mpfr_t tmp;
         mpfr_init2(tmp, kPrec);
         stats st;
@@ -330,7 +272,7 @@ int run_exhaustive(const char* name, F f, RefD ref_d, mp_fn ref_mp, unsigned thr
     if (total.max_ulp) {
         print_arg(" at", total.max_arg);
         const float x = repro::from_bits<float>(total.max_arg);
-        mp_scratch s;
+        mp_scratch s(kPrec);
         mpfr_t tmp;
         mpfr_init2(tmp, kPrec);
         std::uint64_t fb = 0;
@@ -352,7 +294,7 @@ int run_exhaustive(const char* name, F f, RefD ref_d, mp_fn ref_mp, unsigned thr
 // Fast reference vs MPFR-only reference on random and edge inputs.
 template <class RefD>
 int run_crosscheck(const char* name, RefD ref_d, mp_fn ref_mp, std::uint64_t n) {
-    mp_scratch s;
+    mp_scratch s(kPrec);
     mpfr_t tmp;
     mpfr_init2(tmp, kPrec);
     std::uint64_t state = 0x1234567887654321ull, bad = 0, fb = 0;
