@@ -31,14 +31,44 @@ namespace repro {
 
 namespace detail {
 
-// The definition itself, one element at a time (also the generic path).
+// B (K x N) as stored: rows of B, or B transposed (N x K, rows of B^T).
 template <class T>
-void gemm_generic(const T* A, const T* B, std::size_t ldb, T* C, std::size_t rows, std::size_t K,
-                  std::size_t col0, std::size_t cols, std::size_t lda, std::size_t ldc) {
+struct b_rows {
+    const T* B;
+    std::size_t K, N;
+    static constexpr bool in_place = true;
+    T at(std::size_t k, std::size_t j) const { return B[k * N + j]; }
+    const T* column(std::size_t j) const { return B + j; }
+    // columns [j, j + w) as a K x w panel
+    void pack(std::size_t j, std::size_t w, T* panel) const {
+        for (std::size_t k = 0; k < K; ++k) std::memcpy(panel + k * w, B + k * N + j, w * sizeof(T));
+    }
+};
+
+template <class T>
+struct b_transposed {
+    const T* Bt;
+    std::size_t K, N;
+    static constexpr bool in_place = false;
+    T at(std::size_t k, std::size_t j) const { return Bt[j * K + k]; }
+    const T* column(std::size_t) const { return nullptr; }
+    void pack(std::size_t j, std::size_t w, T* panel) const {
+        for (std::size_t jj = 0; jj < w; ++jj) {
+            const T* row = Bt + (j + jj) * K;
+            for (std::size_t k = 0; k < K; ++k) panel[k * w + jj] = row[k];
+        }
+    }
+};
+
+// The definition itself, one element at a time: rows [0, rows) of A (lda
+// apart), columns [j0, j1) (also the generic path).
+template <class T, class Src>
+void gemm_reference(const T* A, std::size_t lda, const Src& b, T* C, std::size_t ldc, std::size_t rows,
+                    std::size_t j0, std::size_t j1) {
     for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t j = col0; j < col0 + cols; ++j) {
+        for (std::size_t j = j0; j < j1; ++j) {
             T c = T(0);
-            for (std::size_t k = 0; k < K; ++k) c = repro::fma(A[i * lda + k], B[k * ldb + j], c);
+            for (std::size_t k = 0; k < b.K; ++k) c = repro::fma(A[i * lda + k], b.at(k, j), c);
             C[i * ldc + j] = c;
         }
 }
@@ -113,55 +143,57 @@ REPRO_TARGET_AVX2 void gemm_panel(const T* A, std::size_t lda, const T* B, std::
 }
 #endif
 
-// Copies columns [j, j + w) of B (K rows, ldb apart) into a K x w panel.
-template <class T>
-void pack_panel(const T* B, std::size_t ldb, std::size_t j, std::size_t w, std::size_t K, T* panel) {
-    for (std::size_t k = 0; k < K; ++k) std::memcpy(panel + k * w, B + k * ldb + j, w * sizeof(T));
-}
-
-// Few rows: B is read in place, one wide column block (8 registers) per row
-// so that eight chains hide the fma latency. Many rows: each 16-column
-// (float; 8 for double) panel of B is packed once and reused by every 6-row
-// tile. Both compute the chains defined at the top; the split between them
-// (and the thread split) cannot change a bit.
-template <class T>
-void gemm(const T* A, const T* B, T* C, std::size_t M, std::size_t K, std::size_t N, unsigned thread_count) {
+// Few rows: each row runs over wide column blocks (8 registers: eight
+// chains hide the fma latency), B read in place when it is stored by rows,
+// else from packed panels. Many rows: each 16-column (float; 8 for double)
+// panel of B is packed once and reused by every 6-row tile. Leftover columns:
+// one-register panels, then the reference loop. Every path computes the chains
+// defined at the top; the split between them (and the thread split) cannot
+// change a bit.
+template <class T, class Src>
+void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
+    const std::size_t K = b.K, N = b.N;
 #if REPRO_HAS_AVX2_PATH
     if (active_isa() == isa::avx2) {
         constexpr std::size_t w = gemm_avx2<T>::width;
-        constexpr std::size_t wide = 8 * w, narrow = 2 * w;
-        constexpr std::size_t packed_min_rows = 6;
-        if (M < packed_min_rows) {
-            // row by row, B in place: 8 registers of columns per chain block
-            const std::size_t blocks = N / wide;
-            parallel_for(M * (blocks + 1), thread_count, [&](std::size_t task) {
-                const std::size_t i = task / (blocks + 1), b = task % (blocks + 1);
-                const T* a = A + i * K;
-                T* c = C + i * N;
-                if (b < blocks) return gemm_tile<T, 1, 8>(a, K, B + b * wide, N, c + b * wide, N, K);
-                std::size_t j = blocks * wide;
-                for (; j + w <= N; j += w) gemm_tile<T, 1, 1>(a, K, B + j, N, c + j, N, K);
-                gemm_generic(a, B, N, c, 1, K, j, N - j, K, N);
-            });
-            return;
-        }
-        const std::size_t panels = N / narrow;
-        const std::size_t row_blocks = (M + 47) / 48;  // tasks: panel x 48-row block
+        const bool few = M < 6;
+        const std::size_t pw = few ? 8 * w : 2 * w;  // panel width
+        const std::size_t panels = N / pw;
+        const std::size_t row_blocks = (M + 47) / 48;
         parallel_for(panels, thread_count, [&](std::size_t p) {
-            std::vector<T> packed(K * narrow);
-            pack_panel(B, N, p * narrow, narrow, K, packed.data());
+            const std::size_t j = p * pw;
+            std::vector<T> packed;
+            const T* panel;
+            std::size_t ld;
+            if (few && Src::in_place) {
+                panel = b.column(j);
+                ld = N;
+            } else {
+                packed.resize(K * pw);
+                b.pack(j, pw, packed.data());
+                panel = packed.data();
+                ld = pw;
+            }
+            if (few) {
+                for (std::size_t i = 0; i < M; ++i) gemm_tile<T, 1, 8>(A + i * K, K, panel, ld, C + i * N + j, N, K);
+                return;
+            }
             for (std::size_t rb = 0; rb < row_blocks; ++rb) {
                 const std::size_t i0 = rb * 48, rows = M - i0 < 48 ? M - i0 : 48;
-                gemm_panel<T, 2>(A + i0 * K, K, packed.data(), narrow, C + i0 * N + p * narrow, N, rows, K);
+                gemm_panel<T, 2>(A + i0 * K, K, panel, ld, C + i0 * N + j, N, rows, K);
             }
         });
-        std::size_t j = panels * narrow;
-        for (; j + w <= N; j += w) gemm_panel<T, 1>(A, K, B + j, N, C + j, N, M, K);
-        gemm_generic(A, B, N, C, M, K, j, N - j, K, N);
+        std::size_t j = panels * pw;
+        std::vector<T> packed(K * w);
+        for (; j + w <= N; j += w) {
+            b.pack(j, w, packed.data());
+            gemm_panel<T, 1>(A, K, packed.data(), w, C + j, N, M, K);
+        }
+        gemm_reference(A, K, b, C, N, M, j, N);
         return;
     }
 #endif
-    parallel_for(M, thread_count, [&](std::size_t i) { gemm_generic(A + i * K, B, N, C + i * N, 1, K, 0, N, K, N); });
+    parallel_for(M, thread_count, [&](std::size_t i) { gemm_reference(A + i * K, K, b, C + i * N, N, 1, 0, N); });
 }
 
 inline void check_matrix(const void* p, std::size_t rows, std::size_t cols, const char* function, const char* name) {
@@ -196,7 +228,65 @@ void matmul(const T* A, const T* B, T* C, std::size_t M, std::size_t K, std::siz
     const unsigned tc = detail::check_threads(t, "matmul");
     detail::check_gemm_args(A, B, C, M, K, N, "matmul");
     if (M == 0 || N == 0) return;
-    detail::gemm(A, B, C, M, K, N, tc);
+    detail::gemm(A, detail::b_rows<T>{B, K, N}, C, M, tc);
+}
+
+// C = A Bt^T with Bt N x K (row-major): PyTorch's Linear weight layout. The
+// same chains as matmul(A, B) with B = Bt^T, so the two agree bitwise.
+template <class T>
+void matmul_bt(const T* A, const T* Bt, T* C, std::size_t M, std::size_t K, std::size_t N, threads t = threads{}) {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "repro::matmul_bt: float or double");
+    const unsigned tc = detail::check_threads(t, "matmul_bt");
+    detail::check_gemm_args(A, Bt, C, M, K, N, "matmul_bt");
+    if (M == 0 || N == 0) return;
+    detail::gemm(A, detail::b_transposed<T>{Bt, K, N}, C, M, tc);
+}
+
+enum class activation { none, relu, sigmoid, tanh, silu, gelu, gelu_tanh };
+
+namespace detail {
+
+// relu(x) = x for x > 0 or NaN, else +0.
+template <class T>
+T relu(T x) {
+    return x > T(0) || x != x ? x : T(0);
+}
+
+template <class T>
+void activate(T* y, std::size_t n, activation a) {
+    switch (a) {
+        case activation::none: return;
+        case activation::relu:
+            for (std::size_t i = 0; i < n; ++i) y[i] = relu(y[i]);
+            return;
+        case activation::sigmoid: return math::sigmoid(y, y, n);
+        case activation::tanh: return math::tanh(y, y, n);
+        case activation::silu: return math::silu(y, y, n);
+        case activation::gelu: return math::gelu(y, y, n);
+        case activation::gelu_tanh: return math::gelu_tanh(y, y, n);
+    }
+}
+
+}  // namespace detail
+
+// y = act(x W^T + b): x M x in, W out x in (PyTorch layout), b out (or null
+// for no bias), y M x out. Each y[i][j] is the matmul chain, then one
+// addition of b[j], then the activation (repro::math, portable).
+template <class T>
+void linear(const T* x, const T* W, const T* b, T* y, std::size_t M, std::size_t in, std::size_t out,
+            activation act = activation::none, threads t = threads{}) {
+    const unsigned tc = detail::check_threads(t, "linear");
+    detail::check_gemm_args(x, W, y, M, in, out, "linear");
+    if (b != nullptr && detail::overlaps(y, M * out * sizeof(T), b, out * sizeof(T)))
+        throw std::invalid_argument("repro::linear: y overlaps the bias");
+    if (M == 0 || out == 0) return;
+    detail::gemm(x, detail::b_transposed<T>{W, in, out}, y, M, tc);
+    detail::parallel_for(M, tc, [&](std::size_t i) {
+        T* row = y + i * out;
+        if (b != nullptr)
+            for (std::size_t j = 0; j < out; ++j) row[j] = row[j] + b[j];
+        detail::activate(row, out, act);
+    });
 }
 
 }  // namespace repro
