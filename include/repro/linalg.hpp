@@ -273,7 +273,7 @@ void activate(T* y, std::size_t n, activation a) {
 // for no bias), y M x out. Each y[i][j] is the matmul chain, then one
 // addition of b[j], then the activation (repro::math, portable).
 template <class T>
-void linear(const T* x, const T* W, const T* b, T* y, std::size_t M, std::size_t in, std::size_t out,
+void linear(const T* x, const T* W, const typename std::enable_if<true, T>::type* b, T* y, std::size_t M, std::size_t in, std::size_t out,
             activation act = activation::none, threads t = threads{}) {
     const unsigned tc = detail::check_threads(t, "linear");
     detail::check_gemm_args(x, W, y, M, in, out, "linear");

@@ -2,6 +2,12 @@
 // repro/nn.hpp - layers whose output row depends only on that row's input
 // and its sample id (`batch_invariant`, `portable`).
 //
+// Row-wise layers (softmax, log_softmax, rms_norm, layer_norm) take their
+// row statistics from repro's deterministic reductions (one order per row
+// length, no length-dependent switch) and the elementwise steps from
+// repro::math; batch_norm in inference mode is a per-feature fma. All take
+// row-major rows x cols data, y may be x, threads split rows.
+//
 // Random layers: row r draws from random_stream(key, sample_ids[r], step)
 // (repro/random.hpp), element c of the row from element c of that stream, so a
 // sample gets the same mask or noise at batch 1 and batch 1000, at any
@@ -12,10 +18,15 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+
+#include <vector>
 
 #include "detail/parallel.hpp"
 #include "fp.hpp"
+#include "math.hpp"
 #include "random.hpp"
+#include "reduce.hpp"
 
 namespace repro {
 
@@ -94,6 +105,177 @@ void add_gaussian_noise(const T* x, T* y, std::size_t rows, std::size_t cols, T 
             for (std::size_t c = 0; c < len; ++c) yr[c] = repro::fma(stddev, z[c], xr[c]);
         }
     });
+}
+
+// ------------------------------------------------------------- row-wise layers
+
+namespace detail {
+
+// Optional pointer arguments (null allowed) must not take part in deducing T.
+template <class T>
+using opt = typename std::enable_if<true, T>::type;
+
+template <class T>
+void check_row_layer(const T* x, const T* y, std::size_t rows, std::size_t cols, threads t, const char* function,
+                     unsigned& tc) {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "float or double");
+    tc = check_threads(t, function);
+    check_input(x, rows * cols, function, "x");
+    check_input(y, rows * cols, function, "y");
+}
+
+}  // namespace detail
+
+// y = exp(x - max) / sum(exp(x - max)) per row: max by repro::max (a NaN in
+// the row gives NaN), the exponentials by repro::math::exp, the sum by
+// repro::sum.
+template <class T>
+void softmax(const T* x, T* y, std::size_t rows, std::size_t cols, threads t = threads{}) {
+    unsigned tc;
+    detail::check_row_layer(x, y, rows, cols, t, "softmax", tc);
+    if (cols == 0) return;
+    detail::parallel_for(rows, tc, [&](std::size_t r) {
+        const T* xr = x + r * cols;
+        T* yr = y + r * cols;
+        const T m = repro::max(xr, cols);
+        for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] - m;
+        math::exp(yr, yr, cols);
+        const T s = repro::sum(yr, cols);
+        for (std::size_t c = 0; c < cols; ++c) yr[c] = yr[c] / s;
+    });
+}
+
+// y = (x - max) - log(sum(exp(x - max))) per row.
+template <class T>
+void log_softmax(const T* x, T* y, std::size_t rows, std::size_t cols, threads t = threads{}) {
+    unsigned tc;
+    detail::check_row_layer(x, y, rows, cols, t, "log_softmax", tc);
+    if (cols == 0) return;
+    detail::parallel_for(rows, tc, [&](std::size_t r) {
+        const T* xr = x + r * cols;
+        T* yr = y + r * cols;
+        const T m = repro::max(xr, cols);
+        std::vector<T> e(cols);
+        for (std::size_t c = 0; c < cols; ++c) e[c] = xr[c] - m;
+        math::exp(e.data(), e.data(), cols);
+        const T ls = math::log(repro::sum(e.data(), cols));
+        for (std::size_t c = 0; c < cols; ++c) yr[c] = (xr[c] - m) - ls;
+    });
+}
+
+// y = x * rsqrt(mean(x^2) + eps) * weight (weight may be null: 1), per row;
+// mean(x^2) = repro::dot(x, x) / cols.
+template <class T>
+void rms_norm(const T* x, const detail::opt<T>* weight, T* y, std::size_t rows, std::size_t cols,
+              detail::opt<T> eps = T(1e-6),
+              threads t = threads{}) {
+    unsigned tc;
+    detail::check_row_layer(x, y, rows, cols, t, "rms_norm", tc);
+    if (!(eps >= T(0))) throw std::invalid_argument("repro::rms_norm: eps must be >= 0");
+    if (cols == 0) return;
+    detail::parallel_for(rows, tc, [&](std::size_t r) {
+        const T* xr = x + r * cols;
+        T* yr = y + r * cols;
+        const T ms = repro::dot(xr, xr, cols) / static_cast<T>(cols);
+        const T inv = math::rsqrt(ms + eps);
+        for (std::size_t c = 0; c < cols; ++c) {
+            const T v = xr[c] * inv;
+            yr[c] = weight ? v * weight[c] : v;
+        }
+    });
+}
+
+// y = (x - m) * rsqrt(v + eps) * gamma + beta per row (gamma, beta may be
+// null: 1, 0), m = repro::mean(x), v = repro::dot(d, d) / cols with
+// d = x - m; the last step is fma(d * rsqrt, gamma, beta).
+template <class T>
+void layer_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* beta, T* y, std::size_t rows, std::size_t cols,
+                detail::opt<T> eps = T(1e-5), threads t = threads{}) {
+    unsigned tc;
+    detail::check_row_layer(x, y, rows, cols, t, "layer_norm", tc);
+    if (!(eps >= T(0))) throw std::invalid_argument("repro::layer_norm: eps must be >= 0");
+    if (cols == 0) return;
+    detail::parallel_for(rows, tc, [&](std::size_t r) {
+        const T* xr = x + r * cols;
+        T* yr = y + r * cols;
+        const T m = repro::mean(xr, cols);
+        std::vector<T> d(cols);
+        for (std::size_t c = 0; c < cols; ++c) d[c] = xr[c] - m;
+        const T v = repro::dot(d.data(), d.data(), cols) / static_cast<T>(cols);
+        const T inv = math::rsqrt(v + eps);
+        for (std::size_t c = 0; c < cols; ++c) {
+            const T u = d[c] * inv;
+            yr[c] = repro::fma(u, gamma ? gamma[c] : T(1), beta ? beta[c] : T(0));
+        }
+    });
+}
+
+// ------------------------------------------------------------- batch norm
+
+// Which statistics batch_norm uses. inference: the stored running mean and
+// variance (each row alone: batch_invariant). batch_statistics: the mean and
+// variance of this batch's rows (training mode; every row depends on every
+// other row - never batch-invariant; asked for by name so that nobody gets
+// it by accident).
+enum class batch_norm_mode { inference, batch_statistics };
+
+// Per feature c (cols = features): y = fma(x, scale_c, shift_c) with
+// scale_c = gamma_c / sqrt(var_c + eps) and shift_c = beta_c - mean_c scale_c
+// (gamma, beta may be null: 1, 0). In batch_statistics mode mean_c and var_c
+// (biased) are computed over the rows with repro::mean and repro::variance,
+// and written to batch_mean / batch_var when those are not null.
+template <class T>
+void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const detail::opt<T>* mean,
+                const detail::opt<T>* var, const detail::opt<T>* gamma, const detail::opt<T>* beta, detail::opt<T> eps,
+                batch_norm_mode mode, detail::opt<T>* batch_mean = nullptr, detail::opt<T>* batch_var = nullptr,
+                threads t = threads{}) {
+    unsigned tc;
+    detail::check_row_layer(x, y, rows, cols, t, "batch_norm", tc);
+    if (!(eps >= T(0))) throw std::invalid_argument("repro::batch_norm: eps must be >= 0");
+    std::vector<T> m(cols), v(cols);
+    if (mode == batch_norm_mode::inference) {
+        detail::check_input(mean, cols, "batch_norm", "mean");
+        detail::check_input(var, cols, "batch_norm", "var");
+        for (std::size_t c = 0; c < cols; ++c) m[c] = mean[c], v[c] = var[c];
+    } else {
+        if (rows == 0) throw std::invalid_argument("repro::batch_norm: batch statistics of 0 rows");
+        std::vector<T> column(rows);
+        for (std::size_t c = 0; c < cols; ++c) {
+            for (std::size_t r = 0; r < rows; ++r) column[r] = x[r * cols + c];
+            m[c] = repro::mean(column.data(), rows);
+            v[c] = repro::variance(column.data(), rows);
+            if (batch_mean) batch_mean[c] = m[c];
+            if (batch_var) batch_var[c] = v[c];
+        }
+    }
+    std::vector<T> scale(cols), shift(cols);
+    for (std::size_t c = 0; c < cols; ++c) {
+        scale[c] = (gamma ? gamma[c] : T(1)) / std::sqrt(v[c] + eps);
+        shift[c] = repro::fma(-m[c], scale[c], beta ? beta[c] : T(0));
+    }
+    detail::parallel_for(rows, tc, [&](std::size_t r) {
+        for (std::size_t c = 0; c < cols; ++c) y[r * cols + c] = repro::fma(x[r * cols + c], scale[c], shift[c]);
+    });
+}
+
+// Folds an inference batch norm that follows y = x W^T + b (W out x in, b
+// out, may be null: 0) into W and b in place (b must then be given): W[o][:]
+// *= scale_o, b_o = fma(b_o - mean_o, scale_o, beta_o), with scale_o as in
+// batch_norm. The folded layer is one linear layer: batch-invariant, and
+// within a few ULP of linear followed by batch_norm (not bitwise: the order
+// of operations changes).
+template <class T>
+void fold_batch_norm(T* W, T* b, std::size_t out, std::size_t in, const T* mean, const T* var,
+                     const detail::opt<T>* gamma, const detail::opt<T>* beta, T eps) {
+    detail::check_input(W, out * in, "fold_batch_norm", "W");
+    detail::check_input(b, out, "fold_batch_norm", "b");
+    detail::check_input(mean, out, "fold_batch_norm", "mean");
+    detail::check_input(var, out, "fold_batch_norm", "var");
+    for (std::size_t o = 0; o < out; ++o) {
+        const T scale = (gamma ? gamma[o] : T(1)) / std::sqrt(var[o] + eps);
+        for (std::size_t i = 0; i < in; ++i) W[o * in + i] *= scale;
+        b[o] = repro::fma(b[o] - mean[o], scale, beta ? beta[o] : T(0));
+    }
 }
 
 }  // namespace repro
