@@ -25,15 +25,16 @@ def main(paths):
             if b.get("run_type") == "aggregate":
                 continue
             task, impl, size = b["name"].split("/")[:3]
-            times[(task, size)][impl] = b["real_time"]
+            times[(task, size)][impl] = (b["real_time"], b.get("time_unit", "ns"))
         for (task, size), impls in sorted(times.items(), key=lambda kv: (kv[0][0], int(kv[0][1]))):
             peer = next((k for k in impls if k.startswith("peer:")), None)
             if peer is None:
                 continue
-            print(f"  {task} n={size}: {peer} {impls[peer]:.0f} ns")
-            for impl, t in impls.items():
+            peer_time, unit = impls[peer]
+            print(f"  {task} n={size}: {peer} {peer_time:.0f} {unit}")
+            for impl, (t, _) in impls.items():
                 if impl != peer:
-                    print(f"    {impl:<34} {impls[peer] / t:6.2f}x the peer's speed")
+                    print(f"    {impl:<34} {peer_time / t:6.2f}x the peer's speed")
 
 
 if __name__ == "__main__":

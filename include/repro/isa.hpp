@@ -57,4 +57,27 @@ inline void limit_isa(isa max) {
     detail::isa_state().store(static_cast<int>(max < cpu ? max : cpu), std::memory_order_relaxed);
 }
 
+namespace detail {
+
+#if REPRO_HAS_AVX2_PATH
+template <class F>
+REPRO_TARGET_AVX2 __attribute__((flatten)) void call_flat_avx2(F& f) {
+    f();
+}
+#endif
+
+// Calls f() with its whole call tree inlined into an AVX2+FMA function when
+// the CPU has one: repro::fma becomes the fma instruction rather than a libm
+// call in builds for baseline x86-64. The same IEEE operations either way,
+// so the same bits.
+template <class F>
+void call_with_fma(F f) {
+#if REPRO_HAS_AVX2_PATH
+    if (active_isa() == isa::avx2) return call_flat_avx2(f);
+#endif
+    f();
+}
+
+}  // namespace detail
+
 }  // namespace repro

@@ -36,23 +36,12 @@ inline void check_array_args(const void* x, const void* y, std::size_t n, const 
                                     " is a null pointer");
 }
 
-#if REPRO_HAS_AVX2_PATH
-// The scalar function's whole call tree inlined into one AVX2+FMA function:
-// repro::fma becomes the fma instruction instead of a libm call in builds
-// for baseline x86-64. The same IEEE operations, so the same bits.
-template <class T, class F>
-REPRO_TARGET_AVX2 __attribute__((flatten)) void map_flat_avx2(const T* x, T* y, std::size_t n, F f) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = f(x[i]);
-}
-#endif
-
 template <class T, class F>
 void map(const T* x, T* y, std::size_t n, const char* name, F f) {
     check_array_args(x, y, n, name);
-#if REPRO_HAS_AVX2_PATH
-    if (active_isa() == isa::avx2) return map_flat_avx2(x, y, n, f);
-#endif
-    for (std::size_t i = 0; i < n; ++i) y[i] = f(x[i]);
+    call_with_fma([&] {
+        for (std::size_t i = 0; i < n; ++i) y[i] = f(x[i]);
+    });
 }
 
 }  // namespace detail

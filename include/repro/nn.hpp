@@ -102,7 +102,9 @@ void add_gaussian_noise(const T* x, T* y, std::size_t rows, std::size_t cols, T 
             s.fill_normal(z, len, c0);
             const T* xr = x + r * cols + c0;
             T* yr = y + r * cols + c0;
-            for (std::size_t c = 0; c < len; ++c) yr[c] = repro::fma(stddev, z[c], xr[c]);
+            detail::call_with_fma([&] {
+                for (std::size_t c = 0; c < len; ++c) yr[c] = repro::fma(stddev, z[c], xr[c]);
+            });
         }
     });
 }
@@ -203,10 +205,12 @@ void layer_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* b
         for (std::size_t c = 0; c < cols; ++c) d[c] = xr[c] - m;
         const T v = repro::dot(d.data(), d.data(), cols) / static_cast<T>(cols);
         const T inv = math::rsqrt(v + eps);
-        for (std::size_t c = 0; c < cols; ++c) {
-            const T u = d[c] * inv;
-            yr[c] = repro::fma(u, gamma ? gamma[c] : T(1), beta ? beta[c] : T(0));
-        }
+        detail::call_with_fma([&] {
+            for (std::size_t c = 0; c < cols; ++c) {
+                const T u = d[c] * inv;
+                yr[c] = repro::fma(u, gamma ? gamma[c] : T(1), beta ? beta[c] : T(0));
+            }
+        });
     });
 }
 
@@ -254,7 +258,9 @@ void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const deta
         shift[c] = repro::fma(-m[c], scale[c], beta ? beta[c] : T(0));
     }
     detail::parallel_for(rows, tc, [&](std::size_t r) {
-        for (std::size_t c = 0; c < cols; ++c) y[r * cols + c] = repro::fma(x[r * cols + c], scale[c], shift[c]);
+        detail::call_with_fma([&] {
+            for (std::size_t c = 0; c < cols; ++c) y[r * cols + c] = repro::fma(x[r * cols + c], scale[c], shift[c]);
+        });
     });
 }
 

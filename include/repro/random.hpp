@@ -568,6 +568,8 @@ public:
     // while that position is < n; returns how many were written.
     std::size_t batch(std::uint64_t b, std::size_t batch_size, std::uint64_t* out) const {
         if (batch_size != 0 && out == nullptr) throw std::invalid_argument("repro::permutation::batch: out is a null pointer");
+        // Past the end, also where b * batch_size would overflow and wrap.
+        if (batch_size == 0 || n_ == 0 || b > (n_ - 1) / batch_size) return 0;
         const std::uint64_t begin = b * batch_size;
         std::size_t k = 0;
         for (; k < batch_size && begin + k < n_ && begin + k >= begin; ++k) out[k] = (*this)(begin + k);
