@@ -39,7 +39,7 @@ inline void check_array_args(const void* x, const void* y, std::size_t n, const 
 template <class T, class F>
 void map(const T* x, T* y, std::size_t n, const char* name, F f) {
     check_array_args(x, y, n, name);
-    call_with_fma([&] {
+    repro::detail::call_with_fma([&] {
         for (std::size_t i = 0; i < n; ++i) y[i] = f(x[i]);
     });
 }
