@@ -19,27 +19,29 @@ using repro_test::splitmix64;
 
 // Edge values, random bit patterns, and values spread over the ranges where
 // the kernels run (so most groups of four take the SIMD path).
-std::vector<float> inputs() {
+template <class T>
+std::vector<T> inputs() {
     splitmix64 g(0xa77a75u);
-    std::vector<float> x = repro_test::edge_values<float>();
-    for (int i = 0; i < 20000; ++i) x.push_back(repro_test::random_bits<float>(g));
+    std::vector<T> x = repro_test::edge_values<T>();
+    const int bias = sizeof(T) == 4 ? 127 : 1023;
+    for (int i = 0; i < 20000; ++i) x.push_back(repro_test::random_bits<T>(g));
     for (int i = 0; i < 40000; ++i) {
         const double u = static_cast<double>(g.next() >> 11) * 0x1p-53;
-        x.push_back(static_cast<float>(-30.0 + 60.0 * u));
+        x.push_back(static_cast<T>(-30.0 + 60.0 * u));
     }
-    for (int i = 0; i < 20000; ++i) x.push_back(repro_test::random_finite<float>(g, 127 - 40, 127 + 20));
+    for (int i = 0; i < 20000; ++i) x.push_back(repro_test::random_finite<T>(g, bias - 40, bias + 20));
     return x;
 }
 
-template <class Array, class Scalar>
+template <class T, class Array, class Scalar>
 void check_matches_scalar(const char* name, Array array, Scalar scalar) {
-    static const std::vector<float> x = inputs();
-    std::vector<float> expected(x.size());
+    static const std::vector<T> x = inputs<T>();
+    std::vector<T> expected(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) expected[i] = scalar(x[i]);
     for (repro::isa path : {repro::isa::avx2, repro::isa::generic}) {
         repro::limit_isa(path);
         INFO(name << " on " << (repro::active_isa() == repro::isa::avx2 ? "avx2" : "generic"));
-        std::vector<float> y(x.size());
+        std::vector<T> y(x.size());
         array(x.data(), y.data(), x.size());
         std::size_t bad = 0;
         for (std::size_t i = 0; i < x.size(); ++i) bad += !repro::bitwise_equal(y[i], expected[i]);
@@ -47,7 +49,7 @@ void check_matches_scalar(const char* name, Array array, Scalar scalar) {
         // lengths 0..13 at offsets 0..3 (tails and unaligned groups), in place
         for (std::size_t off = 0; off < 4; ++off)
             for (std::size_t n = 0; n < 14; ++n) {
-                std::vector<float> z(x.begin() + static_cast<std::ptrdiff_t>(off + 9000),
+                std::vector<T> z(x.begin() + static_cast<std::ptrdiff_t>(off + 9000),
                                      x.begin() + static_cast<std::ptrdiff_t>(off + 9000 + n));
                 array(z.data(), z.data(), n);
                 for (std::size_t i = 0; i < n; ++i) CHECK(repro::bitwise_equal(z[i], expected[off + 9000 + i]));
@@ -56,14 +58,14 @@ void check_matches_scalar(const char* name, Array array, Scalar scalar) {
     repro::limit_isa(repro::isa::avx2);
 }
 
-#define REPRO_CHECK_ARRAY_FORM(fn)                                                                  \
-    check_matches_scalar(                                                                          \
-        #fn, [](const float* a, float* b, std::size_t n) { repro::math::fn(a, b, n); },           \
-        [](float v) { return repro::math::fn(v); })
+#define REPRO_CHECK_ARRAY_FORM(fn)                                                          \
+    check_matches_scalar<T>(                                                               \
+        #fn, [](const T* a, T* b, std::size_t n) { repro::math::fn(a, b, n); },           \
+        [](T v) { return repro::math::fn(v); })
 
 }  // namespace
 
-TEST_CASE("math array forms: float results are the scalar function's bits on every ISA path") {
+TEST_CASE_TEMPLATE("math array forms: results are the scalar function's bits on every ISA path", T, float, double) {
     REPRO_CHECK_ARRAY_FORM(exp);
     REPRO_CHECK_ARRAY_FORM(expm1);
     REPRO_CHECK_ARRAY_FORM(log);
