@@ -24,6 +24,7 @@
 
 #include "detail/parallel.hpp"
 #include "fp.hpp"
+#include "linalg.hpp"
 #include "math.hpp"
 #include "random.hpp"
 #include "reduce.hpp"
@@ -281,6 +282,85 @@ void fold_batch_norm(T* W, T* b, std::size_t out, std::size_t in, const T* mean,
         const T scale = (gamma ? gamma[o] : T(1)) / std::sqrt(var[o] + eps);
         for (std::size_t i = 0; i < in; ++i) W[o * in + i] *= scale;
         b[o] = repro::fma(b[o] - mean[o], scale, beta ? beta[o] : T(0));
+    }
+}
+
+// ------------------------------------------------------------- convolution
+
+// 2-D convolution, NHWC. x: n x h x w x c_in; weight: c_out x kh x kw x
+// (c_in / groups) (OHWI); bias: c_out or null; y: n x oh x ow x c_out with
+// oh = (h + 2 pad_h - dilation_h (kh - 1) - 1) / stride_h + 1 (ow alike).
+struct conv2d_shape {
+    std::size_t n, h, w, c_in;     // input
+    std::size_t c_out, kh, kw;     // filters
+    std::size_t stride_h = 1, stride_w = 1;
+    std::size_t pad_h = 0, pad_w = 0;
+    std::size_t dilation_h = 1, dilation_w = 1;
+    std::size_t groups = 1;
+    std::size_t out_h() const { return (h + 2 * pad_h - dilation_h * (kh - 1) - 1) / stride_h + 1; }
+    std::size_t out_w() const { return (w + 2 * pad_w - dilation_w * (kw - 1) - 1) / stride_w + 1; }
+};
+
+// The order: y[b][oy][ox][o] is the matmul chain over k = (dy, dx, ci)
+// ascending (dy outer, ci inner) of input value times weight, padding taken
+// as +0 (which never changes the chain), then + bias[o] (one addition), then
+// the activation. Each sample is computed from its own pixels only (im2col of
+// that sample, then repro::matmul_bt's kernel), so a sample's output is the
+// same at any batch size and position. Throws std::invalid_argument for a
+// kernel larger than the padded input, channels not divisible by groups,
+// zero stride or dilation, null pointers, threads{0}.
+template <class T>
+void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const conv2d_shape& s,
+            activation act = activation::none, threads t = threads{}) {
+    const unsigned tc = detail::check_threads(t, "conv2d");
+    if (s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 || s.dilation_w == 0 || s.groups == 0)
+        throw std::invalid_argument("repro::conv2d: stride, dilation and groups must be >= 1");
+    if (s.c_in % s.groups != 0 || s.c_out % s.groups != 0)
+        throw std::invalid_argument("repro::conv2d: c_in and c_out must be divisible by groups");
+    if (s.kh == 0 || s.kw == 0 || s.h + 2 * s.pad_h < s.dilation_h * (s.kh - 1) + 1 ||
+        s.w + 2 * s.pad_w < s.dilation_w * (s.kw - 1) + 1)
+        throw std::invalid_argument("repro::conv2d: the kernel is larger than the padded input");
+    const std::size_t oh = s.out_h(), ow = s.out_w(), cg = s.c_in / s.groups, og = s.c_out / s.groups;
+    const std::size_t K = s.kh * s.kw * cg, P = oh * ow;
+    detail::check_input(x, s.n * s.h * s.w * s.c_in, "conv2d", "x");
+    detail::check_input(weight, s.c_out * K, "conv2d", "weight");
+    detail::check_input(y, s.n * P * s.c_out, "conv2d", "y");
+    if (s.n == 0 || P == 0 || s.c_out == 0) return;
+    std::vector<T> cols(P * K), out(s.groups > 1 ? P * og : 0);
+    for (std::size_t b = 0; b < s.n; ++b) {
+        const T* xb = x + b * s.h * s.w * s.c_in;
+        T* yb = y + b * P * s.c_out;
+        for (std::size_t g = 0; g < s.groups; ++g) {
+            // im2col: row p = output pixel, columns (dy, dx, ci)
+            for (std::size_t oy = 0; oy < oh; ++oy)
+                for (std::size_t ox = 0; ox < ow; ++ox) {
+                    T* row = cols.data() + (oy * ow + ox) * K;
+                    for (std::size_t dy = 0; dy < s.kh; ++dy)
+                        for (std::size_t dx = 0; dx < s.kw; ++dx) {
+                            const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * s.stride_h + dy * s.dilation_h) -
+                                                      static_cast<std::ptrdiff_t>(s.pad_h);
+                            const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * s.stride_w + dx * s.dilation_w) -
+                                                      static_cast<std::ptrdiff_t>(s.pad_w);
+                            T* dst = row + (dy * s.kw + dx) * cg;
+                            if (iy < 0 || ix < 0 || iy >= static_cast<std::ptrdiff_t>(s.h) ||
+                                ix >= static_cast<std::ptrdiff_t>(s.w)) {
+                                for (std::size_t ci = 0; ci < cg; ++ci) dst[ci] = T(0);
+                            } else {
+                                const T* src = xb + (static_cast<std::size_t>(iy) * s.w + static_cast<std::size_t>(ix)) * s.c_in + g * cg;
+                                for (std::size_t ci = 0; ci < cg; ++ci) dst[ci] = src[ci];
+                            }
+                        }
+                }
+            const T* wg = weight + g * og * K;
+            const detail::opt<T>* bg = bias ? bias + g * og : nullptr;
+            if (s.groups == 1) {
+                linear(cols.data(), wg, bg, yb, P, K, og, act, threads{tc});
+            } else {
+                linear(cols.data(), wg, bg, out.data(), P, K, og, act, threads{tc});
+                for (std::size_t p = 0; p < P; ++p)
+                    for (std::size_t o = 0; o < og; ++o) yb[p * s.c_out + g * og + o] = out[p * og + o];
+            }
+        }
     }
 }
 
