@@ -259,7 +259,10 @@ REPRO_HD double gelu(double x) {
     if (x >= 8.5 || x == 0) return x;  // x = +-0 keeps its sign
     if (x < -39.0) return -0.0;  // |result| < 2^-1090: rounds to -0
     const double a = d::abs_value(x);
-    if (a < 0.5) return repro::fma(x, x * d::gelu_small_double(a * a), 0.5 * x);
+    if (a < 0.5) {
+        const double r = repro::fma(x, x * d::gelu_small_double(a * a), 0.5 * x);
+        return r == 0 ? 0.5 * x : r;  // a zero result keeps the sign of x (x/2 rounds to -0 for x < 0)
+    }
     if (x > 0) {
         const int i = static_cast<int>((x - 0.5) * 2.0);
         const d::split_value v = d::phi_pos_double(i, x - repro::fma(0.5, static_cast<double>(i), 0.75));
