@@ -199,6 +199,10 @@ TEST_CASE_TEMPLATE("gelu and gelu_tanh: special values", T, float, double) {
     namespace m = repro::math;
     CHECK(is_pos_zero(m::gelu(T(0))));
     CHECK(is_neg_zero(m::gelu(-T(0))));
+    // x/2 underflows to -0 for the smallest negative subnormal: the sign stays
+    CHECK(is_neg_zero(m::gelu(-std::numeric_limits<T>::denorm_min())));
+    CHECK(is_neg_zero(m::silu(-std::numeric_limits<T>::denorm_min())));
+    CHECK(is_neg_zero(m::gelu_tanh(-std::numeric_limits<T>::denorm_min())));
     CHECK(is_pos_zero(m::gelu_tanh(T(0))));
     CHECK(is_neg_zero(m::gelu_tanh(-T(0))));
     CHECK(m::gelu(inf<T>()) == inf<T>());
