@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -363,5 +364,164 @@ void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const
         }
     }
 }
+
+// ------------------------------------------------------------- group norm, pooling
+
+// Group normalisation, NHWC: x is n samples x spatial positions x channels;
+// group g covers channels [g C/G, (g+1) C/G) over every position of one
+// sample. Statistics as in layer_norm (repro::mean, then the deviations'
+// repro::dot, gathered in (position, channel) order), then
+// y = fma((x - m) * rsqrt(v + eps), gamma[c], beta[c]). Per sample: batch-invariant.
+template <class T>
+void group_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* beta, T* y, std::size_t n,
+                std::size_t spatial, std::size_t channels, std::size_t groups, detail::opt<T> eps = T(1e-5),
+                threads t = threads{}) {
+    unsigned tc;
+    detail::check_row_layer(x, y, n, spatial * channels, t, "group_norm", tc);
+    if (groups == 0 || channels % groups != 0)
+        throw std::invalid_argument("repro::group_norm: channels must be a multiple of groups >= 1");
+    if (!(eps >= T(0))) throw std::invalid_argument("repro::group_norm: eps must be >= 0");
+    const std::size_t cg = channels / groups, len = spatial * cg;
+    if (len == 0) return;
+    detail::parallel_for(n * groups, tc, [&](std::size_t task) {
+        const std::size_t b = task / groups, g = task % groups;
+        const T* xb = x + b * spatial * channels + g * cg;
+        T* yb = y + b * spatial * channels + g * cg;
+        std::vector<T> d(len);
+        for (std::size_t p = 0; p < spatial; ++p)
+            for (std::size_t c = 0; c < cg; ++c) d[p * cg + c] = xb[p * channels + c];
+        const T m = repro::mean(d.data(), len);
+        for (T& v : d) v = v - m;
+        const T inv = math::rsqrt(repro::dot(d.data(), d.data(), len) / static_cast<T>(len) + eps);
+        detail::call_with_fma([&] {
+            for (std::size_t p = 0; p < spatial; ++p)
+                for (std::size_t c = 0; c < cg; ++c)
+                    yb[p * channels + c] = repro::fma(d[p * cg + c] * inv, gamma ? gamma[g * cg + c] : T(1),
+                                                      beta ? beta[g * cg + c] : T(0));
+        });
+    });
+}
+
+enum class pooling { max, mean };
+
+// 2-D pooling, NHWC (x: n x h x w x c, y: n x oh x ow x c with the conv2d
+// size formula, no dilation). max: the largest value of the window (a NaN in
+// the window gives NaN); mean: the window's values outside the padding summed
+// in (dy, dx) order, divided by their count (padding is not counted).
+template <class T>
+void pool2d(const T* x, T* y, std::size_t n, std::size_t h, std::size_t w, std::size_t c, std::size_t kh,
+            std::size_t kw, std::size_t stride, std::size_t pad, pooling kind, threads t = threads{}) {
+    const unsigned tc = detail::check_threads(t, "pool2d");
+    if (kh == 0 || kw == 0 || stride == 0 || h + 2 * pad < kh || w + 2 * pad < kw || pad >= kh || pad >= kw)
+        throw std::invalid_argument("repro::pool2d: bad window (kernel, stride >= 1, pad < kernel <= padded input)");
+    const std::size_t oh = (h + 2 * pad - kh) / stride + 1, ow = (w + 2 * pad - kw) / stride + 1;
+    detail::check_input(x, n * h * w * c, "pool2d", "x");
+    detail::check_input(y, n * oh * ow * c, "pool2d", "y");
+    detail::parallel_for(n, tc, [&](std::size_t b) {
+        const T* xb = x + b * h * w * c;
+        T* yb = y + b * oh * ow * c;
+        for (std::size_t oy = 0; oy < oh; ++oy)
+            for (std::size_t ox = 0; ox < ow; ++ox)
+                for (std::size_t ch = 0; ch < c; ++ch) {
+                    T acc = kind == pooling::max ? -std::numeric_limits<T>::infinity() : T(0);
+                    std::size_t count = 0;
+                    bool nan = false;
+                    for (std::size_t dy = 0; dy < kh; ++dy)
+                        for (std::size_t dx = 0; dx < kw; ++dx) {
+                            const std::size_t iy = oy * stride + dy, ix = ox * stride + dx;
+                            if (iy < pad || ix < pad || iy - pad >= h || ix - pad >= w) continue;
+                            const T v = xb[((iy - pad) * w + (ix - pad)) * c + ch];
+                            ++count;
+                            if (kind == pooling::mean) {
+                                acc = acc + v;
+                            } else {
+                                nan = nan || is_nan(v);
+                                acc = v > acc ? v : acc;
+                            }
+                        }
+                    yb[(oy * ow + ox) * c + ch] = kind == pooling::mean ? acc / static_cast<T>(count)
+                                                  : nan ? std::numeric_limits<T>::quiet_NaN()
+                                                        : acc;
+                }
+    });
+}
+
+// ------------------------------------------------------------- population statistics
+
+// Per-feature mean and variance of activations over a whole data set, exact:
+// bitwise the same however the data is batched, ordered or sharded (merge
+// the shards' objects in any order). Two passes over the data: add() every
+// batch, then add_deviations() every batch again (shards: merge and
+// merge_deviations below); variance() is then
+// sum (x - m)^2 / count with m = mean() (the correctly rounded mean) and the
+// sum exact (x^2 - 2 m x + m^2 as exact products), rounded once before the
+// division. Batch norm recalibration with true population statistics.
+template <class T>
+class population_statistics {
+public:
+    explicit population_statistics(std::size_t features) : sums_(features), deviations_(features) {}
+
+    std::size_t features() const { return sums_.size(); }
+
+    // Pass 1: rows x features, row-major.
+    void add(const T* x, std::size_t rows) {
+        if (frozen_) throw std::logic_error("repro::population_statistics::add after add_deviations");
+        detail::check_input(x, rows * features(), "population_statistics::add", "x");
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t f = 0; f < features(); ++f) sums_[f].add(x[r * features() + f]);
+    }
+
+    std::vector<T> mean() const {
+        std::vector<T> m(features());
+        for (std::size_t f = 0; f < features(); ++f) m[f] = sums_[f].mean();
+        return m;
+    }
+
+    // Pass 2: the same data again (any batching); freezes the means.
+    void add_deviations(const T* x, std::size_t rows) {
+        detail::check_input(x, rows * features(), "population_statistics::add_deviations", "x");
+        if (!frozen_) {
+            means_ = mean();
+            frozen_ = true;
+        }
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t f = 0; f < features(); ++f) {
+                const T v = x[r * features() + f], m = means_[f];
+                deviations_[f].add_product(v, v);
+                deviations_[f].add_product(T(-2) * m, v);
+                deviations_[f].add_product(m, m);
+            }
+    }
+
+    // Biased (population) variance; needs the second pass over all count() rows.
+    std::vector<T> variance() const {
+        std::vector<T> v(features());
+        for (std::size_t f = 0; f < features(); ++f)
+            v[f] = deviations_[f].result() / static_cast<T>(sums_[f].count());
+        return v;
+    }
+
+    std::uint64_t count() const { return features() ? sums_[0].count() : 0; }
+
+    // Shards, pass 1: merge the shards' objects (any order).
+    void merge(const population_statistics& other) {
+        if (other.features() != features()) throw std::invalid_argument("repro::population_statistics::merge: features differ");
+        if (frozen_ || other.frozen_) throw std::logic_error("repro::population_statistics::merge: pass 1 only");
+        for (std::size_t f = 0; f < features(); ++f) sums_[f].merge(other.sums_[f]);
+    }
+    // Shards, pass 2: give every shard a copy of the merged pass-1 object, run
+    // add_deviations there, then fold the copies' deviations into one of them.
+    void merge_deviations(const population_statistics& other) {
+        if (other.features() != features() || !frozen_ || !other.frozen_ || other.means_ != means_ ||
+            other.count() != count())
+            throw std::invalid_argument("repro::population_statistics::merge_deviations: not copies of one pass-1 object");
+        for (std::size_t f = 0; f < features(); ++f) deviations_[f].merge(other.deviations_[f]);
+    }
+
+private:
+    std::vector<exact_accumulator<T>> sums_, deviations_;
+    std::vector<T> means_;
+    bool frozen_ = false;
+};
 
 }  // namespace repro
