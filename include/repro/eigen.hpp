@@ -5,11 +5,15 @@
 // Matrices compare as rows x cols with rows as samples, whatever their
 // storage order (row-major data and vectors are read in place, column-major
 // data is copied once); two compile-time vectors compare as flat arrays.
+// matmul / matmul_bt / linear for Eigen matrices and Ref/Map views of either
+// storage order: the same kernels and bits as the pointer forms (row-major
+// operands are read in place, others copied once).
 
 #include <Eigen/Core>
 
 #include "compare.hpp"
 #include "fp.hpp"
+#include "linalg.hpp"
 
 namespace repro {
 
@@ -73,6 +77,64 @@ compare_report compare(const Eigen::DenseBase<DA>& actual, const Eigen::DenseBas
     const bool flat = DA::IsVectorAtCompileTime && DE::IsVectorAtCompileTime;
     return detail::compare_views(detail::eigen_view(actual, tmp_a, flat), detail::eigen_view(expected, tmp_e, flat),
                                  tol);
+}
+
+namespace detail {
+
+template <class T>
+using eigen_row_major = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// A pointer to x as a dense row-major array: x itself when its storage is
+// that already, else a copy in tmp.
+template <class Derived>
+const typename Derived::Scalar* row_major_data(const Eigen::MatrixBase<Derived>& x,
+                                               eigen_row_major<typename Derived::Scalar>& tmp) {
+    constexpr bool row_major = (int(Derived::Flags) & Eigen::RowMajorBit) != 0 || Derived::ColsAtCompileTime == 1 ||
+                               Derived::RowsAtCompileTime == 1;
+    if constexpr (row_major && bool(int(Derived::Flags) & Eigen::DirectAccessBit)) {
+        if (x.innerStride() == 1 && (x.rows() <= 1 || x.cols() <= 1 || x.outerStride() == x.cols())) return x.derived().data();
+    }
+    tmp = x;
+    return tmp.data();
+}
+
+template <class Derived, class Src>
+void assign_result(const Eigen::MatrixBase<Derived>& out, const Src& value) {
+    const_cast<Eigen::MatrixBase<Derived>&>(out) = value;  // Eigen's idiom for output arguments
+}
+
+}  // namespace detail
+
+// C = A B for Eigen operands (any storage order, Ref, Map, blocks); C is
+// resized if it is a resizable matrix. Same bits as repro::matmul.
+template <class DA, class DB, class DC>
+void matmul(const Eigen::MatrixBase<DA>& A, const Eigen::MatrixBase<DB>& B, const Eigen::MatrixBase<DC>& C,
+            threads t = threads{}) {
+    using T = typename DA::Scalar;
+    if (A.cols() != B.rows())
+        throw std::invalid_argument("repro::matmul: A is " + std::to_string(A.rows()) + "x" + std::to_string(A.cols()) +
+                                    ", B is " + std::to_string(B.rows()) + "x" + std::to_string(B.cols()));
+    detail::eigen_row_major<T> ta, tb, tc(A.rows(), B.cols());
+    matmul(detail::row_major_data(A, ta), detail::row_major_data(B, tb), tc.data(), std::size_t(A.rows()),
+           std::size_t(A.cols()), std::size_t(B.cols()), t);
+    detail::assign_result(C, tc);
+}
+
+// y = act(x W^T + b) for Eigen operands: W out x in (PyTorch layout), b a
+// vector of out (or an empty vector for no bias).
+template <class DX, class DW, class DB, class DY>
+void linear(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DW>& W, const Eigen::MatrixBase<DB>& b,
+            const Eigen::MatrixBase<DY>& y, activation act = activation::none, threads t = threads{}) {
+    using T = typename DX::Scalar;
+    if (x.cols() != W.cols() || (b.size() != 0 && b.size() != W.rows()))
+        throw std::invalid_argument("repro::linear: x is " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) +
+                                    ", W is " + std::to_string(W.rows()) + "x" + std::to_string(W.cols()) +
+                                    ", b has " + std::to_string(b.size()));
+    detail::eigen_row_major<T> tx, tw, tb, ty(x.rows(), W.rows());
+    const T* bias = b.size() ? detail::row_major_data(b, tb) : nullptr;
+    linear(detail::row_major_data(x, tx), detail::row_major_data(W, tw), bias, ty.data(), std::size_t(x.rows()),
+           std::size_t(x.cols()), std::size_t(W.rows()), act, t);
+    detail::assign_result(y, ty);
 }
 
 }  // namespace repro
