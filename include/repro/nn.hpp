@@ -63,7 +63,8 @@ void for_row_bits(std::size_t rows, std::size_t cols, random_key key, const std:
 // Inverted dropout (training): y[r][c] = x[r][c] * m with m = 1 / (1 - p)
 // (rounded to T) where the unit is kept and m = 0 where it is dropped, i.e.
 // where stream bits < floor(p 2^32) (so P(drop) = floor(p 2^32) / 2^32).
-// p = 0 gives y = x exactly, p = 1 drops everything; x * 0 keeps NaN as NaN
+// p = 0 gives y = x exactly (a signalling NaN comes back quiet: x * 1), p = 1
+// drops everything; x * 0 keeps NaN as NaN
 // and gives -0 for negative x, as frameworks' x * mask does. Row-major
 // rows x cols; y may be x. Throws std::invalid_argument for p outside [0, 1]
 // (or NaN), null pointers and threads{0}.
