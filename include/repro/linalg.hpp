@@ -153,6 +153,10 @@ REPRO_TARGET_AVX2 void gemm_panel(const T* A, std::size_t lda, const T* B, std::
 template <class T, class Src>
 void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
     const std::size_t K = b.K, N = b.N;
+    if (K == 0) {  // empty chains: +0 (and no pointer arithmetic on a null B)
+        for (std::size_t i = 0; i < M * N; ++i) C[i] = T(0);
+        return;
+    }
 #if REPRO_HAS_AVX2_PATH
     if (active_isa() == isa::avx2) {
         constexpr std::size_t w = gemm_avx2<T>::width;

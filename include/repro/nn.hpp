@@ -230,7 +230,8 @@ enum class batch_norm_mode { inference, batch_statistics };
 // scale_c = gamma_c / sqrt(var_c + eps) and shift_c = beta_c - mean_c scale_c
 // (gamma, beta may be null: 1, 0). In batch_statistics mode mean_c and var_c
 // (biased) are computed over the rows with repro::mean and repro::variance,
-// and written to batch_mean / batch_var when those are not null.
+// and written to batch_mean / batch_var when those are not null; that mode
+// throws for 0 rows (no statistics), inference mode does nothing.
 template <class T>
 void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const detail::opt<T>* mean,
                 const detail::opt<T>* var, const detail::opt<T>* gamma, const detail::opt<T>* beta, detail::opt<T> eps,
@@ -268,7 +269,7 @@ void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const deta
 }
 
 // Folds an inference batch norm that follows y = x W^T + b (W out x in, b
-// out, may be null: 0) into W and b in place (b must then be given): W[o][:]
+// out; pass zeros for a layer without bias) into W and b in place: W[o][:]
 // *= scale_o, b_o = fma(b_o - mean_o, scale_o, beta_o), with scale_o as in
 // batch_norm. The folded layer is one linear layer: batch-invariant, and
 // within a few ULP of linear followed by batch_norm (not bitwise: the order
