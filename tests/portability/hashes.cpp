@@ -206,6 +206,68 @@ void hash_random(const std::string& type) {
     print(("nn.dropout_noise." + type).c_str(), layers);
 }
 
+// Every batch-invariant kernel and layer on fixed data.
+template <class T>
+void hash_layers(const std::string& type) {
+    repro_test::splitmix64 g(17);
+    const int bias = sizeof(T) == 4 ? 127 : 1023;
+    auto values = [&](std::size_t n) {
+        std::vector<T> v(n);
+        for (T& e : v) e = repro_test::random_finite<T>(g, bias - 5, bias + 2);
+        return v;
+    };
+    const std::size_t M = 37, K = 70, N = 45;
+    const auto a = values(M * K), b = values(K * N), w = values(N * K), bias_v = values(N);
+    std::vector<T> c(M * N);
+    hasher h;
+    auto add_all = [&](const std::vector<T>& v) {
+        for (T e : v) h.add(e);
+    };
+    repro::matmul(a.data(), b.data(), c.data(), M, K, N);
+    add_all(c);
+    repro::matmul_bt(a.data(), w.data(), c.data(), M, K, N, repro::threads{2});
+    add_all(c);
+    for (auto act : {repro::activation::none, repro::activation::relu, repro::activation::sigmoid,
+                     repro::activation::tanh, repro::activation::silu, repro::activation::gelu,
+                     repro::activation::gelu_tanh}) {
+        repro::linear(a.data(), w.data(), bias_v.data(), c.data(), M, K, N, act);
+        add_all(c);
+    }
+    print(("linalg.matmul_linear." + type).c_str(), h);
+    h = hasher{};
+    const auto x = values(M * N), gamma = values(N), beta = values(N), mean = values(N);
+    auto var = values(N);
+    std::vector<T> y(x.size());
+    repro::softmax(x.data(), y.data(), M, N);
+    add_all(y);
+    repro::log_softmax(x.data(), y.data(), M, N);
+    add_all(y);
+    repro::rms_norm(x.data(), gamma.data(), y.data(), M, N);
+    add_all(y);
+    repro::layer_norm(x.data(), gamma.data(), beta.data(), y.data(), M, N);
+    add_all(y);
+    repro::batch_norm(x.data(), y.data(), M, N, mean.data(), var.data(), gamma.data(), beta.data(), T(1e-5),
+                      repro::batch_norm_mode::inference);
+    add_all(y);
+    repro::group_norm(x.data(), nullptr, nullptr, y.data(), M, 9, 5, 5);
+    add_all(y);
+    repro::conv2d_shape s{};
+    s.n = 2, s.h = 9, s.w = 7, s.c_in = 4, s.c_out = 6, s.kh = 3, s.kw = 3, s.pad_h = 1, s.pad_w = 1, s.groups = 2;
+    const auto img = values(s.n * s.h * s.w * s.c_in), filt = values(s.c_out * 3 * 3 * 2);
+    std::vector<T> out(s.n * s.out_h() * s.out_w() * s.c_out);
+    repro::conv2d(img.data(), filt.data(), nullptr, out.data(), s, repro::activation::relu);
+    add_all(out);
+    std::vector<T> pooled(2 * 5 * 4 * 4);  // oh = (9 + 2 - 3) / 2 + 1 = 5, ow = 4
+    repro::pool2d(img.data(), pooled.data(), 2, 9, 7, 4, 3, 3, 2, 1, repro::pooling::mean);
+    add_all(pooled);
+    repro::population_statistics<T> p(N);
+    p.add(x.data(), M);
+    p.add_deviations(x.data(), M);
+    add_all(p.mean());
+    add_all(p.variance());
+    print(("nn.layers." + type).c_str(), h);
+}
+
 }  // namespace
 
 int main() {
@@ -215,6 +277,8 @@ int main() {
     hash_reduce<double>("double");
     hash_math<float>("float");
     hash_math<double>("double");
+    hash_layers<float>("float");
+    hash_layers<double>("double");
     hash_random<float>("float");
     hash_random<double>("double");
     hash_compare<float>("float");
