@@ -161,6 +161,22 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
     if (active_isa() == isa::avx2) {
         constexpr std::size_t w = gemm_avx2<T>::width;
         const bool few = M < 6;
+        if (!few && M < 32 && Src::in_place) {
+            // mid-size batches: B in place, 4-row x 3-register tiles (B read M/4 times, never packed)
+            constexpr std::size_t mw = 3 * w;
+            const std::size_t mpanels = N / mw;
+            parallel_for(mpanels, thread_count, [&](std::size_t p) {
+                const std::size_t j = p * mw;
+                std::size_t i = 0;
+                for (; i + 4 <= M; i += 4) gemm_tile<T, 4, 3>(A + i * K, K, b.column(j), N, C + i * N + j, N, K);
+                for (; i < M; ++i) gemm_tile<T, 1, 3>(A + i * K, K, b.column(j), N, C + i * N + j, N, K);
+            });
+            std::size_t j = mpanels * mw;
+            for (; j + w <= N; j += w)
+                for (std::size_t i = 0; i < M; ++i) gemm_tile<T, 1, 1>(A + i * K, K, b.column(j), N, C + i * N + j, N, K);
+            gemm_reference(A, K, b, C, N, M, j, N);
+            return;
+        }
         const std::size_t pw = few ? 8 * w : 2 * w;  // panel width
         const std::size_t panels = N / pw;
         const std::size_t row_blocks = (M + 47) / 48;
