@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs repro's test suite with ctest, installing what is missing.
 #   bash tests/run.sh              C++17: unit, portability, packaging and CUDA-compile tests
-#   bash tests/run.sh --std 20     the same code tests as C++20 (packaging tests skipped)
-#   bash tests/run.sh --sanitize   under AddressSanitizer + UBSan (packaging tests skipped)
+#   bash tests/run.sh --std 20     the same unit tests as C++20 (packaging, portability skipped)
+#   bash tests/run.sh --sanitize   under AddressSanitizer + UBSan (packaging, portability skipped)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 std=17
@@ -21,11 +21,13 @@ options=(-DCMAKE_CXX_STANDARD="$std" -DREPRO_WERROR=ON -DREPRO_BUILD_EXAMPLES=OF
 ctest_filter=()
 if ((sanitize)); then
   build="$build-sanitize"
-  options+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRO_SANITIZE=address,undefined -DREPRO_BUILD_CUDA_CHECKS=OFF)
+  options+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRO_SANITIZE=address,undefined -DREPRO_BUILD_CUDA_CHECKS=OFF
+            -DREPRO_BUILD_PORTABILITY_TEST=OFF -DREPRO_BUILD_ACCURACY_CHECKS=OFF)
   ctest_filter=(-LE packaging)
 else
   options+=(-DCMAKE_BUILD_TYPE=Release)
-  [ "$std" = 17 ] || { options+=(-DREPRO_BUILD_CUDA_CHECKS=OFF); ctest_filter=(-LE packaging); }
+  [ "$std" = 17 ] || { options+=(-DREPRO_BUILD_CUDA_CHECKS=OFF -DREPRO_BUILD_PORTABILITY_TEST=OFF
+                                 -DREPRO_BUILD_ACCURACY_CHECKS=OFF); ctest_filter=(-LE packaging); }
 fi
 
 cmake -S "$root" -B "$build" -G Ninja "${options[@]}" >/dev/null
