@@ -1,9 +1,10 @@
 // repro::matmul against Eigen's and OpenBLAS's float GEMM in the same binary,
-// C = A B with A M x K, B K x N (row-major), single thread. Names:
-// <task>/<implementation>/<M>; peer: is the reference of bench/ratios.py
-// (the target is the faster of Eigen and OpenBLAS; both are listed).
+// C = A B with A M x K, B K x N (row-major), on 1 and 2 threads. Names:
+// matmul_k<K>_n<N>_t<threads>/<implementation>/<M>; both peers are marked
+// peer: and bench/ratios.py reports repro against the faster of them.
 // OpenBLAS picks its kernels from the CPU (set OPENBLAS_CORETYPE to force
-// one) and runs with openblas_set_num_threads(1).
+// one) and runs with openblas_set_num_threads(threads); Eigen runs with
+// Eigen::setNbThreads(threads) (its GEMM is parallel under OpenMP).
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
@@ -37,9 +38,9 @@ void flops(benchmark::State& state, const problem& p) {
                                                    benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
-template <int K, int N>
+template <int K, int N, int Threads>
 void peer_eigen(benchmark::State& state) {
-    Eigen::setNbThreads(1);
+    Eigen::setNbThreads(Threads);
     problem p(state.range(0), K, N);
     for (auto _ : state) {
         p.C.noalias() = p.A * p.B;
@@ -48,9 +49,9 @@ void peer_eigen(benchmark::State& state) {
     flops(state, p);
 }
 
-template <int K, int N>
+template <int K, int N, int Threads>
 void peer_openblas(benchmark::State& state) {
-    openblas_set_num_threads(1);
+    openblas_set_num_threads(Threads);
     problem p(state.range(0), K, N);
     for (auto _ : state) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(p.M), N, K, 1.0f, p.A.data(), K, p.B.data(), N, 0.0f,
@@ -60,11 +61,11 @@ void peer_openblas(benchmark::State& state) {
     flops(state, p);
 }
 
-template <int K, int N>
+template <int K, int N, int Threads>
 void repro_matmul(benchmark::State& state) {
     problem p(state.range(0), K, N);
     for (auto _ : state) {
-        repro::matmul(p.A.data(), p.B.data(), p.C.data(), std::size_t(p.M), K, N);
+        repro::matmul(p.A.data(), p.B.data(), p.C.data(), std::size_t(p.M), K, N, repro::threads{Threads});
         benchmark::ClobberMemory();
     }
     flops(state, p);
@@ -73,10 +74,12 @@ void repro_matmul(benchmark::State& state) {
 }  // namespace
 
 #define MS Arg(1)->Arg(8)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)
-BENCHMARK(peer_eigen<1024, 1024>)->Name("matmul_k1024_n1024/peer:eigen")->MS;
-BENCHMARK(peer_openblas<1024, 1024>)->Name("matmul_k1024_n1024/openblas")->MS;
-BENCHMARK(repro_matmul<1024, 1024>)->Name("matmul_k1024_n1024/repro_matmul")->MS;
-BENCHMARK(peer_eigen<4096, 1024>)->Name("matmul_k4096_n1024/peer:eigen")->MS;
-BENCHMARK(peer_openblas<4096, 1024>)->Name("matmul_k4096_n1024/openblas")->MS;
-BENCHMARK(repro_matmul<4096, 1024>)->Name("matmul_k4096_n1024/repro_matmul")->MS;
+#define REPRO_MATMUL_BENCH(K, N, T)                                                                 \
+    BENCHMARK(peer_eigen<K, N, T>)->Name("matmul_k" #K "_n" #N "_t" #T "/peer:eigen")->MS;          \
+    BENCHMARK(peer_openblas<K, N, T>)->Name("matmul_k" #K "_n" #N "_t" #T "/peer:openblas")->MS;    \
+    BENCHMARK(repro_matmul<K, N, T>)->Name("matmul_k" #K "_n" #N "_t" #T "/repro_matmul")->MS
+REPRO_MATMUL_BENCH(1024, 1024, 1);
+REPRO_MATMUL_BENCH(4096, 1024, 1);
+REPRO_MATMUL_BENCH(1024, 1024, 2);
+REPRO_MATMUL_BENCH(4096, 1024, 2);
 BENCHMARK_MAIN();

@@ -39,9 +39,14 @@ struct b_rows {
     static constexpr bool in_place = true;
     T at(std::size_t k, std::size_t j) const { return B[k * N + j]; }
     const T* column(std::size_t j) const { return B + j; }
-    // columns [j, j + w) as a K x w panel
-    void pack(std::size_t j, std::size_t w, T* panel) const {
-        for (std::size_t k = 0; k < K; ++k) std::memcpy(panel + k * w, B + k * N + j, w * sizeof(T));
+    // `count` panels of W columns side by side from column j: rows [k0, k0 +
+    // kk) of each as a kk x W block, one block after the other. B is read row
+    // by row (W is a constant so that the copies inline).
+    template <std::size_t W>
+    void pack(std::size_t k0, std::size_t kk, std::size_t j, std::size_t count, T* out) const {
+        for (std::size_t k = 0; k < kk; ++k)
+            for (std::size_t p = 0; p < count; ++p)
+                std::memcpy(out + (p * kk + k) * W, B + (k0 + k) * N + j + p * W, W * sizeof(T));
     }
 };
 
@@ -52,10 +57,12 @@ struct b_transposed {
     static constexpr bool in_place = false;
     T at(std::size_t k, std::size_t j) const { return Bt[j * K + k]; }
     const T* column(std::size_t) const { return nullptr; }
-    void pack(std::size_t j, std::size_t w, T* panel) const {
-        for (std::size_t jj = 0; jj < w; ++jj) {
-            const T* row = Bt + (j + jj) * K;
-            for (std::size_t k = 0; k < K; ++k) panel[k * w + jj] = row[k];
+    template <std::size_t W>
+    void pack(std::size_t k0, std::size_t kk, std::size_t j, std::size_t count, T* out) const {
+        for (std::size_t jj = 0; jj < count * W; ++jj) {
+            const T* row = Bt + (j + jj) * K + k0;
+            T* panel = out + (jj / W) * kk * W + jj % W;
+            for (std::size_t k = 0; k < kk; ++k) panel[k * W] = row[k];
         }
     }
 };
@@ -99,19 +106,24 @@ struct gemm_avx2<double> {
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
 };
 
-// MR rows x NV registers of columns: C tile = the fma chains over all of k.
-// B rows are ldb apart (ldb = NV * width for a packed panel).
-// Fully unrolled tile loops keep the accumulators in registers (GCC spills
-// arrays of vectors otherwise).
+// MR rows x NV registers of columns: continues the tile's fma chains over kc
+// more values of k, from +0 (`resume` false) or from the partial chains left
+// in C. A float stored and loaded back is unchanged, so cutting k into blocks
+// this way leaves every chain, and its bits, as defined above.
+// B rows are ldb apart (ldb = NV * width for a packed panel). Fully unrolled
+// tile loops keep the accumulators in registers (GCC spills arrays of vectors
+// otherwise).
 #define REPRO_UNROLL _Pragma("GCC unroll 64")
 
 template <class T, int MR, int NV>
 REPRO_TARGET_AVX2 void gemm_tile(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                                 std::size_t K) {
+                                 std::size_t kc, bool resume) {
     using V = gemm_avx2<T>;
     typename V::reg acc[MR * NV];
-    REPRO_UNROLL for (int r = 0; r < MR * NV; ++r) acc[r] = V::zero();
-    for (std::size_t k = 0; k < K; ++k) {
+    REPRO_UNROLL for (int r = 0; r < MR; ++r) {
+        REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = resume ? V::load(C + r * ldc + v * V::width) : V::zero();
+    }
+    for (std::size_t k = 0; k < kc; ++k) {
         typename V::reg b[NV];
         REPRO_UNROLL for (int v = 0; v < NV; ++v) b[v] = V::load(B + k * ldb + v * V::width);
         REPRO_UNROLL for (int r = 0; r < MR; ++r) {
@@ -125,31 +137,96 @@ REPRO_TARGET_AVX2 void gemm_tile(const T* A, std::size_t lda, const T* B, std::s
 }
 #undef REPRO_UNROLL
 
-// Rows [0, rows) of a column panel [j, j + NV * width): 6-row tiles, then the
-// leftover rows with the same chains.
-template <class T, int NV>
-REPRO_TARGET_AVX2 void gemm_panel(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                                  std::size_t rows, std::size_t K) {
+// Rows [0, rows) of a column panel: MR-row tiles, then one tile of the
+// leftover rows (same chains, fewer of them).
+template <class T, int MR, int NV>
+REPRO_TARGET_AVX2 void gemm_rows(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
+                                 std::size_t rows, std::size_t kc, bool resume) {
     std::size_t i = 0;
-    for (; i + 6 <= rows; i += 6) gemm_tile<T, 6, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K);
-    switch (rows - i) {
-        case 5: gemm_tile<T, 5, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K); break;
-        case 4: gemm_tile<T, 4, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K); break;
-        case 3: gemm_tile<T, 3, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K); break;
-        case 2: gemm_tile<T, 2, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K); break;
-        case 1: gemm_tile<T, 1, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K); break;
-        default: break;
+    for (; i + MR <= rows; i += MR) gemm_tile<T, MR, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, kc, resume);
+    if constexpr (MR > 1) {
+        if (i < rows) gemm_rows<T, MR - 1, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, rows - i, kc, resume);
     }
+}
+
+// Blocking constants (they decide speed only, never bits): k blocks of
+// gemm_kc (B in place) or gemm_kc_packed values; packed row blocks of gemm_mc.
+constexpr std::size_t gemm_kc = 128, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
+
+// B stored by rows and fewer than 32 rows: B is read in place, k block by k
+// block, each block once from memory and re-used from cache by every row
+// tile (4 x 3 registers; 1 x 8 below 4 rows, eight chains to hide the fma
+// latency). Threads take contiguous column ranges.
+template <class T, class Src>
+REPRO_TARGET_AVX2 void gemm_in_place(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
+    constexpr std::size_t w = gemm_avx2<T>::width;
+    const std::size_t K = b.K, N = b.N, pw = (M < 4 ? 8 : 3) * w, panels = N / pw;
+    parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
+        for (std::size_t k0 = 0; k0 < K; k0 += gemm_kc) {
+            const std::size_t kc = K - k0 < gemm_kc ? K - k0 : gemm_kc;
+            for (std::size_t p = p0; p < p1; ++p) {
+                const std::size_t j = p * pw;
+                const T* B = b.column(j) + k0 * N;
+                if (M < 4)
+                    gemm_rows<T, 1, 8>(A + k0, K, B, N, C + j, N, M, kc, k0 != 0);
+                else
+                    gemm_rows<T, 4, 3>(A + k0, K, B, N, C + j, N, M, kc, k0 != 0);
+            }
+        }
+    });
+    std::size_t j = panels * pw;
+    for (; j + w <= N; j += w) gemm_rows<T, 4, 1>(A, K, b.column(j), N, C + j, N, M, K, false);
+    gemm_reference(A, K, b, C, N, M, j, N);
+}
+
+// Otherwise B is packed, one k block at a time, into panels of 2 registers
+// (8 below 6 rows) that every row tile of a row block re-uses from cache
+// (6 x 2 registers; 1 x 8 below 6 rows). Threads take contiguous column
+// ranges and pack their own panels.
+template <class T, class Src>
+REPRO_TARGET_AVX2 void gemm_packed(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
+    constexpr std::size_t w = gemm_avx2<T>::width;
+    const bool few = M < 6;
+    const std::size_t K = b.K, N = b.N, pw = few ? 8 * w : 2 * w, panels = N / pw;
+    // column groups of gemm_nc_bytes per row: a packed k block of a group stays in L2
+    const std::size_t group = gemm_nc_bytes / (pw * sizeof(T));
+    parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
+        std::vector<T> packed((K < gemm_kc_packed ? K : gemm_kc_packed) * pw * group);
+        for (std::size_t k0 = 0; k0 < K; k0 += gemm_kc_packed) {
+            const std::size_t kc = K - k0 < gemm_kc_packed ? K - k0 : gemm_kc_packed;
+            for (std::size_t g0 = p0; g0 < p1; g0 += group) {
+                const std::size_t g1 = p1 - g0 < group ? p1 : g0 + group;
+                if (few)
+                    b.template pack<8 * w>(k0, kc, g0 * pw, g1 - g0, packed.data());
+                else
+                    b.template pack<2 * w>(k0, kc, g0 * pw, g1 - g0, packed.data());
+                for (std::size_t i0 = 0; i0 < M; i0 += gemm_mc) {
+                    const std::size_t rows = M - i0 < gemm_mc ? M - i0 : gemm_mc;
+                    for (std::size_t p = g0; p < g1; ++p) {
+                        const T* panel = packed.data() + (p - g0) * kc * pw;
+                        T* c = C + i0 * N + p * pw;
+                        if (few)
+                            gemm_rows<T, 1, 8>(A + i0 * K + k0, K, panel, pw, c, N, rows, kc, k0 != 0);
+                        else
+                            gemm_rows<T, 6, 2>(A + i0 * K + k0, K, panel, pw, c, N, rows, kc, k0 != 0);
+                    }
+                }
+            }
+        }
+    });
+    std::size_t j = panels * pw;
+    std::vector<T> panel(K * w);
+    for (; j + w <= N; j += w) {
+        b.template pack<w>(0, K, j, 1, panel.data());
+        gemm_rows<T, 6, 1>(A, K, panel.data(), w, C + j, N, M, K, false);
+    }
+    gemm_reference(A, K, b, C, N, M, j, N);
 }
 #endif
 
-// Few rows: each row runs over wide column blocks (8 registers: eight
-// chains hide the fma latency), B read in place when it is stored by rows,
-// else from packed panels. Many rows: each 16-column (float; 8 for double)
-// panel of B is packed once and reused by every 6-row tile. Leftover columns:
-// one-register panels, then the reference loop. Every path computes the chains
-// defined at the top; the split between them (and the thread split) cannot
-// change a bit.
+// Every path computes the chains defined at the top; which path runs, how it
+// blocks k and how threads split the columns cannot change a bit. Leftover
+// columns: one-register panels, then the reference loop.
 template <class T, class Src>
 void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
     const std::size_t K = b.K, N = b.N;
@@ -159,58 +236,10 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
     }
 #if REPRO_HAS_AVX2_PATH
     if (active_isa() == isa::avx2) {
-        constexpr std::size_t w = gemm_avx2<T>::width;
-        const bool few = M < 6;
-        if (!few && M < 32 && Src::in_place) {
-            // mid-size batches: B in place, 4-row x 3-register tiles (B read M/4 times, never packed)
-            constexpr std::size_t mw = 3 * w;
-            const std::size_t mpanels = N / mw;
-            parallel_for(mpanels, thread_count, [&](std::size_t p) {
-                const std::size_t j = p * mw;
-                std::size_t i = 0;
-                for (; i + 4 <= M; i += 4) gemm_tile<T, 4, 3>(A + i * K, K, b.column(j), N, C + i * N + j, N, K);
-                for (; i < M; ++i) gemm_tile<T, 1, 3>(A + i * K, K, b.column(j), N, C + i * N + j, N, K);
-            });
-            std::size_t j = mpanels * mw;
-            for (; j + w <= N; j += w)
-                for (std::size_t i = 0; i < M; ++i) gemm_tile<T, 1, 1>(A + i * K, K, b.column(j), N, C + i * N + j, N, K);
-            gemm_reference(A, K, b, C, N, M, j, N);
-            return;
+        if constexpr (Src::in_place) {
+            if (M < 32) return gemm_in_place(A, b, C, M, thread_count);
         }
-        const std::size_t pw = few ? 8 * w : 2 * w;  // panel width
-        const std::size_t panels = N / pw;
-        const std::size_t row_blocks = (M + 47) / 48;
-        parallel_for(panels, thread_count, [&](std::size_t p) {
-            const std::size_t j = p * pw;
-            std::vector<T> packed;
-            const T* panel;
-            std::size_t ld;
-            if (few && Src::in_place) {
-                panel = b.column(j);
-                ld = N;
-            } else {
-                packed.resize(K * pw);
-                b.pack(j, pw, packed.data());
-                panel = packed.data();
-                ld = pw;
-            }
-            if (few) {
-                for (std::size_t i = 0; i < M; ++i) gemm_tile<T, 1, 8>(A + i * K, K, panel, ld, C + i * N + j, N, K);
-                return;
-            }
-            for (std::size_t rb = 0; rb < row_blocks; ++rb) {
-                const std::size_t i0 = rb * 48, rows = M - i0 < 48 ? M - i0 : 48;
-                gemm_panel<T, 2>(A + i0 * K, K, panel, ld, C + i0 * N + j, N, rows, K);
-            }
-        });
-        std::size_t j = panels * pw;
-        std::vector<T> packed(K * w);
-        for (; j + w <= N; j += w) {
-            b.pack(j, w, packed.data());
-            gemm_panel<T, 1>(A, K, packed.data(), w, C + j, N, M, K);
-        }
-        gemm_reference(A, K, b, C, N, M, j, N);
-        return;
+        return gemm_packed(A, b, C, M, thread_count);
     }
 #endif
     parallel_for(M, thread_count, [&](std::size_t i) { gemm_reference(A + i * K, K, b, C + i * N, N, 1, 0, N); });

@@ -29,23 +29,29 @@ inline unsigned check_threads(threads t, const char* function) {
     return t.count;
 }
 
-// Runs f(i) for i in [0, tasks) on `count` threads, contiguous blocks each.
+// Runs f(begin, end) on `count` threads, each over one contiguous block of
+// [0, tasks).
 template <class F>
-void parallel_for(std::size_t tasks, unsigned count, F f) {
+void parallel_blocks(std::size_t tasks, unsigned count, F f) {
     if (count <= 1 || tasks <= 1) {
-        for (std::size_t i = 0; i < tasks; ++i) f(i);
+        if (tasks != 0) f(std::size_t(0), tasks);
         return;
     }
     const std::size_t workers = count < tasks ? count : tasks;
     std::vector<std::thread> pool;
     pool.reserve(workers - 1);
-    auto run = [&](std::size_t w) {
-        const std::size_t begin = tasks * w / workers, end = tasks * (w + 1) / workers;
-        for (std::size_t i = begin; i < end; ++i) f(i);
-    };
+    auto run = [&](std::size_t w) { f(tasks * w / workers, tasks * (w + 1) / workers); };
     for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(run, w);
     run(0);
     for (auto& t : pool) t.join();
+}
+
+// Runs f(i) for i in [0, tasks) on `count` threads, contiguous blocks each.
+template <class F>
+void parallel_for(std::size_t tasks, unsigned count, F f) {
+    parallel_blocks(tasks, count, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) f(i);
+    });
 }
 
 }  // namespace detail
