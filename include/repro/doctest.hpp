@@ -23,6 +23,7 @@
 #endif
 
 #include "compare.hpp"
+#include "invariance.hpp"
 
 #if defined(DOCTEST_CONFIG_DISABLE)
 
@@ -78,3 +79,46 @@ void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int
 #define REPRO_REQUIRE_CLOSE(actual, expected, tol)                    \
     REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_CLOSE", actual, expected, \
                         ::repro::detail::as_close_tolerance(tol))
+
+// REPRO_CHECK_BATCH_INVARIANT(forward, samples, n, in_size, out_size [, options])
+// runs repro::check_batch_invariance and fails, with the report's table as
+// its message, unless the forward pass is bitwise batch-invariant.
+
+#if defined(DOCTEST_CONFIG_DISABLE)
+
+#define REPRO_DETAIL_ASSERT_INVARIANT(assert_type, macro, ...) ((void)0)
+
+#else
+
+namespace repro {
+namespace detail {
+
+template <class Run>
+void doctest_assert_invariant(doctest::assertType::Enum assert_type, const char* file, int line, const char* expr,
+                              Run&& run) {
+    doctest::detail::ResultBuilder rb(assert_type, file, line, expr);
+    try {
+        const invariance_report report = run();
+        rb.m_failed = !report.invariant();
+        if (rb.m_failed) rb.m_decomp = report.table().c_str();
+    } catch (...) {
+        rb.translateException();
+    }
+    if (rb.log()) DOCTEST_BREAK_INTO_DEBUGGER();
+    rb.react();
+}
+
+}  // namespace detail
+}  // namespace repro
+
+#define REPRO_DETAIL_ASSERT_INVARIANT(assert_type, macro, ...)                                       \
+    ::repro::detail::doctest_assert_invariant(doctest::assertType::assert_type, __FILE__, __LINE__,  \
+                                              macro "( " #__VA_ARGS__ " )",                          \
+                                              [&] { return ::repro::check_batch_invariance(__VA_ARGS__); })
+
+#endif
+
+#define REPRO_CHECK_BATCH_INVARIANT(...) \
+    REPRO_DETAIL_ASSERT_INVARIANT(DT_CHECK, "REPRO_CHECK_BATCH_INVARIANT", __VA_ARGS__)
+#define REPRO_REQUIRE_BATCH_INVARIANT(...) \
+    REPRO_DETAIL_ASSERT_INVARIANT(DT_REQUIRE, "REPRO_REQUIRE_BATCH_INVARIANT", __VA_ARGS__)

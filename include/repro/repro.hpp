@@ -5,6 +5,7 @@
 
 #include "compare.hpp"
 #include "fp.hpp"
+#include "invariance.hpp"
 #include "isa.hpp"
 #include "math.hpp"
 #include "nn.hpp"
