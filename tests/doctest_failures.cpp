@@ -51,3 +51,18 @@ TEST_CASE("views of raw pointers") {
     EXPECT_FAILURE_AT_NEXT_LINE();
     REPRO_REQUIRE_BITWISE_EQ(repro::view(actual, 2, 3), repro::view(expected, 2, 3));
 }
+
+TEST_CASE("batch invariance check on a forward pass that subtracts the batch mean") {
+    auto forward = [](const float* in, std::size_t batch, float* out) {
+        for (std::size_t c = 0; c < 2; ++c) {
+            float mean = 0.0f;
+            for (std::size_t r = 0; r < batch; ++r) mean += in[r * 2 + c];
+            mean /= static_cast<float>(batch);
+            for (std::size_t r = 0; r < batch; ++r) out[r * 2 + c] = in[r * 2 + c] - mean;
+        }
+    };
+    std::vector<float> samples(32);
+    for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = 0.25f * static_cast<float>(i % 7);
+    EXPECT_FAILURE_AT_NEXT_LINE();
+    REPRO_CHECK_BATCH_INVARIANT(forward, samples.data(), samples.size() / 2, 2, 2);
+}

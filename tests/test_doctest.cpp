@@ -76,7 +76,7 @@ bool has(const std::string& text, const std::string& part) { return text.find(pa
 TEST_CASE("failing assertions report index, both values, hex bits and ULP distance at the caller's line") {
     const run_result r = run_failures();
     CHECK(r.exit_code != 0);
-    CHECK(has(r.output, "test cases: 6 | 0 passed | 6 failed"));
+    CHECK(has(r.output, "test cases: 7 | 0 passed | 7 failed"));
 
     std::string s = section(r.output, "bitwise check on arrays");
     check_reported_at_announced_line(s);
@@ -114,4 +114,11 @@ TEST_CASE("failing assertions report index, both values, hex bits and ULP distan
     check_reported_at_announced_line(s);
     CHECK(has(s, "(row 1, col 2)"));
     CHECK(has(s, "actual -6 (0xc0c00000), expected 6 (0x40c00000)"));
+
+    s = section(r.output, "batch invariance check on a forward pass that subtracts the batch mean");
+    check_reported_at_announced_line(s);
+    CHECK(has(s, "REPRO_CHECK_BATCH_INVARIANT( forward, samples.data(), samples.size() / 2, 2, 2 )"));
+    CHECK(has(s, "16 samples, 2 -> 2 float values"));
+    CHECK(has(s, "\nothers replaced"));
+    CHECK(has(s, "diagnosis: cross-sample dependence."));
 }
