@@ -234,6 +234,7 @@ TEST_CASE("the experiments are the documented ones: sizes up to n, rotations, pe
     // batch 1, chunks of 3 (and the 2 left), of 8 (and 4), 20; never 31
     CHECK(sizes == std::set<std::size_t>{1, 2, 3, 4, 8, 20});
     CHECK(calls == n + 7 + 3 + 1 + 3 + 2 + 1 + 2);
+    CHECK(r.runs_compared == n * names.size());  // every experiment compares every sample
     CHECK(experiment(r, "rotation 2").batch_size == n);
     CHECK(experiment(r, "rotation 2").vs_full_batch);
     CHECK_FALSE(experiment(r, "batch 8").vs_full_batch);
@@ -434,6 +435,7 @@ TEST_CASE("the table and the JSON carry the diagnosis and the numbers") {
     CHECK(json_string_after(j, "diagnosis") == "reduction order");
     CHECK(has(j, "\"invariant\": false"));
     CHECK(json_number_after(j, "bitwise_fraction") == r.bitwise_fraction);
+    CHECK(json_number_after(j, "runs_compared") == double(r.runs_compared));
     CHECK(json_number_after(j, "max_ulp") == double(r.max_ulp));
     CHECK(json_number_after(j, "max_abs") == r.max_abs);
     CHECK(json_number_after(j, "flip_risk") == double(r.flip_risk));

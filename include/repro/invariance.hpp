@@ -117,7 +117,8 @@ struct invariance_report {
     double rounding_level = 0.0;
     std::vector<experiment_drift> experiments;
     std::vector<sample_drift> per_sample;
-    double bitwise_fraction = 1.0;  // over all sample runs compared with batch 1
+    std::size_t runs_compared = 0;  // sample runs compared with batch 1, over all experiments
+    double bitwise_fraction = 1.0;  // of those, bitwise equal
     std::uint64_t max_ulp = 0;
     double max_abs = 0.0, max_rel = 0.0;
     std::size_t argmax_flips = 0;        // samples whose argmax flipped in some experiment
@@ -404,7 +405,7 @@ inline bool differs_from_full_batch(const experiment_drift& e) {
     return e.vs_full_batch && e.full_batch_equal < e.samples_compared;
 }
 
-inline const experiment_drift* find_experiment(const std::vector<experiment_drift>& all, experiment_kind kind) {
+inline const experiment_drift* first_differing(const std::vector<experiment_drift>& all, experiment_kind kind) {
     for (const experiment_drift& e : all)
         if (e.kind == kind && differs_from_full_batch(e)) return &e;
     return nullptr;
@@ -416,22 +417,20 @@ inline void diagnose(invariance_report& r, const invariance_options& o) {
     const experiment_drift* moved = nullptr;  // the reordering that moved most samples beyond rounding
     const experiment_drift* reordered = nullptr;
     const experiment_drift* first_drift = nullptr;
-    std::size_t runs = 0;
     for (const experiment_drift& e : r.experiments) {
-        runs += e.samples_compared;
         if (!first_drift && e.bitwise_equal < e.samples_compared) first_drift = &e;
         if (e.kind != experiment_kind::rotation && e.kind != experiment_kind::permutation) continue;
         if (!reordered && differs_from_full_batch(e)) reordered = &e;
         if (e.beyond_rounding && (!moved || e.beyond_rounding > moved->beyond_rounding)) moved = &e;
     }
-    if (const experiment_drift* e = find_experiment(r.experiments, experiment_kind::repeat)) {
+    if (const experiment_drift* e = first_differing(r.experiments, experiment_kind::repeat)) {
         r.cause = invariance_cause::run_to_run;
         r.explanation = format(
             "The same full batch of %zu run twice gave different bits for %zu of %zu samples (max abs %.3g): the "
             "forward pass is not deterministic from run to run (a race, a call counter, an unseeded draw), and "
             "its batch drift cannot be judged until it is.",
             n, e->samples_compared - e->full_batch_equal, e->samples_compared, e->full_batch_max_abs);
-    } else if ((e = find_experiment(r.experiments, experiment_kind::others_replaced))) {
+    } else if ((e = first_differing(r.experiments, experiment_kind::others_replaced))) {
         r.cause = invariance_cause::cross_sample;
         r.explanation = format(
             "Replacing the other samples of the full batch changed %zu of %zu samples (max abs %.3g) at the same "
@@ -448,17 +447,16 @@ inline void diagnose(invariance_report& r, const invariance_options& o) {
     } else if (first_drift) {
         r.cause = invariance_cause::reduction_order;
         r.explanation = format(
-            "'%s' differs from batch 1 for %zu of %zu samples (max %s ULP, max rel %.3g) while the other samples' "
-            "values %s: the summation order changes with the batch size (GEMV vs GEMM, K-blocking); repro::matmul "
-            "and repro::linear keep one order.",
+            "'%s' differs from batch 1 for %zu of %zu samples (max %s ULP, max rel %.3g) and no other experiment "
+            "points elsewhere%s: the summation order changes with the batch size (GEMV vs GEMM, K-blocking); "
+            "repro::matmul and repro::linear keep one order.",
             first_drift->name.c_str(), first_drift->samples_compared - first_drift->bitwise_equal,
             first_drift->samples_compared, ulp_text(first_drift->max_ulp).c_str(), first_drift->max_rel,
-            reordered ? "do not matter and the position changes bits at rounding level only"
-                      : "and the position do not matter");
+            reordered ? " (reordering the batch changes bits at rounding level only)" : "");
     } else {
         r.cause = invariance_cause::none;
-        r.explanation = format("All %zu sample runs in %zu experiments gave the same bits as batch 1.", runs,
-                               r.experiments.size());
+        r.explanation = format("All %zu sample runs in %zu experiments gave the same bits as batch 1.",
+                               r.runs_compared, r.experiments.size());
     }
     std::string untested;
     if (!o.repeat) untested += ", run to run (repeat off)";
@@ -532,12 +530,10 @@ inline std::string invariance_report::table() const {
             s += format(" %11s %6zu", format("%zu/%zu", e.full_batch_equal, e.samples_compared).c_str(), e.beyond_rounding);
         s += "\n";
     }
-    std::size_t runs = 0;
-    for (const experiment_drift& e : experiments) runs += e.samples_compared;
     s += format("(moved: samples that differ from the full batch by more than %g x their largest |batch-1 output|)\n",
                 rounding_level);
     s += format("all runs: %zu sample runs, %.1f%% bitwise equal to batch 1; max %s ULP, max abs %.3g, max rel %.3g\n",
-                runs, 100.0 * bitwise_fraction, detail::ulp_text(max_ulp).c_str(), max_abs, max_rel);
+                runs_compared, 100.0 * bitwise_fraction, detail::ulp_text(max_ulp).c_str(), max_abs, max_rel);
     s += format("predictions: argmax flipped for %zu of %zu samples; flip risk (margin < drift) for %zu of %zu\n",
                 argmax_flips, samples, flip_risk, samples);
     if (non_finite_outputs)
@@ -558,6 +554,7 @@ inline std::string invariance_report::to_json() const {
     s += "  \"diagnosis\": " + json_string(repro::to_string(cause)) + ",\n";
     s += std::string("  \"invariant\": ") + (invariant() ? "true" : "false") + ",\n";
     s += "  \"explanation\": " + json_string(explanation) + ",\n";
+    s += "  \"runs_compared\": " + std::to_string(runs_compared) + ",\n";
     s += "  \"bitwise_fraction\": " + json_number(bitwise_fraction) + ",\n";
     s += "  \"max_ulp\": " + std::to_string(max_ulp) + ",\n";
     s += "  \"max_abs\": " + json_number(max_abs) + ",\n";
@@ -683,15 +680,15 @@ invariance_report check_batch_invariance(Forward&& forward, const T* samples, st
         r.experiments.push_back(std::move(e));
     }
 
-    std::size_t runs = 0, equal = 0;
+    std::size_t equal = 0;
     for (const experiment_drift& e : r.experiments) {
-        runs += e.samples_compared;
+        r.runs_compared += e.samples_compared;
         equal += e.bitwise_equal;
         r.max_ulp = std::max(r.max_ulp, e.max_ulp);
         r.max_abs = std::max(r.max_abs, e.max_abs);
         r.max_rel = std::max(r.max_rel, e.max_rel);
     }
-    r.bitwise_fraction = runs ? double(equal) / double(runs) : 1.0;
+    r.bitwise_fraction = r.runs_compared ? double(equal) / double(r.runs_compared) : 1.0;
     for (sample_drift& d : r.per_sample) {
         d.flip_risk = d.argmax_flips > 0 || d.margin < d.max_abs;
         r.argmax_flips += d.argmax_flips > 0;
