@@ -385,7 +385,7 @@ double max_abs_finite(const T* row, std::size_t cols) {
     return m;
 }
 
-inline std::string format(const char* fmt, ...) {
+inline std::string printf_string(const char* fmt, ...) {
     va_list args, again;
     va_start(args, fmt);
     va_copy(again, args);
@@ -425,28 +425,28 @@ inline void diagnose(invariance_report& r, const invariance_options& o) {
     }
     if (const experiment_drift* e = first_differing(r.experiments, experiment_kind::repeat)) {
         r.cause = invariance_cause::run_to_run;
-        r.explanation = format(
+        r.explanation = printf_string(
             "The same full batch of %zu run twice gave different bits for %zu of %zu samples (max abs %.3g): the "
             "forward pass is not deterministic from run to run (a race, a call counter, an unseeded draw), and "
             "its batch drift cannot be judged until it is.",
             n, e->samples_compared - e->full_batch_equal, e->samples_compared, e->full_batch_max_abs);
     } else if ((e = first_differing(r.experiments, experiment_kind::others_replaced))) {
         r.cause = invariance_cause::cross_sample;
-        r.explanation = format(
+        r.explanation = printf_string(
             "Replacing the other samples of the full batch changed %zu of %zu samples (max abs %.3g) at the same "
             "batch size and positions: a sample's output depends on the other samples' values (batch statistics, "
             "per-batch normalisation, padding that enters a reduction).",
             e->samples_compared - e->full_batch_equal, e->samples_compared, e->full_batch_max_abs);
     } else if (moved) {
         r.cause = invariance_cause::position;
-        r.explanation = format(
+        r.explanation = printf_string(
             "'%s' (the same %zu samples in another order) moved %zu of them by more than rounding level (max abs "
             "%.3g against the full batch): the output depends on the sample's position in the batch, e.g. random "
             "numbers drawn from one stream in batch order; key them by sample id (repro::dropout).",
             moved->name.c_str(), n, moved->beyond_rounding, moved->full_batch_max_abs);
     } else if (first_drift) {
         r.cause = invariance_cause::reduction_order;
-        r.explanation = format(
+        r.explanation = printf_string(
             "'%s' differs from batch 1 for %zu of %zu samples (max %s ULP, max rel %.3g) and no other experiment "
             "points elsewhere%s: the summation order changes with the batch size (GEMV vs GEMM, K-blocking); "
             "repro::matmul and repro::linear keep one order.",
@@ -455,7 +455,7 @@ inline void diagnose(invariance_report& r, const invariance_options& o) {
             reordered ? " (reordering the batch changes bits at rounding level only)" : "");
     } else {
         r.cause = invariance_cause::none;
-        r.explanation = format("All %zu sample runs in %zu experiments gave the same bits as batch 1.",
+        r.explanation = printf_string("All %zu sample runs in %zu experiments gave the same bits as batch 1.",
                                r.runs_compared, r.experiments.size());
     }
     std::string untested;
@@ -471,7 +471,7 @@ inline std::string json_string(const std::string& s) {
         if (c == '"' || c == '\\')
             out += '\\', out += c;
         else if (static_cast<unsigned char>(c) < 0x20)
-            out += format("\\u%04x", static_cast<unsigned>(c));
+            out += printf_string("\\u%04x", static_cast<unsigned>(c));
         else
             out += c;
     }
@@ -479,7 +479,7 @@ inline std::string json_string(const std::string& s) {
 }
 
 // Round-trip digits; JSON has no infinity or NaN: null.
-inline std::string json_number(double v) { return std::isfinite(v) ? format("%.17g", v) : std::string("null"); }
+inline std::string json_number(double v) { return std::isfinite(v) ? printf_string("%.17g", v) : std::string("null"); }
 
 inline const char* json_name(invariance_cause c) {
     switch (c) {
@@ -507,37 +507,37 @@ inline const char* json_name(experiment_kind k) {
 // The columns every drift table shares: bitwise equal, max ULP, abs, rel, flips.
 inline std::string drift_columns(const experiment_drift& e) {
     const double percent = e.samples_compared ? 100.0 * double(e.bitwise_equal) / double(e.samples_compared) : 100.0;
-    return format("%11s %6.1f%% %10s %10.3g %10.3g %6zu", format("%zu/%zu", e.bitwise_equal, e.samples_compared).c_str(),
+    return printf_string("%11s %6.1f%% %10s %10.3g %10.3g %6zu", printf_string("%zu/%zu", e.bitwise_equal, e.samples_compared).c_str(),
                   percent, ulp_text(e.max_ulp).c_str(), e.max_abs, e.max_rel, e.argmax_flips);
 }
 inline std::string drift_header() {
-    return format("%19s %10s %10s %10s %6s", "bitwise equal", "max ULP", "max abs", "max rel", "flips");
+    return printf_string("%19s %10s %10s %10s %6s", "bitwise equal", "max ULP", "max abs", "max rel", "flips");
 }
 
 }  // namespace detail
 
 inline std::string invariance_report::table() const {
-    using detail::format;
-    std::string s = format("repro batch invariance: %zu samples, %zu -> %zu %s values\n", samples, in_size, out_size,
+    using detail::printf_string;
+    std::string s = printf_string("repro batch invariance: %zu samples, %zu -> %zu %s values\n", samples, in_size, out_size,
                            type_name.c_str());
-    s += format("%-25s %-59s | %s\n", "", "----------------------- against batch 1 -----------------------",
+    s += printf_string("%-25s %-59s | %s\n", "", "----------------------- against batch 1 -----------------------",
                 "against full batch");
-    s += format("%-18s %6s %s | %11s %6s\n", "experiment", "batch", detail::drift_header().c_str(), "same bits",
+    s += printf_string("%-18s %6s %s | %11s %6s\n", "experiment", "batch", detail::drift_header().c_str(), "same bits",
                 "moved");
     for (const experiment_drift& e : experiments) {
-        s += format("%-18s %6zu %s |", e.name.c_str(), e.batch_size, detail::drift_columns(e).c_str());
+        s += printf_string("%-18s %6zu %s |", e.name.c_str(), e.batch_size, detail::drift_columns(e).c_str());
         if (e.vs_full_batch)
-            s += format(" %11s %6zu", format("%zu/%zu", e.full_batch_equal, e.samples_compared).c_str(), e.beyond_rounding);
+            s += printf_string(" %11s %6zu", printf_string("%zu/%zu", e.full_batch_equal, e.samples_compared).c_str(), e.beyond_rounding);
         s += "\n";
     }
-    s += format("(moved: samples that differ from the full batch by more than %g x their largest |batch-1 output|)\n",
+    s += printf_string("(moved: samples that differ from the full batch by more than %g x their largest |batch-1 output|)\n",
                 rounding_level);
-    s += format("all runs: %zu sample runs, %.1f%% bitwise equal to batch 1; max %s ULP, max abs %.3g, max rel %.3g\n",
+    s += printf_string("all runs: %zu sample runs, %.1f%% bitwise equal to batch 1; max %s ULP, max abs %.3g, max rel %.3g\n",
                 runs_compared, 100.0 * bitwise_fraction, detail::ulp_text(max_ulp).c_str(), max_abs, max_rel);
-    s += format("predictions: argmax flipped for %zu of %zu samples; flip risk (margin < drift) for %zu of %zu\n",
+    s += printf_string("predictions: argmax flipped for %zu of %zu samples; flip risk (margin < drift) for %zu of %zu\n",
                 argmax_flips, samples, flip_risk, samples);
     if (non_finite_outputs)
-        s += format("warning: %zu of the batch-1 output values are NaN or infinite\n", non_finite_outputs);
+        s += printf_string("warning: %zu of the batch-1 output values are NaN or infinite\n", non_finite_outputs);
     s += std::string("diagnosis: ") + repro::to_string(cause) + ". " + explanation + "\n";
     return s;
 }
@@ -592,13 +592,13 @@ inline std::string invariance_report::to_json() const {
 }
 
 inline std::string layer_divergence::to_string() const {
-    using detail::format;
-    std::string s = diverged ? format("first divergent layer: %zu '%s'", layer, name.c_str())
+    using detail::printf_string;
+    std::string s = diverged ? printf_string("first divergent layer: %zu '%s'", layer, name.c_str())
                              : std::string("no layer diverges");
-    if (!per_layer.empty()) s += format(" (batch %zu against batch 1)", per_layer[0].batch_size);
-    s += format("\n%-25s %s\n", "layer", detail::drift_header().c_str());
+    if (!per_layer.empty()) s += printf_string(" (batch %zu against batch 1)", per_layer[0].batch_size);
+    s += printf_string("\n%-25s %s\n", "layer", detail::drift_header().c_str());
     for (std::size_t l = 0; l < per_layer.size(); ++l)
-        s += format("%-25s %s\n", format("%zu %s", l, per_layer[l].name.c_str()).c_str(),
+        s += printf_string("%-25s %s\n", printf_string("%zu %s", l, per_layer[l].name.c_str()).c_str(),
                     detail::drift_columns(per_layer[l]).c_str());
     return s;
 }
