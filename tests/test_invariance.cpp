@@ -67,7 +67,8 @@ layer<float> repro_dense1() {
 // GEMM for more.
 layer<float> eigen_dense(std::string name, std::size_t in, std::size_t out, const std::vector<float>& W,
                          const std::vector<float>& b, bool relu) {
-    return {std::move(name), out, [in, out, &W, &b, relu](const float* x, const std::uint64_t*, std::size_t batch, float* y) {
+    return {std::move(name), out,
+            [in, out, &W, &b, relu](const float* x, const std::uint64_t*, std::size_t batch, float* y) {
                 using rows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
                 const auto ei = static_cast<Eigen::Index>(in), eo = static_cast<Eigen::Index>(out);
                 const Eigen::Map<const rows> X(x, static_cast<Eigen::Index>(batch), ei);
@@ -254,7 +255,8 @@ TEST_CASE("rows carry their sample's index as id; replacement rows get ids >= n 
             } else {
                 ++replacement_rows;
                 CHECK(ids[r] < 2 * n);
-                CHECK_FALSE(std::equal(row, row + in_size, samples.begin() + static_cast<std::ptrdiff_t>((ids[r] - n) * in_size)));
+                const auto same_position = samples.begin() + static_cast<std::ptrdiff_t>((ids[r] - n) * in_size);
+                CHECK_FALSE(std::equal(row, row + in_size, same_position));
             }
             for (std::size_t c = 0; c < out_size; ++c) out[r * out_size + c] = row[c] + static_cast<float>(ids[r]);
         }

@@ -56,7 +56,7 @@
 namespace repro {
 
 struct invariance_options {
-    std::vector<std::size_t> batch_sizes{1, 2, 3, 7, 8, 31, 32};  // n is always added; 1 is the reference; sizes > n are skipped
+    std::vector<std::size_t> batch_sizes{1, 2, 3, 7, 8, 31, 32};  // n is added; 1 is the reference; > n skipped
     std::size_t rotations = 3;      // the full set rotated by n/(rotations+1), 2n/(rotations+1), ...
     std::size_t permutations = 2;   // random permutations of the full set (repro::permutation, seeded)
     bool repeat = true;             // the full batch run twice
@@ -249,7 +249,8 @@ inline std::vector<planned_experiment> plan_experiments(std::size_t n, const inv
     std::sort(sizes.begin(), sizes.end());
     sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
     for (const std::size_t b : sizes)
-        if (b > 1 && b < n) plans.push_back({"batch " + std::to_string(b), experiment_kind::batch, consecutive_batches(n, b)});
+        if (b > 1 && b < n)
+            plans.push_back({"batch " + std::to_string(b), experiment_kind::batch, consecutive_batches(n, b)});
     plans.push_back({"full batch", experiment_kind::full_batch, consecutive_batches(n, n)});
     auto whole_set = [&](std::string name, experiment_kind kind, auto sample_at) {
         std::vector<std::uint64_t> ids(n);
@@ -507,8 +508,9 @@ inline const char* json_name(experiment_kind k) {
 // The columns every drift table shares: bitwise equal, max ULP, abs, rel, flips.
 inline std::string drift_columns(const experiment_drift& e) {
     const double percent = e.samples_compared ? 100.0 * double(e.bitwise_equal) / double(e.samples_compared) : 100.0;
-    return printf_string("%11s %6.1f%% %10s %10.3g %10.3g %6zu", printf_string("%zu/%zu", e.bitwise_equal, e.samples_compared).c_str(),
-                  percent, ulp_text(e.max_ulp).c_str(), e.max_abs, e.max_rel, e.argmax_flips);
+    const std::string equal = printf_string("%zu/%zu", e.bitwise_equal, e.samples_compared);
+    return printf_string("%11s %6.1f%% %10s %10.3g %10.3g %6zu", equal.c_str(), percent, ulp_text(e.max_ulp).c_str(),
+                         e.max_abs, e.max_rel, e.argmax_flips);
 }
 inline std::string drift_header() {
     return printf_string("%19s %10s %10s %10s %6s", "bitwise equal", "max ULP", "max abs", "max rel", "flips");
@@ -527,12 +529,14 @@ inline std::string invariance_report::table() const {
     for (const experiment_drift& e : experiments) {
         s += printf_string("%-18s %6zu %s |", e.name.c_str(), e.batch_size, detail::drift_columns(e).c_str());
         if (e.vs_full_batch)
-            s += printf_string(" %11s %6zu", printf_string("%zu/%zu", e.full_batch_equal, e.samples_compared).c_str(), e.beyond_rounding);
+            s += printf_string(" %11s %6zu", printf_string("%zu/%zu", e.full_batch_equal, e.samples_compared).c_str(),
+                               e.beyond_rounding);
         s += "\n";
     }
     s += printf_string("(moved: samples that differ from the full batch by more than %g x their largest |batch-1 output|)\n",
                 rounding_level);
-    s += printf_string("all runs: %zu sample runs, %.1f%% bitwise equal to batch 1; max %s ULP, max abs %.3g, max rel %.3g\n",
+    s += printf_string("all runs: %zu sample runs, %.1f%% bitwise equal to batch 1; max %s ULP, max abs %.3g, "
+                       "max rel %.3g\n",
                 runs_compared, 100.0 * bitwise_fraction, detail::ulp_text(max_ulp).c_str(), max_abs, max_rel);
     s += printf_string("predictions: argmax flipped for %zu of %zu samples; flip risk (margin < drift) for %zu of %zu\n",
                 argmax_flips, samples, flip_risk, samples);
@@ -638,8 +642,9 @@ invariance_report check_batch_invariance(Forward&& forward, const T* samples, st
     r.type_name = float_traits<T>::name;
     r.rounding_level = options.rounding_level;
 
+    const random_key replacement_key = random_key::from_seed(options.seed).split()[1];
     const std::vector<T> replacements = options.replace_others
-                                            ? detail::replacement_rows(samples, n, in_size, random_key::from_seed(options.seed).split()[1])
+                                            ? detail::replacement_rows(samples, n, in_size, replacement_key)
                                             : std::vector<T>{};
     auto run = [&](const detail::batch_plan& plan, const std::string& name) {
         return detail::run_plan(forward, plan, samples, replacements, n, in_size, out_size, function,
