@@ -1,0 +1,159 @@
+#pragma once
+// The ways of running the trained model that the demo compares, each a
+// forward function in the form repro::check_batch_invariance takes:
+// forward(images [batch x input], sample ids [batch], batch, logits [batch x classes]).
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <repro/linalg.hpp>
+#include <repro/nn.hpp>
+#include <repro/random.hpp>
+
+#include "model.hpp"
+
+namespace fashion_mnist {
+
+using forward_function = std::function<void(const float*, const std::uint64_t*, std::size_t, float*)>;
+
+struct trained_model {
+    model_shape shape;
+    parameters<float> params;
+    norm_statistics<float> stats;  // BatchNorm's inference statistics
+    float norm_eps = 1e-3f;
+};
+
+namespace detail {
+
+inline void normalize(const trained_model& tm, float* h, std::size_t batch, repro::batch_norm_mode mode,
+                      repro::threads t) {
+    const bool inference = mode == repro::batch_norm_mode::inference;
+    repro::batch_norm(h, h, batch * tm.shape.spatial(), tm.shape.channels(), inference ? tm.stats.mean.data() : nullptr,
+                      inference ? tm.stats.var.data() : nullptr, tm.params.gamma.data(), tm.params.beta.data(),
+                      tm.norm_eps, mode, nullptr, nullptr, t);
+}
+
+// first layer, BatchNorm, then `between` on the normalised features, then the dense layer
+template <class Between>
+forward_function normalized_forward(const trained_model& tm, repro::batch_norm_mode mode, repro::threads t,
+                                    Between between) {
+    const dense_layer<float> dense(tm.params.w2, tm.params.b2, tm.shape.classes, tm.shape.features());
+    return [tm, mode, t, between, dense](const float* x, const std::uint64_t* ids, std::size_t batch, float* logits) {
+        std::vector<float> h(batch * tm.shape.features());
+        first_layer(tm.shape, tm.params, x, batch, h.data(), t);
+        normalize(tm, h.data(), batch, mode, t);
+        between(h.data(), ids, batch);
+        dense.forward(h.data(), batch, logits, t);
+    };
+}
+
+}  // namespace detail
+
+// (a) BatchNorm left in training mode: each batch is normalised with its own
+// statistics, so every sample's output depends on the others.
+inline forward_function batch_statistics_forward(const trained_model& tm, repro::threads t) {
+    return detail::normalized_forward(tm, repro::batch_norm_mode::batch_statistics, t,
+                                      [](float*, const std::uint64_t*, std::size_t) {});
+}
+
+// (b) Inference-mode BatchNorm with Eigen: the convolution as im2col and one
+// Eigen GEMM, the dense layer as an Eigen product (GEMV for one row, blocked
+// GEMM for more).
+inline forward_function eigen_forward(const trained_model& tm) {
+    using matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using row = Eigen::RowVectorXf;
+    const model_shape& m = tm.shape;
+    const std::size_t C = m.channels();
+    row scale(C), shift(C);
+    for (std::size_t c = 0; c < C; ++c) {
+        scale[c] = tm.params.gamma[c] / std::sqrt(tm.stats.var[c] + tm.norm_eps);
+        shift[c] = tm.params.beta[c] - tm.stats.mean[c] * scale[c];
+    }
+    const matrix w1 = Eigen::Map<const matrix>(tm.params.w1.data(), C, m.patch()).transpose();
+    const matrix w2 = Eigen::Map<const matrix>(tm.params.w2.data(), m.classes, m.features()).transpose();
+    const row b1 = Eigen::Map<const row>(tm.params.b1.data(), C), b2 = Eigen::Map<const row>(tm.params.b2.data(), m.classes);
+    return [m, scale, shift, w1, w2, b1, b2](const float* x, const std::uint64_t*, std::size_t batch, float* logits) {
+        const Eigen::Index rows = Eigen::Index(batch * m.spatial());
+        matrix patches(rows, Eigen::Index(m.patch()));
+        im2col(x, batch, m.first, patches.data());
+        matrix h = ((patches * w1).rowwise() + b1).cwiseMax(0.0f);
+        h = (h.array().rowwise() * scale.array()).rowwise() + shift.array();
+        const Eigen::Map<const matrix> z(h.data(), Eigen::Index(batch), Eigen::Index(m.features()));
+        Eigen::Map<matrix> y(logits, Eigen::Index(batch), Eigen::Index(m.classes));
+        y.noalias() = z * w2;
+        y.rowwise() += b2;
+    };
+}
+
+// (c1) Monte-Carlo dropout (kept on at evaluation) as frameworks draw it: one
+// random stream, restarted for every call so that a call can be repeated,
+// consumed in batch order - row r takes elements [r F, (r + 1) F). A sample's
+// mask follows its position in the batch.
+inline forward_function stream_dropout_forward(const trained_model& tm, double p, repro::random_key key,
+                                               repro::threads t) {
+    const std::size_t F = tm.shape.features();
+    const auto threshold = static_cast<std::uint64_t>(p * 4294967296.0);
+    const float scale = static_cast<float>(1.0 / (1.0 - p));
+    return detail::normalized_forward(tm, repro::batch_norm_mode::inference, t,
+                                      [=](float* z, const std::uint64_t*, std::size_t batch) {
+                                          std::vector<std::uint32_t> bits(batch * F);
+                                          repro::random_stream(key, 0).fill_bits(bits.data(), bits.size());
+                                          for (std::size_t i = 0; i < bits.size(); ++i)
+                                              z[i] *= bits[i] < threshold ? 0.0f : scale;
+                                      });
+}
+
+// (c2) Monte-Carlo dropout through repro::dropout, keyed by each sample's id:
+// a sample's mask is the same at any batch size and position.
+inline forward_function keyed_dropout_forward(const trained_model& tm, double p, repro::random_key key,
+                                              repro::threads t) {
+    const std::size_t F = tm.shape.features();
+    return detail::normalized_forward(tm, repro::batch_norm_mode::inference, t,
+                                      [=](float* z, const std::uint64_t* ids, std::size_t batch) {
+                                          repro::dropout(z, z, batch, F, p, key, ids, 0, t);
+                                      });
+}
+
+// The dense layer with the BatchNorm before it folded in. BatchNorm is
+// z = h s + t per channel (s = gamma / sqrt(var + eps), t = beta - mean s,
+// repeated over the positions), so z W^T + b = h W'^T + b' with
+//   W' = W diag(s),   b' = b + W t.
+// repro::fold_batch_norm folds a BatchNorm into the layer before it (it scales
+// the rows of that layer's weight); the rows to scale here are the columns of
+// W, so it runs on W^T, with a zero bias that comes back as t.
+inline parameters<float> fold_norm_into_dense(const trained_model& tm) {
+    const model_shape& m = tm.shape;
+    const std::size_t F = m.features(), C = m.channels(), O = m.classes;
+    std::vector<float> mean(F), var(F), gamma(F), beta(F);
+    for (std::size_t f = 0; f < F; ++f) {
+        mean[f] = tm.stats.mean[f % C];
+        var[f] = tm.stats.var[f % C];
+        gamma[f] = tm.params.gamma[f % C];
+        beta[f] = tm.params.beta[f % C];
+    }
+    std::vector<float> wt(F * O), t(F, 0.0f);
+    transpose(tm.params.w2.data(), O, F, wt.data());
+    repro::fold_batch_norm(wt.data(), t.data(), F, O, mean.data(), var.data(), gamma.data(), beta.data(), tm.norm_eps);
+    parameters<float> folded = tm.params;
+    transpose(wt.data(), F, O, folded.w2.data());
+    repro::linear(t.data(), tm.params.w2.data(), tm.params.b2.data(), folded.b2.data(), 1, F, O);
+    return folded;
+}
+
+// (d) repro kernels with BatchNorm folded into the dense layer: no batch
+// statistics, no random state, every product one documented fma chain.
+inline forward_function folded_forward(const trained_model& tm, repro::threads t) {
+    const parameters<float> folded = fold_norm_into_dense(tm);
+    const dense_layer<float> dense(folded.w2, folded.b2, tm.shape.classes, tm.shape.features());
+    return [tm, folded, dense, t](const float* x, const std::uint64_t*, std::size_t batch, float* logits) {
+        std::vector<float> h(batch * tm.shape.features());
+        first_layer(tm.shape, folded, x, batch, h.data(), t);
+        dense.forward(h.data(), batch, logits, t);
+    };
+}
+
+}  // namespace fashion_mnist
