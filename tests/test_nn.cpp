@@ -21,71 +21,16 @@
 #include <type_traits>
 #include <vector>
 
-#include "support/test_data.hpp"
+#include "support/bit_checks.hpp"
 
-using repro_test::splitmix64;
+using namespace repro_test;
 
 namespace {
-
-constexpr std::size_t npos = static_cast<std::size_t>(-1);
-
-template <class T>
-int exponent_bias() {
-    return (1 << (repro::float_traits<T>::exponent_bits - 1)) - 1;
-}
-
-// rows x cols values with random signs and magnitudes in [2^lo, 2^(hi+1)),
-// built from bits.
-template <class T>
-std::vector<T> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, int lo, int hi) {
-    splitmix64 g(seed);
-    std::vector<T> v(rows * cols);
-    for (auto& x : v) x = repro_test::random_finite<T>(g, exponent_bias<T>() + lo, exponent_bias<T>() + hi);
-    return v;
-}
 
 template <class T>
 std::vector<T> magnitudes(std::vector<T> v) {
     for (auto& x : v) x = std::fabs(x);
     return v;
-}
-
-template <class T>
-T quiet_nan() {
-    return std::numeric_limits<T>::quiet_NaN();
-}
-
-// Same bits, except that any NaN equals any NaN (payloads are not promised).
-template <class T>
-bool same(T a, T b) {
-    return (repro::is_nan(a) && repro::is_nan(b)) || repro::bitwise_equal(a, b);
-}
-
-template <class T>
-std::size_t first_difference(const T* a, const T* b, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i)
-        if (!same(a[i], b[i])) return i;
-    return npos;
-}
-
-template <class T>
-std::size_t first_difference(const std::vector<T>& a, const std::vector<T>& b) {
-    REQUIRE(a.size() == b.size());
-    return first_difference(a.data(), b.data(), a.size());
-}
-
-struct isa_restorer {
-    repro::isa saved = repro::active_isa();
-    isa_restorer() = default;
-    isa_restorer(const isa_restorer&) = delete;
-    isa_restorer& operator=(const isa_restorer&) = delete;
-    ~isa_restorer() { repro::limit_isa(saved); }
-};
-
-const repro::isa both_isas[] = {repro::isa::generic, repro::isa::avx2};
-
-const char* isa_name() {
-    return repro::active_isa() == repro::isa::avx2 ? "avx2" : "generic";
 }
 
 enum class layer { softmax, log_softmax, rms_norm, layer_norm, batch_norm };

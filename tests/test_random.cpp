@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "support/bit_checks.hpp"
 #include "support/random_kat.hpp"
 #include "support/test_data.hpp"
 
@@ -112,14 +113,8 @@ private:
     std::size_t count_ = 0;
 };
 
-// Restores the ISA cap found at construction.
-struct isa_restorer {
-    repro::isa saved = repro::active_isa();
-    isa_restorer() = default;
-    isa_restorer(const isa_restorer&) = delete;
-    isa_restorer& operator=(const isa_restorer&) = delete;
-    ~isa_restorer() { repro::limit_isa(saved); }
-};
+using repro_test::isa_name;
+using repro_test::isa_restorer;
 
 // generic, and avx2 where the CPU has it.
 std::vector<repro::isa> available_isas() {
@@ -132,8 +127,6 @@ std::vector<repro::isa> available_isas() {
         MESSAGE("this CPU has no AVX2: only the generic path is tested");
     return v;
 }
-
-const char* isa_name(repro::isa i) { return i == repro::isa::avx2 ? "avx2" : "generic"; }
 
 // ---- Philox inverted by hand ----
 

@@ -21,7 +21,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "support/test_data.hpp"
+#include "support/bit_checks.hpp"
 
 using repro_test::splitmix64;
 
@@ -148,14 +148,7 @@ acc_t<T> reference_dot(const T* x, const T* y, std::size_t n) {
         n, [x, y](std::size_t i, acc_t<T> lane) { return std::fma(widen(x[i]), widen(y[i]), lane); });
 }
 
-// Restores the ISA cap found at construction.
-struct isa_restorer {
-    repro::isa saved = repro::active_isa();
-    isa_restorer() = default;
-    isa_restorer(const isa_restorer&) = delete;
-    isa_restorer& operator=(const isa_restorer&) = delete;
-    ~isa_restorer() { repro::limit_isa(saved); }
-};
+using repro_test::isa_restorer;
 
 // Every deterministic- and compensated-tier result for (x, y) as bits, NaNs
 // made canonical (their payload is not promised).

@@ -238,4 +238,30 @@ REPRO_HD exact_pair<T> two_prod(T a, T b) {
     return {p, fma(a, b, -p)};
 }
 
+// Narrow formats (IEEE binary16 "half", bfloat16: any T whose float_traits
+// has one of these layouts) and float itself, widened exactly to float, from
+// the bits: NaN payloads are kept, subnormal halves become normal floats.
+template <class T>
+inline constexpr bool is_widenable_v =
+    std::is_same<T, float>::value ||
+    (float_traits<T>::supported && sizeof(T) == 2 &&
+     ((float_traits<T>::exponent_bits == 5 && float_traits<T>::fraction_bits == 10) ||
+      (float_traits<T>::exponent_bits == 8 && float_traits<T>::fraction_bits == 7)));
+
+template <class T>
+REPRO_HD float widen(T x) {
+    static_assert(is_widenable_v<T>, "repro::widen: float, half or bfloat16");
+    if constexpr (std::is_same<T, float>::value) {
+        return x;
+    } else {
+        const std::uint32_t h = to_bits(x);
+        if constexpr (float_traits<T>::exponent_bits == 8) return from_bits<float>(h << 16);
+        const std::uint32_t sign = (h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+        if (e == 0x1fu) return from_bits<float>(sign | 0x7f800000u | (m << 13));
+        if (e != 0) return from_bits<float>(sign | ((e + 112u) << 23) | (m << 13));
+        // zero or subnormal: m * 2^-24, exact in float
+        return from_bits<float>(sign | to_bits(static_cast<float>(m) * 5.9604644775390625e-8f));
+    }
+}
+
 }  // namespace repro

@@ -31,38 +31,54 @@ namespace repro {
 
 namespace detail {
 
+template <class U>
+auto widen_or_same(U x) {
+    if constexpr (std::is_same<U, double>::value)
+        return x;
+    else
+        return widen(x);
+}
+
 // B (K x N) as stored: rows of B, or B transposed (N x K, rows of B^T).
-template <class T>
+// T is the arithmetic type; U the stored one (U = half or bfloat16 is
+// widened to T = float on the way, so such a B is always packed).
+template <class T, class U = T>
 struct b_rows {
-    const T* B;
+    const U* B;
     std::size_t K, N;
-    static constexpr bool in_place = true;
-    T at(std::size_t k, std::size_t j) const { return B[k * N + j]; }
-    const T* column(std::size_t j) const { return B + j; }
+    static constexpr bool in_place = std::is_same<T, U>::value;
+    T at(std::size_t k, std::size_t j) const { return T(widen_or_same(B[k * N + j])); }
+    const U* column(std::size_t j) const { return B + j; }
     // `count` panels of W columns side by side from column j: rows [k0, k0 +
     // kk) of each as a kk x W block, one block after the other. B is read row
     // by row (W is a constant so that the copies inline).
     template <std::size_t W>
     void pack(std::size_t k0, std::size_t kk, std::size_t j, std::size_t count, T* out) const {
         for (std::size_t k = 0; k < kk; ++k)
-            for (std::size_t p = 0; p < count; ++p)
-                std::memcpy(out + (p * kk + k) * W, B + (k0 + k) * N + j + p * W, W * sizeof(T));
+            for (std::size_t p = 0; p < count; ++p) {
+                const U* from = B + (k0 + k) * N + j + p * W;
+                T* to = out + (p * kk + k) * W;
+                if constexpr (in_place)
+                    std::memcpy(to, from, W * sizeof(T));
+                else
+                    for (std::size_t q = 0; q < W; ++q) to[q] = widen(from[q]);
+            }
     }
 };
 
-template <class T>
+template <class T, class U = T>
 struct b_transposed {
-    const T* Bt;
+    const U* Bt;
     std::size_t K, N;
     static constexpr bool in_place = false;
-    T at(std::size_t k, std::size_t j) const { return Bt[j * K + k]; }
-    const T* column(std::size_t) const { return nullptr; }
+    T at(std::size_t k, std::size_t j) const { return T(widen_or_same(Bt[j * K + k])); }
+    const U* column(std::size_t) const { return nullptr; }
     template <std::size_t W>
     void pack(std::size_t k0, std::size_t kk, std::size_t j, std::size_t count, T* out) const {
         for (std::size_t jj = 0; jj < count * W; ++jj) {
-            const T* row = Bt + (j + jj) * K + k0;
+            const U* row = Bt + (j + jj) * K + k0;
             T* panel = out + (jj / W) * kk * W + jj % W;
-            for (std::size_t k = 0; k < kk; ++k) panel[k * W] = row[k];
+            for (std::size_t k = 0; k < kk; ++k) panel[k * W] = T(widen_or_same(row[k]));
         }
     }
 };
@@ -255,15 +271,47 @@ inline bool overlaps(const void* a, std::size_t a_bytes, const void* b, std::siz
     return a_bytes != 0 && b_bytes != 0 && x < y + b_bytes && y < x + a_bytes;
 }
 
-template <class T>
-void check_gemm_args(const T* A, const T* B, const T* C, std::size_t M, std::size_t K, std::size_t N,
+template <class TA, class TB, class T>
+void check_gemm_args(const TA* A, const TB* B, const T* C, std::size_t M, std::size_t K, std::size_t N,
                      const char* function) {
     check_matrix(A, M, K, function, "A");
     check_matrix(B, K, N, function, "B");
     check_matrix(C, M, N, function, "C");
     const std::size_t c_bytes = M * N * sizeof(T);
-    if (overlaps(C, c_bytes, A, M * K * sizeof(T)) || overlaps(C, c_bytes, B, K * N * sizeof(T)))
+    if (overlaps(C, c_bytes, A, M * K * sizeof(TA)) || overlaps(C, c_bytes, B, K * N * sizeof(TB)))
         throw std::invalid_argument(std::string("repro::") + function + ": C overlaps an input (in-place products are not supported)");
+}
+
+// Inputs of the narrow overloads: half or bfloat16 (with float), not both float.
+template <class TA, class TB>
+inline constexpr bool narrow_inputs_v =
+    is_widenable_v<TA> && is_widenable_v<TB> && !(std::is_same<TA, float>::value && std::is_same<TB, float>::value);
+
+template <class TA, class TB>
+using if_narrow = std::enable_if_t<narrow_inputs_v<TA, TB>, int>;
+
+// A's rows as T: in place, or widened once into `copy`.
+template <class T, class TA>
+const T* rows_as(const TA* A, std::size_t n, std::vector<T>& copy) {
+    if constexpr (std::is_same<T, TA>::value) {
+        return A;
+    } else {
+        copy.resize(n);
+        for (std::size_t i = 0; i < n; ++i) copy[i] = widen(A[i]);
+        return copy.data();
+    }
+}
+
+// C = A op(B) for every overload of matmul / matmul_bt.
+template <template <class, class> class Source, class TA, class TB, class T>
+void product(const TA* A, const TB* B, T* C, std::size_t M, std::size_t K, std::size_t N, threads t,
+             const char* function) {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "repro: float or double products");
+    const unsigned tc = check_threads(t, function);
+    check_gemm_args(A, B, C, M, K, N, function);
+    if (M == 0 || N == 0) return;
+    std::vector<T> a_copy;
+    gemm(rows_as<T>(A, M * K, a_copy), Source<T, TB>{B, K, N}, C, M, tc);
 }
 
 }  // namespace detail
@@ -273,22 +321,30 @@ void check_gemm_args(const T* A, const T* B, const T* C, std::size_t M, std::siz
 // overlapping A or B, and threads{0}.
 template <class T>
 void matmul(const T* A, const T* B, T* C, std::size_t M, std::size_t K, std::size_t N, threads t = threads{}) {
-    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "repro::matmul: float or double");
-    const unsigned tc = detail::check_threads(t, "matmul");
-    detail::check_gemm_args(A, B, C, M, K, N, "matmul");
-    if (M == 0 || N == 0) return;
-    detail::gemm(A, detail::b_rows<T>{B, K, N}, C, M, tc);
+    detail::product<detail::b_rows>(A, B, C, M, K, N, t, "matmul");
+}
+
+// Narrow inputs: A and/or B in half or bfloat16 (Eigen::half and
+// Eigen::bfloat16 with repro/eigen.hpp, or any type whose float_traits has
+// those layouts), widened exactly to float (repro::widen); C is float and
+// gets the same chains, so the result is bitwise matmul of the widened
+// matrices. The same holds for matmul_bt and linear below.
+template <class TA, class TB, detail::if_narrow<TA, TB> = 0>
+void matmul(const TA* A, const TB* B, float* C, std::size_t M, std::size_t K, std::size_t N, threads t = threads{}) {
+    detail::product<detail::b_rows>(A, B, C, M, K, N, t, "matmul");
 }
 
 // C = A Bt^T with Bt N x K (row-major): PyTorch's Linear weight layout. The
 // same chains as matmul(A, B) with B = Bt^T, so the two agree bitwise.
 template <class T>
 void matmul_bt(const T* A, const T* Bt, T* C, std::size_t M, std::size_t K, std::size_t N, threads t = threads{}) {
-    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "repro::matmul_bt: float or double");
-    const unsigned tc = detail::check_threads(t, "matmul_bt");
-    detail::check_gemm_args(A, Bt, C, M, K, N, "matmul_bt");
-    if (M == 0 || N == 0) return;
-    detail::gemm(A, detail::b_transposed<T>{Bt, K, N}, C, M, tc);
+    detail::product<detail::b_transposed>(A, Bt, C, M, K, N, t, "matmul_bt");
+}
+
+template <class TA, class TB, detail::if_narrow<TA, TB> = 0>
+void matmul_bt(const TA* A, const TB* Bt, float* C, std::size_t M, std::size_t K, std::size_t N,
+               threads t = threads{}) {
+    detail::product<detail::b_transposed>(A, Bt, C, M, K, N, t, "matmul_bt");
 }
 
 enum class activation { none, relu, sigmoid, tanh, silu, gelu, gelu_tanh };
@@ -318,24 +374,38 @@ void activate(T* y, std::size_t n, activation a) {
 
 }  // namespace detail
 
+namespace detail {
+
+template <class TX, class TW, class T>
+void linear(const TX* x, const TW* W, const T* b, T* y, std::size_t M, std::size_t in, std::size_t out,
+            activation act, threads t) {
+    if (b != nullptr && overlaps(y, M * out * sizeof(T), b, out * sizeof(T)))
+        throw std::invalid_argument("repro::linear: y overlaps the bias");
+    product<b_transposed>(x, W, y, M, in, out, t, "linear");
+    parallel_for(M, t.count, [&](std::size_t i) {
+        T* row = y + i * out;
+        if (b != nullptr)
+            for (std::size_t j = 0; j < out; ++j) row[j] = row[j] + b[j];
+        activate(row, out, act);
+    });
+}
+
+}  // namespace detail
+
 // y = act(x W^T + b): x M x in, W out x in (PyTorch layout), b out (or null
 // for no bias), y M x out. Each y[i][j] is the matmul chain, then one
 // addition of b[j], then the activation (repro::math, portable).
 template <class T>
-void linear(const T* x, const T* W, const typename std::enable_if<true, T>::type* b, T* y, std::size_t M, std::size_t in, std::size_t out,
+void linear(const T* x, const T* W, const typename std::enable_if<true, T>::type* b, T* y, std::size_t M, std::size_t in,
+            std::size_t out, activation act = activation::none, threads t = threads{}) {
+    detail::linear(x, W, b, y, M, in, out, act, t);
+}
+
+// Narrow x and/or W (see matmul): float bias and output.
+template <class TX, class TW, detail::if_narrow<TX, TW> = 0>
+void linear(const TX* x, const TW* W, const float* b, float* y, std::size_t M, std::size_t in, std::size_t out,
             activation act = activation::none, threads t = threads{}) {
-    const unsigned tc = detail::check_threads(t, "linear");
-    detail::check_gemm_args(x, W, y, M, in, out, "linear");
-    if (b != nullptr && detail::overlaps(y, M * out * sizeof(T), b, out * sizeof(T)))
-        throw std::invalid_argument("repro::linear: y overlaps the bias");
-    if (M == 0 || out == 0) return;
-    detail::gemm(x, detail::b_transposed<T>{W, in, out}, y, M, tc);
-    detail::parallel_for(M, tc, [&](std::size_t i) {
-        T* row = y + i * out;
-        if (b != nullptr)
-            for (std::size_t j = 0; j < out; ++j) row[j] = row[j] + b[j];
-        detail::activate(row, out, act);
-    });
+    detail::linear(x, W, b, y, M, in, out, act, t);
 }
 
 }  // namespace repro
