@@ -37,15 +37,21 @@ namespace detail {
 inline tolerance as_close_tolerance(const tolerance& t) { return t; }
 inline tolerance as_close_tolerance(double t) { return tolerance::close(t, t); }
 
-// Runs the comparison inside a doctest assertion, as doctest's own macros do.
-template <class Compare>
+// What fails an assertion, and the message it then shows, per report.
+inline bool assertion_failed(const compare_report& r) { return !r.passed(); }
+inline std::string assertion_message(const compare_report& r) { return r.to_string(10); }
+inline bool assertion_failed(const invariance_report& r) { return !r.invariant(); }
+inline std::string assertion_message(const invariance_report& r) { return r.table(); }
+
+// Runs the check inside a doctest assertion, as doctest's own macros do.
+template <class Check>
 void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int line, const char* expr,
-                    Compare&& run) {
+                    Check&& run) {
     doctest::detail::ResultBuilder rb(assert_type, file, line, expr);
     try {
-        const compare_report report = run();
-        rb.m_failed = !report.passed();
-        if (rb.m_failed) rb.m_decomp = report.to_string(10).c_str();
+        const auto report = run();
+        rb.m_failed = assertion_failed(report);
+        if (rb.m_failed) rb.m_decomp = assertion_message(report).c_str();
     } catch (...) {
         rb.translateException();
     }
@@ -90,31 +96,10 @@ void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int
 
 #else
 
-namespace repro {
-namespace detail {
-
-template <class Run>
-void doctest_assert_invariant(doctest::assertType::Enum assert_type, const char* file, int line, const char* expr,
-                              Run&& run) {
-    doctest::detail::ResultBuilder rb(assert_type, file, line, expr);
-    try {
-        const invariance_report report = run();
-        rb.m_failed = !report.invariant();
-        if (rb.m_failed) rb.m_decomp = report.table().c_str();
-    } catch (...) {
-        rb.translateException();
-    }
-    if (rb.log()) DOCTEST_BREAK_INTO_DEBUGGER();
-    rb.react();
-}
-
-}  // namespace detail
-}  // namespace repro
-
 #define REPRO_DETAIL_ASSERT_INVARIANT(assert_type, macro, ...)                                       \
-    ::repro::detail::doctest_assert_invariant(doctest::assertType::assert_type, __FILE__, __LINE__,  \
-                                              macro "( " #__VA_ARGS__ " )",                          \
-                                              [&] { return ::repro::check_batch_invariance(__VA_ARGS__); })
+    ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__,            \
+                                    macro "( " #__VA_ARGS__ " )",                                    \
+                                    [&] { return ::repro::check_batch_invariance(__VA_ARGS__); })
 
 #endif
 
