@@ -1,13 +1,14 @@
 #pragma once
-// The ways of running the trained model that the demo compares, each a
-// forward function in the form repro::check_batch_invariance takes:
-// forward(images [batch x input], sample ids [batch], batch, logits [batch x classes]).
+// The ways of running the trained model that the demo compares. Each stage
+// is a function in the form repro::check_batch_invariance takes:
+// f(in [batch x in_size], sample ids [batch], batch, out [batch x out_size]).
 
 #include <Eigen/Core>
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <repro/linalg.hpp>
@@ -20,6 +21,26 @@ namespace fashion_mnist {
 
 using forward_function = std::function<void(const float*, const std::uint64_t*, std::size_t, float*)>;
 
+// A way of running the model, in two stages: body (images -> features, per
+// sample `features` values) and head (features -> logits). Bodies with the
+// same key compute the same bits, so an evaluation runs one of them per batch
+// for all the heads that follow it.
+struct pipeline {
+    std::string body_key;
+    std::size_t features = 0;
+    forward_function body, head;
+
+    // body, then head: the whole model, as check_batch_invariance takes it
+    forward_function forward() const {
+        return [body = body, head = head, features = features](const float* x, const std::uint64_t* ids,
+                                                               std::size_t batch, float* logits) {
+            std::vector<float> h(batch * features);
+            body(x, ids, batch, h.data());
+            head(h.data(), ids, batch, logits);
+        };
+    }
+};
+
 struct trained_model {
     model_shape shape;
     parameters<float> params;
@@ -29,41 +50,48 @@ struct trained_model {
 
 namespace detail {
 
-inline void normalize(const trained_model& tm, float* h, std::size_t batch, repro::batch_norm_mode mode,
-                      repro::threads t) {
-    const bool inference = mode == repro::batch_norm_mode::inference;
-    repro::batch_norm(h, h, batch * tm.shape.spatial(), tm.shape.channels(), inference ? tm.stats.mean.data() : nullptr,
-                      inference ? tm.stats.var.data() : nullptr, tm.params.gamma.data(), tm.params.beta.data(),
-                      tm.norm_eps, mode, nullptr, nullptr, t);
+// repro::conv2d (or the mlp's Dense) with its ReLU.
+inline pipeline repro_body(const trained_model& tm, repro::threads t) {
+    pipeline p;
+    p.body_key = "repro first layer, " + std::to_string(t.count) + " threads";
+    p.features = tm.shape.features();
+    p.body = [tm, t](const float* x, const std::uint64_t*, std::size_t batch, float* h) {
+        first_layer(tm.shape, tm.params, x, batch, h, t);
+    };
+    return p;
 }
 
-// first layer, BatchNorm, then `between` on the normalised features, then the dense layer
+// repro's first layer, BatchNorm, `between` on the normalised features, the dense layer.
 template <class Between>
-forward_function normalized_forward(const trained_model& tm, repro::batch_norm_mode mode, repro::threads t,
-                                    Between between) {
+pipeline normalized_model(const trained_model& tm, repro::batch_norm_mode mode, repro::threads t, Between between) {
+    pipeline p = repro_body(tm, t);
     const dense_layer<float> dense(tm.params.w2, tm.params.b2, tm.shape.classes, tm.shape.features());
-    return [tm, mode, t, between, dense](const float* x, const std::uint64_t* ids, std::size_t batch, float* logits) {
-        std::vector<float> h(batch * tm.shape.features());
-        first_layer(tm.shape, tm.params, x, batch, h.data(), t);
-        normalize(tm, h.data(), batch, mode, t);
-        between(h.data(), ids, batch);
-        dense.forward(h.data(), batch, logits, t);
+    const bool inference = mode == repro::batch_norm_mode::inference;
+    p.head = [tm, mode, inference, t, between, dense](const float* h, const std::uint64_t* ids, std::size_t batch,
+                                                        float* logits) {
+        std::vector<float> z(batch * tm.shape.features());
+        repro::batch_norm(h, z.data(), batch * tm.shape.spatial(), tm.shape.channels(),
+                          inference ? tm.stats.mean.data() : nullptr, inference ? tm.stats.var.data() : nullptr,
+                          tm.params.gamma.data(), tm.params.beta.data(), tm.norm_eps, mode, nullptr, nullptr, t);
+        between(z.data(), ids, batch);
+        dense.forward(z.data(), batch, logits, t);
     };
+    return p;
 }
 
 }  // namespace detail
 
 // (a) BatchNorm left in training mode: each batch is normalised with its own
 // statistics, so every sample's output depends on the others.
-inline forward_function batch_statistics_forward(const trained_model& tm, repro::threads t) {
-    return detail::normalized_forward(tm, repro::batch_norm_mode::batch_statistics, t,
-                                      [](float*, const std::uint64_t*, std::size_t) {});
+inline pipeline batch_statistics_model(const trained_model& tm, repro::threads t) {
+    return detail::normalized_model(tm, repro::batch_norm_mode::batch_statistics, t,
+                                    [](float*, const std::uint64_t*, std::size_t) {});
 }
 
 // (b) Inference-mode BatchNorm with Eigen: the convolution as im2col and one
 // Eigen GEMM, the dense layer as an Eigen product (GEMV for one row, blocked
 // GEMM for more).
-inline forward_function eigen_forward(const trained_model& tm) {
+inline pipeline eigen_model(const trained_model& tm) {
     using matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using row = Eigen::RowVectorXf;
     const model_shape& m = tm.shape;
@@ -76,46 +104,52 @@ inline forward_function eigen_forward(const trained_model& tm) {
     const matrix w1 = Eigen::Map<const matrix>(tm.params.w1.data(), C, m.patch()).transpose();
     const matrix w2 = Eigen::Map<const matrix>(tm.params.w2.data(), m.classes, m.features()).transpose();
     const row b1 = Eigen::Map<const row>(tm.params.b1.data(), C), b2 = Eigen::Map<const row>(tm.params.b2.data(), m.classes);
-    return [m, scale, shift, w1, w2, b1, b2](const float* x, const std::uint64_t*, std::size_t batch, float* logits) {
+    pipeline p;
+    p.body_key = "Eigen first layer";
+    p.features = m.features();
+    p.body = [m, w1, b1](const float* x, const std::uint64_t*, std::size_t batch, float* h) {
         const Eigen::Index rows = Eigen::Index(batch * m.spatial());
         matrix patches(rows, Eigen::Index(m.patch()));
         im2col(x, batch, m.first, patches.data());
-        matrix h = ((patches * w1).rowwise() + b1).cwiseMax(0.0f);
-        h = (h.array().rowwise() * scale.array()).rowwise() + shift.array();
-        const Eigen::Map<const matrix> z(h.data(), Eigen::Index(batch), Eigen::Index(m.features()));
+        Eigen::Map<matrix>(h, rows, Eigen::Index(m.channels())) = ((patches * w1).rowwise() + b1).cwiseMax(0.0f);
+    };
+    p.head = [m, scale, shift, w2, b2](const float* h, const std::uint64_t*, std::size_t batch, float* logits) {
+        const Eigen::Index rows = Eigen::Index(batch * m.spatial());
+        const matrix z = (Eigen::Map<const matrix>(h, rows, Eigen::Index(m.channels())).array().rowwise() * scale.array())
+                             .rowwise() +
+                         shift.array();
         Eigen::Map<matrix> y(logits, Eigen::Index(batch), Eigen::Index(m.classes));
-        y.noalias() = z * w2;
+        y.noalias() = Eigen::Map<const matrix>(z.data(), Eigen::Index(batch), Eigen::Index(m.features())) * w2;
         y.rowwise() += b2;
     };
+    return p;
 }
 
 // (c1) Monte-Carlo dropout (kept on at evaluation) as frameworks draw it: one
 // random stream, restarted for every call so that a call can be repeated,
 // consumed in batch order - row r takes elements [r F, (r + 1) F). A sample's
 // mask follows its position in the batch.
-inline forward_function stream_dropout_forward(const trained_model& tm, double p, repro::random_key key,
-                                               repro::threads t) {
+inline pipeline stream_dropout_model(const trained_model& tm, double p, repro::random_key key, repro::threads t) {
     const std::size_t F = tm.shape.features();
     const auto threshold = static_cast<std::uint64_t>(p * 4294967296.0);
     const float scale = static_cast<float>(1.0 / (1.0 - p));
-    return detail::normalized_forward(tm, repro::batch_norm_mode::inference, t,
-                                      [=](float* z, const std::uint64_t*, std::size_t batch) {
-                                          std::vector<std::uint32_t> bits(batch * F);
-                                          repro::random_stream(key, 0).fill_bits(bits.data(), bits.size());
-                                          for (std::size_t i = 0; i < bits.size(); ++i)
-                                              z[i] *= bits[i] < threshold ? 0.0f : scale;
-                                      });
+    return detail::normalized_model(tm, repro::batch_norm_mode::inference, t,
+                                    [=](float* z, const std::uint64_t*, std::size_t batch) {
+                                        std::vector<std::uint32_t> bits(batch * F);
+                                        repro::random_stream(key, 0).fill_bits(bits.data(), bits.size());
+                                        for (std::size_t i = 0; i < bits.size(); ++i)
+                                            z[i] *= bits[i] < threshold ? 0.0f : scale;
+                                    });
 }
 
 // (c2) Monte-Carlo dropout through repro::dropout, keyed by each sample's id:
 // a sample's mask is the same at any batch size and position.
-inline forward_function keyed_dropout_forward(const trained_model& tm, double p, repro::random_key key,
-                                              repro::threads t) {
+inline pipeline keyed_dropout_model(const trained_model& tm, double p, repro::random_key key, repro::threads t) {
     const std::size_t F = tm.shape.features();
-    return detail::normalized_forward(tm, repro::batch_norm_mode::inference, t,
-                                      [=](float* z, const std::uint64_t* ids, std::size_t batch) {
-                                          repro::dropout(z, z, batch, F, p, key, ids, 0, t);
-                                      });
+    return detail::normalized_model(tm, repro::batch_norm_mode::inference, t,
+                                    [=](float* z, const std::uint64_t* ids, std::size_t batch) {
+                                        repro::dropout(z, z, batch, F, p, key, ids, 0, t);
+                                    });
 }
 
 // The dense layer with the BatchNorm before it folded in. BatchNorm is
@@ -146,14 +180,14 @@ inline parameters<float> fold_norm_into_dense(const trained_model& tm) {
 
 // (d) repro kernels with BatchNorm folded into the dense layer: no batch
 // statistics, no random state, every product one documented fma chain.
-inline forward_function folded_forward(const trained_model& tm, repro::threads t) {
+inline pipeline folded_model(const trained_model& tm, repro::threads t) {
+    pipeline p = detail::repro_body(tm, t);
     const parameters<float> folded = fold_norm_into_dense(tm);
     const dense_layer<float> dense(folded.w2, folded.b2, tm.shape.classes, tm.shape.features());
-    return [tm, folded, dense, t](const float* x, const std::uint64_t*, std::size_t batch, float* logits) {
-        std::vector<float> h(batch * tm.shape.features());
-        first_layer(tm.shape, folded, x, batch, h.data(), t);
-        dense.forward(h.data(), batch, logits, t);
+    p.head = [dense, t](const float* h, const std::uint64_t*, std::size_t batch, float* logits) {
+        dense.forward(h, batch, logits, t);
     };
+    return p;
 }
 
 }  // namespace fashion_mnist

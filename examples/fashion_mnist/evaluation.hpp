@@ -2,6 +2,7 @@
 // Runs each configuration over the test images at each batch size and
 // compares every image's logits with its logits at batch 1.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,7 +26,7 @@ struct configuration {
     unsigned threads = 1;
     bool claims_invariance = false;  // the demo fails when a claimed configuration drifts
     std::size_t reference = 0;       // the configuration whose batch-1 logits are the reference (often itself)
-    forward_function forward;
+    pipeline model;
 };
 
 struct evaluation_row {
@@ -37,54 +38,59 @@ struct evaluation_row {
     bool bitwise() const { return rows_bitwise == rows; }
 };
 
-// The logits of the first `count` test images in consecutive batches of
-// `batch`, each image's id its index in the test set.
-inline std::vector<float> run_test_set(const forward_function& f, const dataset& test, std::size_t count,
-                                       std::size_t batch, std::size_t classes) {
-    if (count > test.count || batch == 0) throw std::invalid_argument("run_test_set: count > images or batch = 0");
-    std::vector<std::uint64_t> ids(count);
-    std::iota(ids.begin(), ids.end(), std::uint64_t(0));
-    std::vector<float> logits(count * classes);
-    for (std::size_t i = 0; i < count; i += batch) {
-        const std::size_t n = std::min(batch, count - i);
-        f(test.image(i), ids.data() + i, n, logits.data() + i * classes);
-    }
-    return logits;
-}
-
-inline double accuracy(const std::vector<float>& logits, const dataset& test, std::size_t classes) {
-    const std::size_t count = logits.size() / classes;
+inline double accuracy(const float* logits, const dataset& test, std::size_t count, std::size_t classes) {
     std::size_t correct = 0;
-    for (std::size_t i = 0; i < count; ++i) correct += repro::argmax(logits.data() + i * classes, classes) == test.labels[i];
+    for (std::size_t i = 0; i < count; ++i) correct += repro::argmax(logits + i * classes, classes) == test.labels[i];
     return count ? double(correct) / double(count) : 0.0;
 }
 
-// Every configuration at every batch size (batch_sizes[0] must be 1), in
-// order; progress(configuration, batch) before each run.
+// Every configuration at every batch size (batch_sizes[0] must be 1) over the
+// first `count` test images, in consecutive batches, each image's id its
+// index. Per batch, each body runs once for all the configurations that share
+// it. progress(batch size) before each batch size. Rows: configuration-major.
 inline std::vector<evaluation_row> evaluate(const std::vector<configuration>& configs, const dataset& test,
                                             std::size_t count, const std::vector<std::size_t>& batch_sizes,
                                             std::size_t classes,
-                                            const std::function<void(std::size_t, std::size_t)>& progress = {}) {
+                                            const std::function<void(std::size_t)>& progress = {}) {
     if (batch_sizes.empty() || batch_sizes[0] != 1) throw std::invalid_argument("evaluate: batch_sizes must start with 1");
-    std::vector<std::vector<float>> alone(configs.size());
-    std::vector<evaluation_row> rows;
-    for (std::size_t c = 0; c < configs.size(); ++c) {
+    if (count > test.count) throw std::invalid_argument("evaluate: count > test images");
+    const std::size_t C = configs.size();
+    for (std::size_t c = 0; c < C; ++c)
         if (configs[c].reference > c) throw std::invalid_argument("evaluate: a reference must come first");
-        for (const std::size_t b : batch_sizes) {
-            if (progress) progress(c, b);
-            std::vector<float> logits = run_test_set(configs[c].forward, test, count, b, classes);
-            if (b == 1) alone[c] = logits;
-            const repro::compare_report d = repro::compare(repro::view(logits.data(), count, classes),
+    std::vector<std::uint64_t> ids(count);
+    std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+    std::vector<std::vector<float>> alone(C), logits(C, std::vector<float>(count * classes));
+    std::vector<evaluation_row> rows(C * batch_sizes.size());
+    for (std::size_t k = 0; k < batch_sizes.size(); ++k) {
+        const std::size_t b = batch_sizes[k];
+        if (progress) progress(b);
+        for (std::size_t i = 0; i < count; i += b) {
+            const std::size_t n = std::min(b, count - i);
+            std::vector<std::string> keys;
+            std::vector<std::vector<float>> features;
+            for (std::size_t c = 0; c < C; ++c) {
+                const pipeline& p = configs[c].model;
+                const std::size_t f = std::find(keys.begin(), keys.end(), p.body_key) - keys.begin();
+                if (f == keys.size()) {
+                    keys.push_back(p.body_key);
+                    features.emplace_back(n * p.features);
+                    p.body(test.image(i), ids.data() + i, n, features.back().data());
+                }
+                p.head(features[f].data(), ids.data() + i, n, logits[c].data() + i * classes);
+            }
+        }
+        for (std::size_t c = 0; c < C; ++c) {
+            if (b == 1) alone[c] = logits[c];
+            const repro::compare_report d = repro::compare(repro::view(logits[c].data(), count, classes),
                                                            repro::view(alone[configs[c].reference].data(), count, classes));
-            evaluation_row r;
+            evaluation_row& r = rows[c * batch_sizes.size() + k];
             r.configuration = c;
             r.batch = b;
-            r.accuracy = accuracy(logits, test, classes);
+            r.accuracy = accuracy(logits[c].data(), test, count, classes);
             r.rows = count;
             r.rows_bitwise = count - d.rows_differing;
             r.max_ulp = d.worst_ulp.found() ? d.worst_ulp.value : 0;
             r.argmax_flips = d.argmax_flips.size();
-            rows.push_back(r);
         }
     }
     return rows;
@@ -95,7 +101,7 @@ inline std::vector<evaluation_row> evaluate(const std::vector<configuration>& co
 inline repro::invariance_report diagnose(const configuration& c, const dataset& test, std::size_t count,
                                          std::size_t classes) {
     if (count > test.count) throw std::invalid_argument("diagnose: count > test images");
-    return repro::check_batch_invariance(c.forward, test.images.data(), count, test.image_size(), classes);
+    return repro::check_batch_invariance(c.model.forward(), test.images.data(), count, test.image_size(), classes);
 }
 
 }  // namespace fashion_mnist

@@ -86,9 +86,10 @@ int run(const fm::options& opt) {
     std::printf("data: %s (%zu training, %zu test images of %zux%zu)\n\n", opt.data_dir.c_str(), train.count,
                 test.count, train.height, train.width);
 
-    std::printf("training: %zu steps (%.3g epochs) of %zu images on %s; Adam, lr %g; dropout %g keyed by (image, "
+    const double epochs = double(steps) / double(per_epoch);
+    std::printf("training: %zu steps (%.3g epoch%s) of %zu images on %s; Adam, lr %g; dropout %g keyed by (image, "
                 "step);\n  BatchNorm on batch statistics; image order repro::permutation(seed %" PRIu64 ", epoch)\n",
-                steps, double(steps) / double(per_epoch), to.batch, threads_text(threads).c_str(), to.learning_rate,
+                steps, epochs, epochs == 1 ? "" : "s", to.batch, threads_text(threads).c_str(), to.learning_rate,
                 to.dropout, to.seed);
     const fm::parameters<float> init =
         fm::initial_parameters<float>(shape, repro::random_key::from_seed(to.seed).fold_in(0x696e6974u /* "init" */));
@@ -101,9 +102,12 @@ int run(const fm::options& opt) {
     });
     const std::uint64_t final_hash = fm::fnv1a(trainer.params());
 
-    std::printf("thread check: the first %zu steps again on %s\n", prefix, threads_text(other).c_str());
+    std::printf("thread check: the first %zu steps again on %s", prefix, threads_text(other).c_str());
+    std::fflush(stdout);
+    const auto check_start = clock_type::now();
     fm::trainer<float> check(shape, init, to, repro::threads{other});
     fm::fit<float>(check, train, opt.epochs, prefix);
+    std::printf(" (%.0f s)\n", seconds_since(check_start));
     const std::uint64_t prefix_hash_other = fm::fnv1a(check.params());
     const bool weights_identical = prefix_hash == prefix_hash_other;
     std::printf("  weights after %zu steps (FNV-1a of every parameter byte): %016" PRIx64 " on %s, %016" PRIx64
@@ -112,41 +116,43 @@ int run(const fm::options& opt) {
                 weights_identical ? "bitwise identical" : "DIFFERENT");
     std::printf("  weights after all %zu steps: %016" PRIx64 "\n", steps, final_hash);
 
+    const auto norm_start = clock_type::now();
     const fm::trained_model model{shape, trainer.params(),
                                   fm::population_norm_statistics(shape, trainer.params(), train, norm_images, 128,
                                                                  repro::threads{threads}),
                                   static_cast<float>(to.norm_eps)};
     std::printf("BatchNorm inference statistics: exact per-channel mean and variance of the first %zu training "
-                "images\n  (repro::population_statistics)\n\n",
-                norm_images);
+                "images\n  (repro::population_statistics, %.0f s)\n\n",
+                norm_images, seconds_since(norm_start));
 
     const double p = 0.1;
     const repro::random_key mc_key = repro::random_key::from_seed(to.seed).fold_in(0x6d63u /* "mc" */);
     const repro::threads t{threads}, t_other{other};
     std::vector<fm::configuration> configs;
-    configs.push_back({"a", "(a) BatchNorm in training mode", threads, false, 0, fm::batch_statistics_forward(model, t)});
-    configs.push_back({"b", "(b) Eigen, inference BatchNorm", 1, false, 1, fm::eigen_forward(model)});
-    configs.push_back({"c1", "(c1) MC dropout, one stream", threads, false, 2, fm::stream_dropout_forward(model, p, mc_key, t)});
-    configs.push_back({"c2", "(c2) MC dropout, keyed by image", threads, true, 3, fm::keyed_dropout_forward(model, p, mc_key, t)});
-    configs.push_back({"d", "(d) repro, BatchNorm folded", threads, true, 4, fm::folded_forward(model, t)});
-    configs.push_back({"d", "(d) repro, BatchNorm folded", other, true, 4, fm::folded_forward(model, t_other)});
+    configs.push_back({"a", "(a) BatchNorm in training mode", threads, false, 0, fm::batch_statistics_model(model, t)});
+    configs.push_back({"b", "(b) Eigen, inference BatchNorm", 1, false, 1, fm::eigen_model(model)});
+    configs.push_back({"c1", "(c1) MC dropout, one stream", threads, false, 2, fm::stream_dropout_model(model, p, mc_key, t)});
+    configs.push_back({"c2", "(c2) MC dropout, keyed by image", threads, true, 3, fm::keyed_dropout_model(model, p, mc_key, t)});
+    configs.push_back({"d", "(d) repro, BatchNorm folded", threads, true, 4, fm::folded_model(model, t)});
+    configs.push_back({"d", "(d) repro, BatchNorm folded", other, true, 4, fm::folded_model(model, t_other)});
 
     std::printf("evaluation: %zu test images at batch sizes", test_images);
     for (const std::size_t b : opt.batch_sizes) std::printf(" %zu", b);
     std::printf("; each image's 10 logits compared with batch 1\n");
     const auto eval_start = clock_type::now();
     const std::vector<fm::evaluation_row> rows =
-        fm::evaluate(configs, test, test_images, opt.batch_sizes, shape.classes, [&](std::size_t c, std::size_t b) {
-            std::printf("\r  running %-34s batch %-6zu %3.0f s", configs[c].label.c_str(), b, seconds_since(eval_start));
+        fm::evaluate(configs, test, test_images, opt.batch_sizes, shape.classes, [&](std::size_t b) {
+            std::printf("\r  running every configuration at batch %-6zu %3.0f s", b, seconds_since(eval_start));
             std::fflush(stdout);
         });
+    const double diagnose_start_s = seconds_since(eval_start);
     std::vector<repro::invariance_report> diagnoses;
     for (const fm::configuration& c : configs) {
         std::printf("\r  diagnosing %-34s %12.0f s", c.label.c_str(), seconds_since(eval_start));
         std::fflush(stdout);
         diagnoses.push_back(fm::diagnose(c, test, diagnosed, shape.classes));
     }
-    std::printf("\r%70s\r", "");
+    std::printf("\r%70s\r  evaluated in %.0f s, diagnosed in %.0f s\n\n", "", diagnose_start_s, seconds_since(eval_start) - diagnose_start_s);
     std::printf("%s\n", fm::results_table(configs, rows, diagnoses, diagnosed).c_str());
 
     std::printf("(a) statistics of each evaluation batch; (b) im2col + Eigen GEMM, Eigen dense product; (c) dropout p = %g\n"

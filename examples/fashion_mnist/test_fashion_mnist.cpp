@@ -20,6 +20,7 @@
 #include <repro/doctest.hpp>
 
 #include "configurations.hpp"
+#include "evaluation.hpp"
 #include "idx.hpp"
 #include "model.hpp"
 #include "options.hpp"
@@ -115,10 +116,10 @@ fm::trained_model small_model(fm::architecture a, std::size_t side, std::uint64_
     return tm;
 }
 
-std::vector<float> run(const fm::forward_function& f, const std::vector<float>& x, std::size_t batch,
+std::vector<float> run(const fm::pipeline& model, const std::vector<float>& x, std::size_t batch,
                        const std::vector<std::uint64_t>& ids, std::size_t classes) {
     std::vector<float> y(batch * classes);
-    f(x.data(), ids.data(), batch, y.data());
+    model.forward()(x.data(), ids.data(), batch, y.data());
     return y;
 }
 
@@ -331,10 +332,10 @@ TEST_CASE("the folded dense layer computes BatchNorm followed by the dense layer
         const std::vector<float> x = uniform<float>(batch * tm.shape.input(), 62);
         const std::vector<std::uint64_t> ids{0, 1, 2, 3};
         // unfolded: keyed dropout with p = 0 is the identity
-        const std::vector<float> unfolded = run(fm::keyed_dropout_forward(tm, 0.0, {}, repro::threads{1}), x, batch, ids, classes);
-        const std::vector<float> folded = run(fm::folded_forward(tm, repro::threads{1}), x, batch, ids, classes);
+        const std::vector<float> unfolded = run(fm::keyed_dropout_model(tm, 0.0, {}, repro::threads{1}), x, batch, ids, classes);
+        const std::vector<float> folded = run(fm::folded_model(tm, repro::threads{1}), x, batch, ids, classes);
         REPRO_CHECK_CLOSE(folded, unfolded, repro::tolerance::close(1e-5, 1e-5));
-        const std::vector<float> eigen = run(fm::eigen_forward(tm), x, batch, ids, classes);
+        const std::vector<float> eigen = run(fm::eigen_model(tm), x, batch, ids, classes);
         REPRO_CHECK_CLOSE(eigen, unfolded, repro::tolerance::close(1e-5, 1e-5));
     }
 }
@@ -345,19 +346,43 @@ TEST_CASE("configurations: (d) and (c2) give a sample the same bits in any batch
     const std::vector<float> x = uniform<float>(batch * in, 72);
     const std::vector<std::uint64_t> ids{10, 11, 12, 13, 14};
     const repro::random_key key = repro::random_key::from_seed(73);
-    auto alone_vs_batched = [&](const fm::forward_function& f) {
+    auto alone_vs_batched = [&](const fm::pipeline& f) {
         const std::vector<float> batched = run(f, x, batch, ids, classes);
         const std::vector<float> last(x.end() - static_cast<std::ptrdiff_t>(in), x.end());
         const std::vector<float> alone = run(f, last, 1, {ids.back()}, classes);
         return repro::compare(repro::view(batched.data() + (batch - 1) * classes, classes),
                               repro::view(alone.data(), classes));
     };
-    CHECK(alone_vs_batched(fm::folded_forward(tm, repro::threads{2})).passed());
-    CHECK(alone_vs_batched(fm::keyed_dropout_forward(tm, 0.3, key, repro::threads{2})).passed());
-    CHECK_FALSE(alone_vs_batched(fm::stream_dropout_forward(tm, 0.3, key, repro::threads{2})).passed());
-    CHECK_FALSE(alone_vs_batched(fm::batch_statistics_forward(tm, repro::threads{2})).passed());
+    CHECK(alone_vs_batched(fm::folded_model(tm, repro::threads{2})).passed());
+    CHECK(alone_vs_batched(fm::keyed_dropout_model(tm, 0.3, key, repro::threads{2})).passed());
+    CHECK_FALSE(alone_vs_batched(fm::stream_dropout_model(tm, 0.3, key, repro::threads{2})).passed());
+    CHECK_FALSE(alone_vs_batched(fm::batch_statistics_model(tm, repro::threads{2})).passed());
     // (d) on 1 and on 3 threads
-    const std::vector<float> one = run(fm::folded_forward(tm, repro::threads{1}), x, batch, ids, classes);
-    const std::vector<float> three = run(fm::folded_forward(tm, repro::threads{3}), x, batch, ids, classes);
+    const std::vector<float> one = run(fm::folded_model(tm, repro::threads{1}), x, batch, ids, classes);
+    const std::vector<float> three = run(fm::folded_model(tm, repro::threads{3}), x, batch, ids, classes);
     REPRO_CHECK_BITWISE_EQ(one, three);
+}
+
+TEST_CASE("evaluate runs a shared body once per batch without mixing up the heads, and counts drifting rows") {
+    const fm::dataset test = synthetic(12, 6, 81);
+    const fm::trained_model tm = small_model(fm::architecture::conv, 6, 82);
+    const repro::random_key key = repro::random_key::from_seed(83);
+    std::vector<fm::configuration> configs;
+    configs.push_back({"c1", "stream", 1, false, 0, fm::stream_dropout_model(tm, 0.3, key, repro::threads{1})});
+    configs.push_back({"d", "folded", 1, true, 1, fm::folded_model(tm, repro::threads{1})});
+    configs.push_back({"d", "folded", 2, true, 1, fm::folded_model(tm, repro::threads{2})});
+    CHECK(configs[0].model.body_key == configs[1].model.body_key);
+    const std::vector<fm::evaluation_row> rows = fm::evaluate(configs, test, 12, {1, 5}, tm.shape.classes);
+    REQUIRE(rows.size() == 6);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        CHECK(rows[i].configuration == i / 2);
+        CHECK(rows[i].batch == (i % 2 ? 5u : 1u));
+    }
+    // batches of 5: the first image of each batch (0, 5, 10) reads the stream where batch 1 does
+    CHECK(rows[1].rows_bitwise == 3);
+    for (std::size_t i = 2; i < rows.size(); ++i) CHECK(rows[i].bitwise());
+
+    const std::vector<std::uint64_t> ids{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    const std::vector<float> logits = run(configs[1].model, test.images, 12, ids, tm.shape.classes);
+    CHECK(rows[3].accuracy == fm::accuracy(logits.data(), test, 12, tm.shape.classes));
 }
