@@ -183,6 +183,15 @@ REPRO_TARGET_AVX2 void gemm_in_place(const T* A, const Src& b, T* C, std::size_t
             for (std::size_t p = p0; p < p1; ++p) {
                 const std::size_t j = p * pw;
                 const T* B = b.column(j) + k0 * N;
+                // the next panel's rows: B's rows are pages apart, too many
+                // streams for the hardware prefetcher (4-row tiles only; the
+                // wide 1 x 8 panels stream well without)
+                if (M >= 4 && p + 1 < p1)
+                    for (std::size_t k = 0; k < kc; ++k) {
+                        const char* next = reinterpret_cast<const char*>(B + k * N + pw);
+                        _mm_prefetch(next, _MM_HINT_T0);
+                        _mm_prefetch(next + pw * sizeof(T) - 1, _MM_HINT_T0);
+                    }
                 if (M < 4)
                     gemm_rows<T, 1, 8>(A + k0, K, B, N, C + j, N, M, kc, k0 != 0);
                 else
