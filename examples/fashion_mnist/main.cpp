@@ -63,6 +63,24 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
     if (!f) throw std::runtime_error("cannot write " + path.string());
 }
 
+// Words in lines of at most `width` characters, every line after the first indented.
+std::string wrap(const std::string& text, std::size_t width, const std::string& indent) {
+    std::string out, line;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find(' ', start);
+        if (end == std::string::npos) end = text.size();
+        const std::string word = text.substr(start, end - start);
+        if (!line.empty() && line.size() + 1 + word.size() > width) {
+            out += line + "\n";
+            line = indent;
+        }
+        line += (line.empty() || line == indent ? "" : " ") + word;
+        start = end + 1;
+    }
+    return out + line;
+}
+
 std::string threads_text(unsigned n) { return std::to_string(n) + (n == 1 ? " thread" : " threads"); }
 
 int run(const fm::options& opt) {
@@ -163,8 +181,10 @@ int run(const fm::options& opt) {
                 p, threads_text(other).c_str(), threads_text(threads).c_str());
     std::printf("diagnoses (repro::check_batch_invariance, the first %zu test images):\n", diagnosed);
     for (std::size_t c = 0; c < configs.size(); ++c)
-        std::printf("  %s, %s: %s\n", configs[c].label.c_str(), threads_text(configs[c].threads).c_str(),
-                    diagnoses[c].explanation.c_str());
+        std::printf("  %s\n", wrap(configs[c].label + ", " + threads_text(configs[c].threads) + ": " +
+                                       diagnoses[c].explanation,
+                                   108, "      ")
+                                  .c_str());
 
     bool claims_hold = weights_identical;
     std::printf("\nclaims:\n");

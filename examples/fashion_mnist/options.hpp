@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,7 +41,8 @@ inline std::string usage(const std::string& program) {
            "                      it is the reference)\n"
            "  --model conv|mlp    conv: Conv2D 32 3x3 'same' + ReLU -> BatchNorm -> Dense 10 (default);\n"
            "                      mlp: Dense 64 + ReLU -> BatchNorm -> Dense 10\n"
-           "  --out DIR           where results.json and drift.svg go (default " + d.out_dir + ")\n"
+           "  --out DIR           where results.json and drift.svg go (default " +
+           std::filesystem::proximate(d.out_dir).string() + ")\n"
            "  --quick             a few hundred training steps and 1000 test images, the same checks\n"
            "  --help              this text\n\n"
            "Exits with 1 when an invariance claim fails: configuration (c2) or (d) not bitwise identical\n"
