@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -22,9 +23,9 @@ namespace fashion_mnist {
 using forward_function = std::function<void(const float*, const std::uint64_t*, std::size_t, float*)>;
 
 // A way of running the model, in two stages: body (images -> features, per
-// sample `features` values) and head (features -> logits). Bodies with the
-// same key compute the same bits, so an evaluation runs one of them per batch
-// for all the heads that follow it.
+// sample `features` values) and head (features -> logits). Bodies of one
+// trained model with the same key compute the same bits, so an evaluation
+// runs one of them per batch for all the heads that follow it.
 struct pipeline {
     std::string body_key;
     std::size_t features = 0;
@@ -50,7 +51,7 @@ struct trained_model {
 
 namespace detail {
 
-// repro::conv2d (or the mlp's Dense) with its ReLU.
+// The first layer (repro::conv2d) with its ReLU.
 inline pipeline repro_body(const trained_model& tm, repro::threads t) {
     pipeline p;
     p.body_key = "repro first layer, " + std::to_string(t.count) + " threads";

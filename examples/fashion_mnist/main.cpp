@@ -91,8 +91,7 @@ int run(const fm::options& opt) {
     const fm::model_shape shape = fm::make_shape(opt.model, train.height, train.width);
     const unsigned threads = opt.threads, other = threads > 1 ? 1 : 2;
 
-    fm::training_options to;
-    to.learning_rate = 2e-3;
+    const fm::training_options to;
     const std::size_t per_epoch = (train.count + to.batch - 1) / to.batch;
     const std::size_t steps = opt.quick ? std::min<std::size_t>(300, opt.epochs * per_epoch) : opt.epochs * per_epoch;
     const std::size_t prefix = std::min<std::size_t>(opt.quick ? 50 : 100, steps);

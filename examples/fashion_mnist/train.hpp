@@ -1,6 +1,6 @@
 #pragma once
 // Training with backpropagation written out, deterministic on any thread
-// count: every product is a repro::matmul / matmul_bt / linear (threads split
+// count: every product is a repro::matmul or repro::linear (threads split
 // output rows and columns, never k), every sum over samples a repro::sum or
 // repro::dot of a contiguous column, dropout masks are keyed by (sample id,
 // step), and the data order is a repro::permutation keyed by (seed, epoch).
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <repro/linalg.hpp>
@@ -26,7 +27,7 @@ namespace fashion_mnist {
 
 struct training_options {
     std::size_t batch = 64;
-    double learning_rate = 1e-3;  // Adam
+    double learning_rate = 2e-3;  // Adam
     double dropout = 0.1;         // before the dense layer
     double norm_eps = 1e-3;       // BatchNorm's epsilon
     std::uint64_t seed = 2024;
@@ -207,8 +208,7 @@ void fit(trainer<T>& tr, const dataset& data, std::size_t epochs, std::size_t ma
         const repro::permutation order(data.count, repro::random_key::from_seed(tr.options().seed).fold_in(s / per_epoch));
         const std::size_t n = order.batch(s % per_epoch, B, ids.data());
         for (std::size_t r = 0; r < n; ++r) {
-            const float* img = data.image(ids[r]);
-            for (std::size_t i = 0; i < in; ++i) x[r * in + i] = static_cast<T>(img[i]);
+            std::copy(data.image(ids[r]), data.image(ids[r]) + in, x.begin() + static_cast<std::ptrdiff_t>(r * in));
             labels[r] = data.labels[ids[r]];
         }
         const batch_result<T> res = tr.step(x.data(), labels.data(), ids.data(), n);
@@ -230,7 +230,7 @@ norm_statistics<T> population_norm_statistics(const model_shape& m, const parame
     for (int pass = 0; pass < 2; ++pass)
         for (std::size_t i0 = 0; i0 < images; i0 += batch) {
             const std::size_t n = std::min(batch, images - i0);
-            for (std::size_t i = 0; i < n * m.input(); ++i) x[i] = static_cast<T>(data.image(i0)[i]);
+            std::copy(data.image(i0), data.image(i0) + n * m.input(), x.begin());
             first_layer(m, p, x.data(), n, h.data(), t);
             if (pass == 0)
                 stats.add(h.data(), n * m.spatial());
