@@ -172,9 +172,10 @@ int run(const fm::options& opt) {
     std::printf("\r%70s\r  evaluated in %.0f s, diagnosed in %.0f s\n\n", "", diagnose_start_s, seconds_since(eval_start) - diagnose_start_s);
     std::printf("%s\n", fm::results_table(configs, rows, diagnoses, diagnosed).c_str());
 
-    std::printf("(a) statistics of each evaluation batch; (b) im2col + Eigen GEMM, Eigen dense product; (c) dropout p = %g\n"
-                "kept on at evaluation, (c1) drawn from one stream restarted per call and read in batch order, (c2)\n"
-                "repro::dropout keyed by the image index; (d) repro::conv2d and a dense layer with the BatchNorm folded in.\n"
+    std::printf("(a) statistics of each evaluation batch; (b) im2col + Eigen GEMM, Eigen dense product (one thread:\n"
+                "no OpenMP); (c) dropout p = %g kept on at evaluation, (c1) drawn from one stream restarted per call and\n"
+                "read in batch order, (c2) repro::dropout keyed by the image index; (d) repro::conv2d and a dense layer\n"
+                "with the BatchNorm folded in.\n"
                 "rows = batch 1: images whose 10 logits equal their batch-1 logits bitwise (for (d) on %s: the batch-1\n"
                 "logits on %s); flips: images whose predicted class changed.\n\n",
                 p, threads_text(other).c_str(), threads_text(threads).c_str());
