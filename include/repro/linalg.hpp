@@ -36,7 +36,7 @@ auto widen_or_same(U x) {
     if constexpr (std::is_same<U, double>::value)
         return x;
     else
-        return widen(x);
+        return repro::widen(x);
 }
 
 // B (K x N) as stored: rows of B, or B transposed (N x K, rows of B^T).
@@ -61,7 +61,7 @@ struct b_rows {
                 if constexpr (in_place)
                     std::memcpy(to, from, W * sizeof(T));
                 else
-                    for (std::size_t q = 0; q < W; ++q) to[q] = widen(from[q]);
+                    for (std::size_t q = 0; q < W; ++q) to[q] = repro::widen(from[q]);
             }
     }
 };
@@ -306,7 +306,7 @@ const T* rows_as(const TA* A, std::size_t n, std::vector<T>& copy) {
         return A;
     } else {
         copy.resize(n);
-        for (std::size_t i = 0; i < n; ++i) copy[i] = widen(A[i]);
+        for (std::size_t i = 0; i < n; ++i) copy[i] = repro::widen(A[i]);
         return copy.data();
     }
 }
