@@ -5,6 +5,9 @@
 // test_linalg checks against the fma chains) on both ISA paths and 1-3
 // threads; bad arguments are refused as for float.
 
+// reduce.hpp before linalg.hpp on purpose: its detail::widen must not hide
+// repro::widen inside linalg's templates (found only when they are instantiated).
+#include <repro/reduce.hpp>
 #include <doctest/doctest.h>
 
 #include <cstddef>
