@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs repro's test suite with ctest, installing what is missing.
-#   bash tests/run.sh              C++17: unit, portability, packaging and CUDA-compile tests
-#   bash tests/run.sh --std 20     the same unit tests as C++20 (packaging, portability skipped)
-#   bash tests/run.sh --sanitize   under AddressSanitizer + UBSan (packaging, portability skipped)
+#   bash tests/run.sh              C++17: unit, example, portability, packaging and CUDA-compile tests
+#   bash tests/run.sh --std 20     the same unit tests as C++20 (examples, packaging, portability skipped)
+#   bash tests/run.sh --sanitize   unit and example tests under AddressSanitizer + UBSan (packaging, portability skipped)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 std=17
@@ -17,7 +17,7 @@ done
 bash "$root/.ci/install-deps"
 
 build="$root/build/tests-cxx$std"
-options=(-DCMAKE_CXX_STANDARD="$std" -DREPRO_WERROR=ON -DREPRO_BUILD_EXAMPLES=OFF)
+options=(-DCMAKE_CXX_STANDARD="$std" -DREPRO_WERROR=ON -DREPRO_BUILD_EXAMPLES=ON)
 ctest_filter=()
 if ((sanitize)); then
   build="$build-sanitize"
@@ -27,7 +27,7 @@ if ((sanitize)); then
 else
   options+=(-DCMAKE_BUILD_TYPE=Release)
   [ "$std" = 17 ] || { options+=(-DREPRO_BUILD_CUDA_CHECKS=OFF -DREPRO_BUILD_PORTABILITY_TEST=OFF
-                                 -DREPRO_BUILD_ACCURACY_CHECKS=OFF); ctest_filter=(-LE packaging); }
+                                 -DREPRO_BUILD_ACCURACY_CHECKS=OFF -DREPRO_BUILD_EXAMPLES=OFF); ctest_filter=(-LE packaging); }
 fi
 
 cmake -S "$root" -B "$build" -G Ninja "${options[@]}" >/dev/null

@@ -165,6 +165,29 @@ REPRO_TARGET_AVX2 void gemm_rows(const T* A, std::size_t lda, const T* B, std::s
     }
 }
 
+// Columns [j, N) that a path's wide panels left over: one-register panels,
+// the last one padded with zero columns (its tile goes to a scratch block and
+// the real columns are copied out), so every column runs the vector chains.
+template <class T, class Src>
+REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, std::size_t j) {
+    constexpr std::size_t w = gemm_avx2<T>::width;
+    const std::size_t K = b.K, N = b.N;
+    if (j == N) return;
+    std::vector<T> panel(K * w);
+    for (; j + w <= N; j += w) {
+        b.template pack<w>(0, K, j, 1, panel.data());
+        gemm_rows<T, 6, 1>(A, K, panel.data(), w, C + j, N, M, K, false);
+    }
+    const std::size_t n = N - j;
+    if (n == 0) return;
+    for (std::size_t k = 0; k < K; ++k)
+        for (std::size_t q = 0; q < w; ++q) panel[k * w + q] = q < n ? b.at(k, j + q) : T(0);
+    std::vector<T> tile(M * w);
+    gemm_rows<T, 6, 1>(A, K, panel.data(), w, tile.data(), w, M, K, false);
+    for (std::size_t i = 0; i < M; ++i)
+        for (std::size_t q = 0; q < n; ++q) C[i * N + j + q] = tile[i * w + q];
+}
+
 // Blocking constants (they decide speed only, never bits): k blocks of
 // gemm_kc (B in place) or gemm_kc_packed values; packed row blocks of gemm_mc.
 constexpr std::size_t gemm_kc = 128, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
@@ -199,9 +222,7 @@ REPRO_TARGET_AVX2 void gemm_in_place(const T* A, const Src& b, T* C, std::size_t
             }
         }
     });
-    std::size_t j = panels * pw;
-    for (; j + w <= N; j += w) gemm_rows<T, 4, 1>(A, K, b.column(j), N, C + j, N, M, K, false);
-    gemm_reference(A, K, b, C, N, M, j, N);
+    gemm_tail(A, b, C, M, panels * pw);
 }
 
 // Otherwise B is packed, one k block at a time, into panels of 2 registers
@@ -239,19 +260,12 @@ REPRO_TARGET_AVX2 void gemm_packed(const T* A, const Src& b, T* C, std::size_t M
             }
         }
     });
-    std::size_t j = panels * pw;
-    std::vector<T> panel(K * w);
-    for (; j + w <= N; j += w) {
-        b.template pack<w>(0, K, j, 1, panel.data());
-        gemm_rows<T, 6, 1>(A, K, panel.data(), w, C + j, N, M, K, false);
-    }
-    gemm_reference(A, K, b, C, N, M, j, N);
+    gemm_tail(A, b, C, M, panels * pw);
 }
 #endif
 
 // Every path computes the chains defined at the top; which path runs, how it
-// blocks k and how threads split the columns cannot change a bit. Leftover
-// columns: one-register panels, then the reference loop.
+// blocks k and how threads split the columns cannot change a bit.
 template <class T, class Src>
 void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
     const std::size_t K = b.K, N = b.N;

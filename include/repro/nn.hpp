@@ -329,8 +329,8 @@ void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const
     detail::check_input(weight, s.c_out * K, "conv2d", "weight");
     detail::check_input(y, s.n * P * s.c_out, "conv2d", "y");
     if (s.n == 0 || P == 0 || s.c_out == 0) return;
-    std::vector<T> cols(P * K), out(s.groups > 1 ? P * og : 0);
-    for (std::size_t b = 0; b < s.n; ++b) {
+    // One sample: its im2col rows, then linear's kernel on `inner` threads.
+    auto one_sample = [&](std::size_t b, std::vector<T>& cols, std::vector<T>& out, unsigned inner) {
         const T* xb = x + b * s.h * s.w * s.c_in;
         T* yb = y + b * P * s.c_out;
         for (std::size_t g = 0; g < s.groups; ++g) {
@@ -357,14 +357,21 @@ void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const
             const T* wg = weight + g * og * K;
             const detail::opt<T>* bg = bias ? bias + g * og : nullptr;
             if (s.groups == 1) {
-                linear(cols.data(), wg, bg, yb, P, K, og, act, threads{tc});
+                linear(cols.data(), wg, bg, yb, P, K, og, act, threads{inner});
             } else {
-                linear(cols.data(), wg, bg, out.data(), P, K, og, act, threads{tc});
+                linear(cols.data(), wg, bg, out.data(), P, K, og, act, threads{inner});
                 for (std::size_t p = 0; p < P; ++p)
                     for (std::size_t o = 0; o < og; ++o) yb[p * s.c_out + g * og + o] = out[p * og + o];
             }
         }
-    }
+    };
+    // Threads take whole samples when there are enough of them, else split
+    // each sample's rows and columns inside linear: the bits are the same.
+    const bool by_sample = tc > 1 && s.n >= tc;
+    detail::parallel_blocks(s.n, by_sample ? tc : 1, [&](std::size_t begin, std::size_t end) {
+        std::vector<T> cols(P * K), out(s.groups > 1 ? P * og : 0);
+        for (std::size_t b = begin; b < end; ++b) one_sample(b, cols, out, by_sample ? 1 : tc);
+    });
 }
 
 // ------------------------------------------------------------- group norm, pooling
