@@ -1,6 +1,7 @@
 // repro::matmul against Eigen's and OpenBLAS's float GEMM in the same binary,
-// C = A B with A M x K, B K x N (row-major), on 1 and 2 threads. Names:
-// matmul_k<K>_n<N>_t<threads>/<implementation>/<M>; both peers are marked
+// C = A B with A M x K, B K x N (row-major), on 1 and 2 threads, and
+// repro::linear (B given transposed, N x K) against the same. Names:
+// matmul_k<K>_n<N>_t<threads>/<implementation>/<M> (linear_... alike); both peers are marked
 // peer: and bench/ratios.py reports repro against the faster of them.
 // OpenBLAS picks its kernels from the CPU (set OPENBLAS_CORETYPE to force
 // one) and runs with openblas_set_num_threads(threads); Eigen runs with
@@ -71,6 +72,46 @@ void repro_matmul(benchmark::State& state) {
     flops(state, p);
 }
 
+// y = x W^T with W as PyTorch's Linear stores it (out x in, row-major): the
+// layout of repro::linear / matmul_bt. Eigen: x * W.transpose(); OpenBLAS:
+// sgemm with W transposed.
+template <int K, int N, int Threads>
+void peer_eigen_bt(benchmark::State& state) {
+    Eigen::setNbThreads(Threads);
+    problem p(state.range(0), K, N);
+    const row_major Wt = p.B.transpose();
+    for (auto _ : state) {
+        p.C.noalias() = p.A * Wt.transpose();
+        benchmark::ClobberMemory();
+    }
+    flops(state, p);
+}
+
+template <int K, int N, int Threads>
+void peer_openblas_bt(benchmark::State& state) {
+    openblas_set_num_threads(Threads);
+    problem p(state.range(0), K, N);
+    const row_major Wt = p.B.transpose();
+    for (auto _ : state) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(p.M), N, K, 1.0f, p.A.data(), K, Wt.data(), K, 0.0f,
+                    p.C.data(), N);
+        benchmark::ClobberMemory();
+    }
+    flops(state, p);
+}
+
+template <int K, int N, int Threads>
+void repro_linear(benchmark::State& state) {
+    problem p(state.range(0), K, N);
+    const row_major Wt = p.B.transpose();
+    for (auto _ : state) {
+        repro::linear(p.A.data(), Wt.data(), nullptr, p.C.data(), std::size_t(p.M), K, N, repro::activation::none,
+                      repro::threads{Threads});
+        benchmark::ClobberMemory();
+    }
+    flops(state, p);
+}
+
 }  // namespace
 
 #define MS Arg(1)->Arg(8)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)
@@ -84,4 +125,10 @@ REPRO_MATMUL_BENCH(1024, 1024, 2);
 REPRO_MATMUL_BENCH(4096, 1024, 2);
 // a classifier head: 10 outputs, less than two registers of columns
 REPRO_MATMUL_BENCH(1024, 10, 1);
+
+#define REPRO_LINEAR_BENCH(K, N, T)                                                                 \
+    BENCHMARK(peer_eigen_bt<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/peer:eigen")->MS;       \
+    BENCHMARK(peer_openblas_bt<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/peer:openblas")->MS; \
+    BENCHMARK(repro_linear<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear")->MS
+REPRO_LINEAR_BENCH(1024, 1024, 1);
 BENCHMARK_MAIN();

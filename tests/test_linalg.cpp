@@ -285,7 +285,7 @@ void sweep_batches(const batch_setup<T>& s, std::uint64_t seed) {
 
 TEST_CASE("a float row of matmul is bitwise the same at every batch size, position and thread count") {
     // K = N = 1024 (whole panels), and an N with leftover columns (1037 = 64
-    // 16-column panels + one 8-column panel + 5 single columns).
+    // 16-column panels + one 8-column panel + 5 columns in a zero-padded one).
     const batch_setup<float> big(1024, 1024, 24, 0xba7c4001);
     sweep_batches(big, 0xba7c4002);
     const batch_setup<float> ragged(257, 1037, 24, 0xba7c4003);
@@ -293,7 +293,7 @@ TEST_CASE("a float row of matmul is bitwise the same at every batch size, positi
 }
 
 TEST_CASE("a double row of matmul is bitwise the same at every batch size, position and thread count") {
-    // 263 = 32 8-column panels + one 4-column panel + 3 single columns.
+    // 263 = 32 8-column panels + one 4-column panel + 3 columns in a zero-padded one.
     const batch_setup<double> s(512, 263, 24, 0xba7c4011);
     sweep_batches(s, 0xba7c4012);
 }

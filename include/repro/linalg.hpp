@@ -122,6 +122,58 @@ struct gemm_avx2<double> {
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
 };
 
+// B given transposed (Bt, N x K) is packed by 8 x 8 (double: 4 x 4) register
+// transposes: `count` panels of W columns from column j, rows [k0, k0 + kk),
+// laid out as b_transposed::pack lays them out.
+REPRO_TARGET_AVX2 inline void transpose_block(const float* from, std::size_t ld, float* to, std::size_t W) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(from + i * ld);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int h = 0; h < 8; h += 4) {  // h = 0: rows 0-3, h = 4: rows 4-7
+        r[h] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
+        r[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
+        r[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+        r[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+    }
+    for (int q = 0; q < 4; ++q) {
+        _mm256_storeu_ps(to + q * W, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
+        _mm256_storeu_ps(to + (q + 4) * W, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
+    }
+}
+
+REPRO_TARGET_AVX2 inline void transpose_block(const double* from, std::size_t ld, double* to, std::size_t W) {
+    const __m256d r0 = _mm256_loadu_pd(from), r1 = _mm256_loadu_pd(from + ld), r2 = _mm256_loadu_pd(from + 2 * ld),
+                  r3 = _mm256_loadu_pd(from + 3 * ld);
+    const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1), t2 = _mm256_unpacklo_pd(r2, r3),
+                  t3 = _mm256_unpackhi_pd(r2, r3);
+    _mm256_storeu_pd(to, _mm256_permute2f128_pd(t0, t2, 0x20));
+    _mm256_storeu_pd(to + W, _mm256_permute2f128_pd(t1, t3, 0x20));
+    _mm256_storeu_pd(to + 2 * W, _mm256_permute2f128_pd(t0, t2, 0x31));
+    _mm256_storeu_pd(to + 3 * W, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+
+template <std::size_t W, class T, class Src>
+REPRO_TARGET_AVX2 void pack_panels(const Src& b, std::size_t k0, std::size_t kk, std::size_t j, std::size_t count,
+                                   T* out) {
+    if constexpr (std::is_same<Src, b_transposed<T, T>>::value) {
+        constexpr std::size_t w = gemm_avx2<T>::width;
+        for (std::size_t p = 0; p < count; ++p)
+            for (std::size_t c = 0; c < W; c += w) {
+                const T* rows = b.Bt + (j + p * W + c) * b.K + k0;
+                T* panel = out + p * kk * W + c;
+                std::size_t k = 0;
+                for (; k + w <= kk; k += w) transpose_block(rows + k, b.K, panel + k * W, W);
+                for (; k < kk; ++k)
+                    for (std::size_t i = 0; i < w; ++i) panel[k * W + i] = rows[i * b.K + k];
+            }
+    } else {
+        b.template pack<W>(k0, kk, j, count, out);
+    }
+}
+
 // MR rows x NV registers of columns: continues the tile's fma chains over kc
 // more values of k, from +0 (`resume` false) or from the partial chains left
 // in C. A float stored and loaded back is unchanged, so cutting k into blocks
@@ -175,7 +227,7 @@ REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, 
     if (j == N) return;
     std::vector<T> panel(K * w);
     for (; j + w <= N; j += w) {
-        b.template pack<w>(0, K, j, 1, panel.data());
+        pack_panels<w>(b, 0, K, j, 1, panel.data());
         gemm_rows<T, 6, 1>(A, K, panel.data(), w, C + j, N, M, K, false);
     }
     const std::size_t n = N - j;
@@ -243,9 +295,9 @@ REPRO_TARGET_AVX2 void gemm_packed(const T* A, const Src& b, T* C, std::size_t M
             for (std::size_t g0 = p0; g0 < p1; g0 += group) {
                 const std::size_t g1 = p1 - g0 < group ? p1 : g0 + group;
                 if (few)
-                    b.template pack<8 * w>(k0, kc, g0 * pw, g1 - g0, packed.data());
+                    pack_panels<8 * w>(b, k0, kc, g0 * pw, g1 - g0, packed.data());
                 else
-                    b.template pack<2 * w>(k0, kc, g0 * pw, g1 - g0, packed.data());
+                    pack_panels<2 * w>(b, k0, kc, g0 * pw, g1 - g0, packed.data());
                 for (std::size_t i0 = 0; i0 < M; i0 += gemm_mc) {
                     const std::size_t rows = M - i0 < gemm_mc ? M - i0 : gemm_mc;
                     for (std::size_t p = g0; p < g1; ++p) {
