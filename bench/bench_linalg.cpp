@@ -112,6 +112,20 @@ void repro_linear(benchmark::State& state) {
     flops(state, p);
 }
 
+// The same with the weights stored once as repro::linear_weights (W^T).
+template <int K, int N, int Threads>
+void repro_linear_weights(benchmark::State& state) {
+    problem p(state.range(0), K, N);
+    const row_major Wt = p.B.transpose();
+    const repro::linear_weights<float> W(Wt.data(), N, K);
+    for (auto _ : state) {
+        repro::linear(p.A.data(), W, nullptr, p.C.data(), std::size_t(p.M), repro::activation::none,
+                      repro::threads{Threads});
+        benchmark::ClobberMemory();
+    }
+    flops(state, p);
+}
+
 }  // namespace
 
 #define MS Arg(1)->Arg(8)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)
@@ -129,6 +143,7 @@ REPRO_MATMUL_BENCH(1024, 10, 1);
 #define REPRO_LINEAR_BENCH(K, N, T)                                                                 \
     BENCHMARK(peer_eigen_bt<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/peer:eigen")->MS;       \
     BENCHMARK(peer_openblas_bt<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/peer:openblas")->MS; \
-    BENCHMARK(repro_linear<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear")->MS
+    BENCHMARK(repro_linear<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear")->MS;            \
+    BENCHMARK(repro_linear_weights<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear_weights")->MS
 REPRO_LINEAR_BENCH(1024, 1024, 1);
 BENCHMARK_MAIN();

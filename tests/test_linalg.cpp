@@ -417,6 +417,48 @@ TEST_CASE_TEMPLATE("linear is matmul_bt, then one addition of b[j], then the act
     CHECK(nan_pre > 0);          // and its NaN branch
 }
 
+TEST_CASE_TEMPLATE("linear with linear_weights gives linear's bits: every path, leftover columns, 1-3 threads", T, float,
+                   double) {
+    const isa_restorer restore;
+    // out = 1, 7, 8 (one register), 37 (panels + a padded one), 131; in
+    // across the in-place and packed k blocks; M across the in-place (< 32)
+    // and packed paths.
+    for (const std::size_t out : {std::size_t(1), std::size_t(7), std::size_t(8), std::size_t(37), std::size_t(131)})
+        for (const std::size_t in : {std::size_t(1), std::size_t(33), std::size_t(129), std::size_t(600)}) {
+            const auto W = random_matrix<T>(out, in, mix(out, in, 9) + 1, -3, 1);
+            const auto b = random_matrix<T>(1, out, mix(out, in, 9) + 2, -2, 2);
+            const repro::linear_weights<T> packed(W.data(), out, in);
+            CHECK(packed.in() == in);
+            CHECK(packed.out() == out);
+            for (const repro::isa cap : both_isas) {
+                repro::limit_isa(cap);
+                for (const std::size_t M : {std::size_t(1), std::size_t(3), std::size_t(31), std::size_t(70)}) {
+                    const auto x = random_matrix<T>(M, in, mix(M, in, out) + 3, -3, 1);
+                    std::vector<T> want(M * out), got(M * out, quiet_nan<T>());
+                    repro::linear(x.data(), W.data(), b.data(), want.data(), M, in, out, repro::activation::gelu);
+                    repro::linear(x.data(), packed, b.data(), got.data(), M, repro::activation::gelu,
+                                  repro::threads{1 + unsigned(M % 3)});
+                    const std::size_t at = first_difference(got.data(), want.data(), got.size());
+                    if (at != npos) {
+                        CAPTURE(isa_name());
+                        CAPTURE(M);
+                        CAPTURE(in);
+                        CAPTURE(out);
+                        CAPTURE(at);
+                        FAIL("linear_weights changed a bit");
+                    }
+                }
+            }
+        }
+}
+
+TEST_CASE("linear_weights refuses a null W with non-zero sizes") {
+    const float* null_w = nullptr;
+    CHECK_THROWS_AS(repro::linear_weights<float>(null_w, 3, 2), std::invalid_argument);
+    CHECK_NOTHROW(repro::linear_weights<float>(null_w, 0, 2));
+    CHECK_NOTHROW(repro::linear_weights<float>(null_w, 3, 0));
+}
+
 TEST_CASE_TEMPLATE("relu in linear gives +0 (not -0) for negative pre-activations and keeps NaN and +inf", T, float,
                    double) {
     const std::size_t M = 3, in = 2, out = 3;

@@ -58,6 +58,7 @@ void check_products() {
                 repro::matmul(Af.data(), Bf.data(), want.data(), M, K, N);
                 repro::matmul_bt(Af.data(), Btf.data(), want_t.data(), M, K, N);
                 repro::linear(Af.data(), Btf.data(), bias.data(), want_lin.data(), M, K, N, repro::activation::relu);
+                const repro::linear_weights<float> packed(Bt.data(), N, K);  // widened once
                 for (const repro::isa cap : both_isas) {
                     repro::limit_isa(cap);
                     for (unsigned t = 1; t <= 3; ++t) {
@@ -72,6 +73,9 @@ void check_products() {
                         repro::matmul_bt(A.data(), Bt.data(), got.data(), M, K, N, repro::threads{t});
                         CHECK(first_difference(got, want_t) == npos);
                         repro::linear(A.data(), Bt.data(), bias.data(), got.data(), M, K, N, repro::activation::relu,
+                                      repro::threads{t});
+                        CHECK(first_difference(got, want_lin) == npos);
+                        repro::linear(A.data(), packed, bias.data(), got.data(), M, repro::activation::relu,
                                       repro::threads{t});
                         CHECK(first_difference(got, want_lin) == npos);
                     }
@@ -110,7 +114,7 @@ TEST_CASE("half subnormals widen to the exact normal floats") {
     CHECK(repro::bitwise_equal(repro::widen(repro::from_bits<Eigen::half>(0x8000)), -0.0f));
 }
 
-TEST_CASE("half and bfloat16 products equal the float products of the widened operands") {
+TEST_CASE("half and bfloat16 products (and linear_weights) equal the float products of the widened operands") {
     check_products<Eigen::half, Eigen::half>();
     check_products<Eigen::bfloat16, Eigen::bfloat16>();
     check_products<float, Eigen::bfloat16>();  // bfloat16 weights, float activations

@@ -451,12 +451,13 @@ void activate(T* y, std::size_t n, activation a) {
 
 namespace detail {
 
-template <class TX, class TW, class T>
+// W as Source stores it: out x in (b_transposed) or in x out (b_rows).
+template <template <class, class> class Source = b_transposed, class TX, class TW, class T>
 void linear(const TX* x, const TW* W, const T* b, T* y, std::size_t M, std::size_t in, std::size_t out,
             activation act, threads t) {
     if (b != nullptr && overlaps(y, M * out * sizeof(T), b, out * sizeof(T)))
         throw std::invalid_argument("repro::linear: y overlaps the bias");
-    product<b_transposed>(x, W, y, M, in, out, t, "linear");
+    product<Source>(x, W, y, M, in, out, t, "linear");
     parallel_for(M, t.count, [&](std::size_t i) {
         T* row = y + i * out;
         if (b != nullptr)
@@ -481,6 +482,48 @@ template <class TX, class TW, detail::if_narrow<TX, TW> = 0>
 void linear(const TX* x, const TW* W, const float* b, float* y, std::size_t M, std::size_t in, std::size_t out,
             activation act = activation::none, threads t = threads{}) {
     detail::linear(x, W, b, y, M, in, out, act, t);
+}
+
+// A linear layer's weights W (out x in, PyTorch layout; float, double, or
+// half / bfloat16 widened to float) stored once as W^T (in x out), the layout
+// the kernels read in place. linear(x, W, ...) has to transpose W into panels
+// on every call, which at batch 1 costs more than the product itself; with
+// linear_weights that work is done once, for weights that serve many calls.
+// The results are bitwise those of linear(x, W, ...).
+template <class T>
+class linear_weights {
+public:
+    template <class U>
+    linear_weights(const U* W, std::size_t out, std::size_t in) : in_(in), out_(out), wt_(in * out) {
+        static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value,
+                      "repro::linear_weights: float or double");
+        static_assert(std::is_same<U, T>::value || detail::narrow_inputs_v<U, T>,
+                      "repro::linear_weights: W is T, or half / bfloat16 for T = float");
+        detail::check_matrix(W, out, in, "linear_weights", "W");
+        if (W == nullptr) return;  // empty
+        constexpr std::size_t tile = 32;  // transposed tile by tile, both sides in cache
+        for (std::size_t o0 = 0; o0 < out; o0 += tile)
+            for (std::size_t i0 = 0; i0 < in; i0 += tile)
+                for (std::size_t o = o0; o < out && o < o0 + tile; ++o)
+                    for (std::size_t i = i0; i < in && i < i0 + tile; ++i)
+                        wt_[i * out + o] = T(detail::widen_or_same(W[o * in + i]));
+    }
+    std::size_t in() const { return in_; }
+    std::size_t out() const { return out_; }
+    const T* transposed() const { return wt_.data(); }  // in x out, row-major
+
+private:
+    std::size_t in_, out_;
+    std::vector<T> wt_;
+};
+
+// y = act(x W^T + b) as linear above, x M x W.in(), y M x W.out().
+template <class TX, class T>
+void linear(const TX* x, const linear_weights<T>& W, const typename std::enable_if<true, T>::type* b, T* y,
+            std::size_t M, activation act = activation::none, threads t = threads{}) {
+    static_assert(std::is_same<TX, T>::value || detail::narrow_inputs_v<TX, T>,
+                  "repro::linear: x is T, or half / bfloat16 with float weights");
+    detail::linear<detail::b_rows>(x, W.transposed(), b, y, M, W.in(), W.out(), act, t);
 }
 
 }  // namespace repro
