@@ -150,33 +150,26 @@ void first_layer(const model_shape& m, const parameters<T>& p, const T* x, std::
     repro::conv2d(x, p.w1.data(), p.b1.data(), h, s, repro::activation::relu, t);
 }
 
-// A dense layer y = z W^T + b (W out x in) run as repro::matmul on W^T with
-// its columns padded by zeros to a multiple of 16. repro's kernels run 8-wide
-// column panels in vector code and the columns left over (10 classes: 8 + 2)
-// in a scalar loop, ~90 us per row at in = 25088; padded, every output stays
-// in vector code, and W^T is read in place for small batches. Each y[r][o]
-// is still linear's chain (k ascending, then + b[o]), so the bits are those
-// of repro::linear(z, W, b).
+// A dense layer y = z W^T + b (W out x in): repro::linear on weights stored
+// once as W^T (repro::linear_weights), which the kernels read in place at
+// every batch size; the bits are those of repro::linear(z, W, b).
 template <class T>
 class dense_layer {
 public:
     dense_layer(const std::vector<T>& w, const std::vector<T>& b, std::size_t out, std::size_t in)
-        : in_(in), out_(out), padded_((out + 15) / 16 * 16), wt_(in * padded_, T(0)), b_(b) {
-        if (w.size() != out * in || b.size() != out) throw std::invalid_argument("dense_layer: w must be out x in, b out");
-        for (std::size_t o = 0; o < out; ++o)
-            for (std::size_t k = 0; k < in; ++k) wt_[k * padded_ + o] = w[o * in + k];
-    }
+        : w_(checked(w, b, out, in), out, in), b_(b) {}
 
     void forward(const T* z, std::size_t batch, T* y, repro::threads t) const {
-        std::vector<T> c(batch * padded_);
-        repro::matmul(z, wt_.data(), c.data(), batch, in_, padded_, t);
-        for (std::size_t r = 0; r < batch; ++r)
-            for (std::size_t o = 0; o < out_; ++o) y[r * out_ + o] = c[r * padded_ + o] + b_[o];
+        repro::linear(z, w_, b_.data(), y, batch, repro::activation::none, t);
     }
 
 private:
-    std::size_t in_, out_, padded_;
-    std::vector<T> wt_, b_;
+    static const T* checked(const std::vector<T>& w, const std::vector<T>& b, std::size_t out, std::size_t in) {
+        if (w.size() != out * in || b.size() != out) throw std::invalid_argument("dense_layer: w must be out x in, b out");
+        return w.data();
+    }
+    repro::linear_weights<T> w_;
+    std::vector<T> b_;
 };
 
 }  // namespace fashion_mnist
