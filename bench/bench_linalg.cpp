@@ -39,88 +39,59 @@ void flops(benchmark::State& state, const problem& p) {
                                                    benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
-template <int K, int N, int Threads>
+// Transposed: B is given as W = B^T (N x K, PyTorch's Linear layout), the
+// layout of repro::linear; Eigen computes A * W.transpose(), OpenBLAS sgemm
+// with W transposed.
+template <int K, int N, int Threads, bool Transposed>
 void peer_eigen(benchmark::State& state) {
     Eigen::setNbThreads(Threads);
     problem p(state.range(0), K, N);
+    const row_major W = p.B.transpose();
     for (auto _ : state) {
-        p.C.noalias() = p.A * p.B;
+        if constexpr (Transposed)
+            p.C.noalias() = p.A * W.transpose();
+        else
+            p.C.noalias() = p.A * p.B;
         benchmark::ClobberMemory();
     }
     flops(state, p);
 }
 
-template <int K, int N, int Threads>
+template <int K, int N, int Threads, bool Transposed>
 void peer_openblas(benchmark::State& state) {
     openblas_set_num_threads(Threads);
     problem p(state.range(0), K, N);
+    const row_major W = p.B.transpose();
     for (auto _ : state) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(p.M), N, K, 1.0f, p.A.data(), K, p.B.data(), N, 0.0f,
-                    p.C.data(), N);
+        if constexpr (Transposed)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(p.M), N, K, 1.0f, p.A.data(), K, W.data(), K, 0.0f,
+                        p.C.data(), N);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(p.M), N, K, 1.0f, p.A.data(), K, p.B.data(), N,
+                        0.0f, p.C.data(), N);
         benchmark::ClobberMemory();
     }
     flops(state, p);
 }
 
-template <int K, int N, int Threads>
-void repro_matmul(benchmark::State& state) {
-    problem p(state.range(0), K, N);
-    for (auto _ : state) {
-        repro::matmul(p.A.data(), p.B.data(), p.C.data(), std::size_t(p.M), K, N, repro::threads{Threads});
-        benchmark::ClobberMemory();
-    }
-    flops(state, p);
-}
+// repro::matmul(A, B); repro::linear(A, W) with W as given or stored once as
+// repro::linear_weights.
+enum class repro_call { matmul, linear, linear_weights };
 
-// y = x W^T with W as PyTorch's Linear stores it (out x in, row-major): the
-// layout of repro::linear / matmul_bt. Eigen: x * W.transpose(); OpenBLAS:
-// sgemm with W transposed.
-template <int K, int N, int Threads>
-void peer_eigen_bt(benchmark::State& state) {
-    Eigen::setNbThreads(Threads);
+template <int K, int N, int Threads, repro_call Call>
+void repro_product(benchmark::State& state) {
     problem p(state.range(0), K, N);
-    const row_major Wt = p.B.transpose();
+    const row_major W = p.B.transpose();
+    const repro::linear_weights<float> stored(W.data(), N, K);
+    const std::size_t M = std::size_t(p.M);
+    const repro::threads t{Threads};
     for (auto _ : state) {
-        p.C.noalias() = p.A * Wt.transpose();
-        benchmark::ClobberMemory();
-    }
-    flops(state, p);
-}
-
-template <int K, int N, int Threads>
-void peer_openblas_bt(benchmark::State& state) {
-    openblas_set_num_threads(Threads);
-    problem p(state.range(0), K, N);
-    const row_major Wt = p.B.transpose();
-    for (auto _ : state) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(p.M), N, K, 1.0f, p.A.data(), K, Wt.data(), K, 0.0f,
-                    p.C.data(), N);
-        benchmark::ClobberMemory();
-    }
-    flops(state, p);
-}
-
-template <int K, int N, int Threads>
-void repro_linear(benchmark::State& state) {
-    problem p(state.range(0), K, N);
-    const row_major Wt = p.B.transpose();
-    for (auto _ : state) {
-        repro::linear(p.A.data(), Wt.data(), nullptr, p.C.data(), std::size_t(p.M), K, N, repro::activation::none,
-                      repro::threads{Threads});
-        benchmark::ClobberMemory();
-    }
-    flops(state, p);
-}
-
-// The same with the weights stored once as repro::linear_weights (W^T).
-template <int K, int N, int Threads>
-void repro_linear_weights(benchmark::State& state) {
-    problem p(state.range(0), K, N);
-    const row_major Wt = p.B.transpose();
-    const repro::linear_weights<float> W(Wt.data(), N, K);
-    for (auto _ : state) {
-        repro::linear(p.A.data(), W, nullptr, p.C.data(), std::size_t(p.M), repro::activation::none,
-                      repro::threads{Threads});
+        if constexpr (Call == repro_call::matmul)
+            repro::matmul(p.A.data(), p.B.data(), p.C.data(), M, K, N, t);
+        else if constexpr (Call == repro_call::linear)
+            repro::linear(p.A.data(), W.data(), nullptr, p.C.data(), M, K, N, repro::activation::none, t);
+        else
+            repro::linear(p.A.data(), stored, nullptr, p.C.data(), M, repro::activation::none, t);
         benchmark::ClobberMemory();
     }
     flops(state, p);
@@ -129,21 +100,24 @@ void repro_linear_weights(benchmark::State& state) {
 }  // namespace
 
 #define MS Arg(1)->Arg(8)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)
-#define REPRO_MATMUL_BENCH(K, N, T)                                                                 \
-    BENCHMARK(peer_eigen<K, N, T>)->Name("matmul_k" #K "_n" #N "_t" #T "/peer:eigen")->MS;          \
-    BENCHMARK(peer_openblas<K, N, T>)->Name("matmul_k" #K "_n" #N "_t" #T "/peer:openblas")->MS;    \
-    BENCHMARK(repro_matmul<K, N, T>)->Name("matmul_k" #K "_n" #N "_t" #T "/repro_matmul")->MS
+#define REPRO_PEERS(task, K, N, T, Tr)                                                           \
+    BENCHMARK(peer_eigen<K, N, T, Tr>)->Name(task #K "_n" #N "_t" #T "/peer:eigen")->MS;         \
+    BENCHMARK(peer_openblas<K, N, T, Tr>)->Name(task #K "_n" #N "_t" #T "/peer:openblas")->MS
+#define REPRO_MATMUL_BENCH(K, N, T)                                                              \
+    REPRO_PEERS("matmul_k", K, N, T, false);                                                     \
+    BENCHMARK(repro_product<K, N, T, repro_call::matmul>)->Name("matmul_k" #K "_n" #N "_t" #T "/repro_matmul")->MS
+#define REPRO_LINEAR_BENCH(K, N, T)                                                              \
+    REPRO_PEERS("linear_k", K, N, T, true);                                                      \
+    BENCHMARK(repro_product<K, N, T, repro_call::linear>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear")->MS; \
+    BENCHMARK(repro_product<K, N, T, repro_call::linear_weights>)                                \
+        ->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear_weights")                            \
+        ->MS
 REPRO_MATMUL_BENCH(1024, 1024, 1);
 REPRO_MATMUL_BENCH(4096, 1024, 1);
 REPRO_MATMUL_BENCH(1024, 1024, 2);
 REPRO_MATMUL_BENCH(4096, 1024, 2);
 // a classifier head: 10 outputs, less than two registers of columns
 REPRO_MATMUL_BENCH(1024, 10, 1);
-
-#define REPRO_LINEAR_BENCH(K, N, T)                                                                 \
-    BENCHMARK(peer_eigen_bt<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/peer:eigen")->MS;       \
-    BENCHMARK(peer_openblas_bt<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/peer:openblas")->MS; \
-    BENCHMARK(repro_linear<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear")->MS;            \
-    BENCHMARK(repro_linear_weights<K, N, T>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear_weights")->MS
 REPRO_LINEAR_BENCH(1024, 1024, 1);
+REPRO_LINEAR_BENCH(4096, 1024, 1);
 BENCHMARK_MAIN();
