@@ -217,27 +217,38 @@ REPRO_TARGET_AVX2 void gemm_rows(const T* A, std::size_t lda, const T* B, std::s
     }
 }
 
-// Columns [j, N) that a path's wide panels left over: one-register panels,
-// the last one padded with zero columns (its tile goes to a scratch block and
-// the real columns are copied out), so every column runs the vector chains.
+// Columns [j, N) that a path's wide panels left over (fewer than 8
+// registers' worth): packed side by side into R registers, the last one
+// padded with zero columns, and run as one R-register panel into a scratch
+// block whose real columns are copied out. Every column runs the vector
+// chains, and the R chains of a row run interleaved (a 10-column head at
+// batch 1 is two chains side by side, not one after the other).
+template <class T, int NV>
+REPRO_TARGET_AVX2 void gemm_tail_panel(const T* A, std::size_t K, const T* panel, T* tile, std::size_t M) {
+    constexpr int MR = NV <= 2 ? 6 : NV == 3 ? 4 : NV == 4 ? 3 : 1;  // at most 12 accumulators
+    gemm_rows<T, MR, NV>(A, K, panel, NV * gemm_avx2<T>::width, tile, NV * gemm_avx2<T>::width, M, K, false);
+}
+
 template <class T, class Src>
 REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, std::size_t j) {
     constexpr std::size_t w = gemm_avx2<T>::width;
-    const std::size_t K = b.K, N = b.N;
-    if (j == N) return;
-    std::vector<T> panel(K * w);
-    for (; j + w <= N; j += w) {
-        pack_panels<w>(b, 0, K, j, 1, panel.data());
-        gemm_rows<T, 6, 1>(A, K, panel.data(), w, C + j, N, M, K, false);
-    }
-    const std::size_t n = N - j;
+    const std::size_t K = b.K, N = b.N, n = N - j, regs = (n + w - 1) / w, pw = regs * w;
     if (n == 0) return;
+    std::vector<T> panel(K * pw), tile(M * pw);
     for (std::size_t k = 0; k < K; ++k)
-        for (std::size_t q = 0; q < w; ++q) panel[k * w + q] = q < n ? b.at(k, j + q) : T(0);
-    std::vector<T> tile(M * w);
-    gemm_rows<T, 6, 1>(A, K, panel.data(), w, tile.data(), w, M, K, false);
+        for (std::size_t q = 0; q < pw; ++q) panel[k * pw + q] = q < n ? b.at(k, j + q) : T(0);
+    switch (regs) {
+        case 1: gemm_tail_panel<T, 1>(A, K, panel.data(), tile.data(), M); break;
+        case 2: gemm_tail_panel<T, 2>(A, K, panel.data(), tile.data(), M); break;
+        case 3: gemm_tail_panel<T, 3>(A, K, panel.data(), tile.data(), M); break;
+        case 4: gemm_tail_panel<T, 4>(A, K, panel.data(), tile.data(), M); break;
+        case 5: gemm_tail_panel<T, 5>(A, K, panel.data(), tile.data(), M); break;
+        case 6: gemm_tail_panel<T, 6>(A, K, panel.data(), tile.data(), M); break;
+        case 7: gemm_tail_panel<T, 7>(A, K, panel.data(), tile.data(), M); break;
+        default: gemm_tail_panel<T, 8>(A, K, panel.data(), tile.data(), M); break;
+    }
     for (std::size_t i = 0; i < M; ++i)
-        for (std::size_t q = 0; q < n; ++q) C[i * N + j + q] = tile[i * w + q];
+        for (std::size_t q = 0; q < n; ++q) C[i * N + j + q] = tile[i * pw + q];
 }
 
 // Blocking constants (they decide speed only, never bits): k blocks of
