@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs repro's test suite with ctest, installing what is missing.
-#   bash tests/run.sh              C++17: unit, example, portability, packaging and CUDA-compile tests
-#   bash tests/run.sh --std 20     the same unit tests as C++20 (examples, packaging, portability skipped)
-#   bash tests/run.sh --sanitize   unit and example tests under AddressSanitizer + UBSan (packaging, portability skipped)
+#   bash tests/run.sh              C++17: unit, example, header, portability, packaging and CUDA-compile tests
+#   bash tests/run.sh --std 20     the same unit tests as C++20 (the others skipped)
+#   bash tests/run.sh --sanitize   the unit tests under AddressSanitizer + UBSan (the others skipped)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 std=17
@@ -22,12 +22,14 @@ ctest_filter=()
 if ((sanitize)); then
   build="$build-sanitize"
   options+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRO_SANITIZE=address,undefined -DREPRO_BUILD_CUDA_CHECKS=OFF
-            -DREPRO_BUILD_PORTABILITY_TEST=OFF -DREPRO_BUILD_ACCURACY_CHECKS=OFF)
+            -DREPRO_BUILD_PORTABILITY_TEST=OFF -DREPRO_BUILD_ACCURACY_CHECKS=OFF -DREPRO_BUILD_EXAMPLES=OFF
+            -DREPRO_BUILD_HEADER_CHECKS=OFF)
   ctest_filter=(-LE packaging)
 else
   options+=(-DCMAKE_BUILD_TYPE=Release)
   [ "$std" = 17 ] || { options+=(-DREPRO_BUILD_CUDA_CHECKS=OFF -DREPRO_BUILD_PORTABILITY_TEST=OFF
-                                 -DREPRO_BUILD_ACCURACY_CHECKS=OFF -DREPRO_BUILD_EXAMPLES=OFF); ctest_filter=(-LE packaging); }
+                                 -DREPRO_BUILD_ACCURACY_CHECKS=OFF -DREPRO_BUILD_EXAMPLES=OFF
+                                 -DREPRO_BUILD_HEADER_CHECKS=OFF); ctest_filter=(-LE packaging); }
 fi
 
 cmake -S "$root" -B "$build" -G Ninja "${options[@]}" >/dev/null
