@@ -234,9 +234,13 @@ REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, 
     constexpr std::size_t w = gemm_avx2<T>::width;
     const std::size_t K = b.K, N = b.N, n = N - j, regs = (n + w - 1) / w, pw = regs * w;
     if (n == 0) return;
-    std::vector<T> panel(K * pw), tile(M * pw);
-    for (std::size_t k = 0; k < K; ++k)
-        for (std::size_t q = 0; q < pw; ++q) panel[k * pw + q] = q < n ? b.at(k, j + q) : T(0);
+    std::vector<T> panel(K * pw, T(0)), tile(M * pw);  // columns n.. stay zero
+    if constexpr (Src::in_place) {
+        for (std::size_t k = 0; k < K; ++k) std::memcpy(panel.data() + k * pw, b.column(j) + k * N, n * sizeof(T));
+    } else {
+        for (std::size_t q = 0; q < n; ++q)
+            for (std::size_t k = 0; k < K; ++k) panel[k * pw + q] = b.at(k, j + q);
+    }
     switch (regs) {
         case 1: gemm_tail_panel<T, 1>(A, K, panel.data(), tile.data(), M); break;
         case 2: gemm_tail_panel<T, 2>(A, K, panel.data(), tile.data(), M); break;
