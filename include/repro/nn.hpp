@@ -329,6 +329,11 @@ void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const
     detail::check_input(weight, s.c_out * K, "conv2d", "weight");
     detail::check_input(y, s.n * P * s.c_out, "conv2d", "y");
     if (s.n == 0 || P == 0 || s.c_out == 0) return;
+    // Each group's filters as linear_weights, transposed once for the whole
+    // batch rather than by every sample's linear call (the bits are the same).
+    std::vector<linear_weights<T>> filters;
+    filters.reserve(s.groups);
+    for (std::size_t g = 0; g < s.groups; ++g) filters.emplace_back(weight + g * og * K, og, K);
     // One sample: its im2col rows, then linear's kernel on `inner` threads.
     auto one_sample = [&](std::size_t b, std::vector<T>& cols, std::vector<T>& out, unsigned inner) {
         const T* xb = x + b * s.h * s.w * s.c_in;
@@ -354,12 +359,11 @@ void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const
                             }
                         }
                 }
-            const T* wg = weight + g * og * K;
             const detail::opt<T>* bg = bias ? bias + g * og : nullptr;
             if (s.groups == 1) {
-                linear(cols.data(), wg, bg, yb, P, K, og, act, threads{inner});
+                linear(cols.data(), filters[g], bg, yb, P, act, threads{inner});
             } else {
-                linear(cols.data(), wg, bg, out.data(), P, K, og, act, threads{inner});
+                linear(cols.data(), filters[g], bg, out.data(), P, act, threads{inner});
                 for (std::size_t p = 0; p < P; ++p)
                     for (std::size_t o = 0; o < og; ++o) yb[p * s.c_out + g * og + o] = out[p * og + o];
             }
