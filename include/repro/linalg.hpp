@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "detail/aligned.hpp"
 #include "detail/parallel.hpp"
 #include "fp.hpp"
 #include "isa.hpp"
@@ -122,37 +123,52 @@ struct gemm_avx2<double> {
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
 };
 
-// B given transposed (Bt, N x K) is packed by 8 x 8 (double: 4 x 4) register
-// transposes: `count` panels of W columns from column j, rows [k0, k0 + kk),
-// laid out as b_transposed::pack lays them out.
-REPRO_TARGET_AVX2 inline void transpose_block(const float* from, std::size_t ld, float* to, std::size_t W) {
-    __m256 r[8], t[8];
-    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(from + i * ld);
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+// Columns of Bt (N x K) as registers: t[q] holds B[k + q][j .. j + w) for
+// the w x w block of Bt at `from` (w rows of Bt, ld apart). The two 128-bit
+// halves of each load come from rows i and i + w/2, so one in-lane 4 x 4
+// (double: 2 x 2) transpose per half finishes the job without cross-lane
+// shuffles.
+REPRO_TARGET_AVX2 inline void transpose_regs(const float* from, std::size_t ld, __m256 t[8]) {
+    __m256 u[8];
+    for (int i = 0; i < 4; ++i) {
+        u[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(from + i * ld)),
+                                    _mm_loadu_ps(from + (i + 4) * ld), 1);
+        u[i + 4] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(from + i * ld + 4)),
+                                        _mm_loadu_ps(from + (i + 4) * ld + 4), 1);
     }
-    for (int h = 0; h < 8; h += 4) {  // h = 0: rows 0-3, h = 4: rows 4-7
-        r[h] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
-        r[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
-        r[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
-        r[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
-    }
-    for (int q = 0; q < 4; ++q) {
-        _mm256_storeu_ps(to + q * W, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
-        _mm256_storeu_ps(to + (q + 4) * W, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
+    for (int h = 0; h < 8; h += 4) {  // h = 0: k 0-3, h = 4: k 4-7
+        const __m256 a = _mm256_unpacklo_ps(u[h], u[h + 1]), b = _mm256_unpackhi_ps(u[h], u[h + 1]),
+                     c = _mm256_unpacklo_ps(u[h + 2], u[h + 3]), d = _mm256_unpackhi_ps(u[h + 2], u[h + 3]);
+        t[h] = _mm256_shuffle_ps(a, c, 0x44);
+        t[h + 1] = _mm256_shuffle_ps(a, c, 0xEE);
+        t[h + 2] = _mm256_shuffle_ps(b, d, 0x44);
+        t[h + 3] = _mm256_shuffle_ps(b, d, 0xEE);
     }
 }
 
-REPRO_TARGET_AVX2 inline void transpose_block(const double* from, std::size_t ld, double* to, std::size_t W) {
-    const __m256d r0 = _mm256_loadu_pd(from), r1 = _mm256_loadu_pd(from + ld), r2 = _mm256_loadu_pd(from + 2 * ld),
-                  r3 = _mm256_loadu_pd(from + 3 * ld);
-    const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1), t2 = _mm256_unpacklo_pd(r2, r3),
-                  t3 = _mm256_unpackhi_pd(r2, r3);
-    _mm256_storeu_pd(to, _mm256_permute2f128_pd(t0, t2, 0x20));
-    _mm256_storeu_pd(to + W, _mm256_permute2f128_pd(t1, t3, 0x20));
-    _mm256_storeu_pd(to + 2 * W, _mm256_permute2f128_pd(t0, t2, 0x31));
-    _mm256_storeu_pd(to + 3 * W, _mm256_permute2f128_pd(t1, t3, 0x31));
+REPRO_TARGET_AVX2 inline void transpose_regs(const double* from, std::size_t ld, __m256d t[4]) {
+    __m256d u[4];
+    for (int i = 0; i < 2; ++i) {
+        u[i] = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(from + i * ld)),
+                                    _mm_loadu_pd(from + (i + 2) * ld), 1);
+        u[i + 2] = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(from + i * ld + 2)),
+                                        _mm_loadu_pd(from + (i + 2) * ld + 2), 1);
+    }
+    t[0] = _mm256_unpacklo_pd(u[0], u[1]);
+    t[1] = _mm256_unpackhi_pd(u[0], u[1]);
+    t[2] = _mm256_unpacklo_pd(u[2], u[3]);
+    t[3] = _mm256_unpackhi_pd(u[2], u[3]);
+}
+
+// B given transposed is packed block by block through the registers, into
+// `count` panels of W columns from column j, rows [k0, k0 + kk), laid out as
+// b_transposed::pack lays them out.
+template <class T>
+REPRO_TARGET_AVX2 void transpose_block(const T* from, std::size_t ld, T* to, std::size_t W) {
+    using V = gemm_avx2<T>;
+    typename V::reg t[V::width];
+    transpose_regs(from, ld, t);
+    for (int q = 0; q < V::width; ++q) V::store(to + q * W, t[q]);
 }
 
 template <std::size_t W, class T, class Src>
@@ -203,6 +219,48 @@ REPRO_TARGET_AVX2 void gemm_tile(const T* A, std::size_t lda, const T* B, std::s
         REPRO_UNROLL for (int v = 0; v < NV; ++v) V::store(C + r * ldc + v * V::width, acc[r * NV + v]);
     }
 }
+
+// B given transposed and at most 3 rows: every value of B is used at most
+// three times, so packing Bt costs more than the product. Instead each w x w
+// block of Bt is transposed in registers (transpose_regs) and used at once
+// by every row: NG groups of w columns side by side, MR rows, the chains of
+// the definition with k ascending from +0.
+template <class T, int MR, int NG>
+REPRO_TARGET_AVX2 void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, std::size_t K, T* C, std::size_t ldc) {
+    using V = gemm_avx2<T>;
+    constexpr int w = V::width;
+    typename V::reg acc[MR * NG];
+    REPRO_UNROLL for (int i = 0; i < MR * NG; ++i) acc[i] = V::zero();
+    // k advances by a cache line (16 floats, 8 doubles) per group while it
+    // can, so each line of Bt is used up while it is in L1: the rows are K
+    // apart, often a multiple of 4 KiB, and would evict one another.
+    constexpr std::size_t line = 64 / sizeof(T);
+    std::size_t k = 0;
+    while (k + w <= K) {
+        const std::size_t chunk = K - k >= line ? line : w;
+        REPRO_UNROLL for (int g = 0; g < NG; ++g) {
+            for (std::size_t h = k; h < k + chunk; h += w) {
+                typename V::reg t[w];
+                transpose_regs(Bt + std::size_t(g) * w * K + h, K, t);
+                REPRO_UNROLL for (int r = 0; r < MR; ++r) {
+                    REPRO_UNROLL for (int q = 0; q < w; ++q) acc[r * NG + g] = V::fma(V::broadcast(A + r * lda + h + q), t[q], acc[r * NG + g]);
+                }
+            }
+        }
+        k += chunk;
+    }
+    for (; k < K; ++k) {
+        REPRO_UNROLL for (int g = 0; g < NG; ++g) {
+            alignas(32) T column[w];
+            for (int i = 0; i < w; ++i) column[i] = Bt[(std::size_t(g) * w + i) * K + k];
+            const typename V::reg t = V::load(column);
+            REPRO_UNROLL for (int r = 0; r < MR; ++r) acc[r * NG + g] = V::fma(V::broadcast(A + r * lda + k), t, acc[r * NG + g]);
+        }
+    }
+    REPRO_UNROLL for (int r = 0; r < MR; ++r) {
+        REPRO_UNROLL for (int g = 0; g < NG; ++g) V::store(C + r * ldc + g * w, acc[r * NG + g]);
+    }
+}
 #undef REPRO_UNROLL
 
 // Rows [0, rows) of a column panel: MR-row tiles, then one tile of the
@@ -234,7 +292,7 @@ REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, 
     constexpr std::size_t w = gemm_avx2<T>::width;
     const std::size_t K = b.K, N = b.N, n = N - j, regs = (n + w - 1) / w, pw = regs * w;
     if (n == 0) return;
-    std::vector<T> panel(K * pw, T(0)), tile(M * pw);  // columns n.. stay zero
+    aligned_vector<T> panel(K * pw, T(0)), tile(M * pw);  // columns n.. stay zero
     if constexpr (Src::in_place) {
         for (std::size_t k = 0; k < K; ++k) std::memcpy(panel.data() + k * pw, b.column(j) + k * N, n * sizeof(T));
     } else {
@@ -256,8 +314,10 @@ REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, 
 }
 
 // Blocking constants (they decide speed only, never bits): k blocks of
-// gemm_kc (B in place) or gemm_kc_packed values; packed row blocks of gemm_mc.
-constexpr std::size_t gemm_kc = 128, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
+// gemm_kc (B in place; gemm_kc_few below 4 rows, where B is not re-used and
+// short blocks keep its reads to a few sequential streams) or gemm_kc_packed
+// values; packed row blocks of gemm_mc.
+constexpr std::size_t gemm_kc = 128, gemm_kc_few = 8, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
 
 // B stored by rows and fewer than 32 rows: B is read in place, k block by k
 // block, each block once from memory and re-used from cache by every row
@@ -267,9 +327,10 @@ template <class T, class Src>
 REPRO_TARGET_AVX2 void gemm_in_place(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
     constexpr std::size_t w = gemm_avx2<T>::width;
     const std::size_t K = b.K, N = b.N, pw = (M < 4 ? 8 : 3) * w, panels = N / pw;
+    const std::size_t kb = M < 4 ? gemm_kc_few : gemm_kc;
     parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
-        for (std::size_t k0 = 0; k0 < K; k0 += gemm_kc) {
-            const std::size_t kc = K - k0 < gemm_kc ? K - k0 : gemm_kc;
+        for (std::size_t k0 = 0; k0 < K; k0 += kb) {
+            const std::size_t kc = K - k0 < kb ? K - k0 : kb;
             for (std::size_t p = p0; p < p1; ++p) {
                 const std::size_t j = p * pw;
                 const T* B = b.column(j) + k0 * N;
@@ -292,6 +353,22 @@ REPRO_TARGET_AVX2 void gemm_in_place(const T* A, const Src& b, T* C, std::size_t
     gemm_tail(A, b, C, M, panels * pw);
 }
 
+// B given transposed and M <= 3 rows: gemm_bt_tile over groups of NG * w
+// columns (threads take contiguous ranges of groups), then single groups,
+// then the leftover columns.
+template <class T, int MR>
+REPRO_TARGET_AVX2 void gemm_bt_direct(const T* A, const b_transposed<T, T>& b, T* C, unsigned thread_count) {
+    constexpr int NG = MR == 1 ? 4 : 2;
+    constexpr std::size_t w = gemm_avx2<T>::width, gw = NG * w;
+    const std::size_t K = b.K, N = b.N, groups = N / gw;
+    parallel_blocks(groups, thread_count, [&](std::size_t g0, std::size_t g1) {
+        for (std::size_t g = g0; g < g1; ++g) gemm_bt_tile<T, MR, NG>(A, K, b.Bt + g * gw * K, K, C + g * gw, N);
+    });
+    std::size_t j = groups * gw;
+    for (; j + w <= N; j += w) gemm_bt_tile<T, MR, 1>(A, K, b.Bt + j * K, K, C + j, N);
+    gemm_tail(A, b, C, MR, j);
+}
+
 // Otherwise B is packed, one k block at a time, into panels of 2 registers
 // (8 below 6 rows) that every row tile of a row block re-uses from cache
 // (6 x 2 registers; 1 x 8 below 6 rows). Threads take contiguous column
@@ -304,7 +381,7 @@ REPRO_TARGET_AVX2 void gemm_packed(const T* A, const Src& b, T* C, std::size_t M
     // column groups of gemm_nc_bytes per row: a packed k block of a group stays in L2
     const std::size_t group = gemm_nc_bytes / (pw * sizeof(T));
     parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
-        std::vector<T> packed((K < gemm_kc_packed ? K : gemm_kc_packed) * pw * group);
+        aligned_vector<T> packed((K < gemm_kc_packed ? K : gemm_kc_packed) * pw * group);
         for (std::size_t k0 = 0; k0 < K; k0 += gemm_kc_packed) {
             const std::size_t kc = K - k0 < gemm_kc_packed ? K - k0 : gemm_kc_packed;
             for (std::size_t g0 = p0; g0 < p1; g0 += group) {
@@ -344,6 +421,11 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
     if (active_isa() == isa::avx2) {
         if constexpr (Src::in_place) {
             if (M < 32) return gemm_in_place(A, b, C, M, thread_count);
+        }
+        if constexpr (std::is_same<Src, b_transposed<T, T>>::value) {
+            if (M == 1) return gemm_bt_direct<T, 1>(A, b, C, thread_count);
+            if (M == 2) return gemm_bt_direct<T, 2>(A, b, C, thread_count);
+            if (M == 3) return gemm_bt_direct<T, 3>(A, b, C, thread_count);
         }
         return gemm_packed(A, b, C, M, thread_count);
     }
@@ -529,7 +611,7 @@ public:
 
 private:
     std::size_t in_, out_;
-    std::vector<T> wt_;
+    detail::aligned_vector<T> wt_;
 };
 
 // y = act(x W^T + b) as linear above, x M x W.in(), y M x W.out().
