@@ -110,6 +110,12 @@ struct gemm_avx2<float> {
     REPRO_TARGET_AVX2 static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
     REPRO_TARGET_AVX2 static reg broadcast(const float* p) { return _mm256_broadcast_ss(p); }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+    // the first n lanes (masked lanes are neither read nor written)
+    REPRO_TARGET_AVX2 static __m256i mask(int n) {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    REPRO_TARGET_AVX2 static reg load(const float* p, __m256i m) { return _mm256_maskload_ps(p, m); }
+    REPRO_TARGET_AVX2 static void store(float* p, reg v, __m256i m) { _mm256_maskstore_ps(p, m, v); }
 };
 
 template <>
@@ -121,6 +127,11 @@ struct gemm_avx2<double> {
     REPRO_TARGET_AVX2 static void store(double* p, reg v) { _mm256_storeu_pd(p, v); }
     REPRO_TARGET_AVX2 static reg broadcast(const double* p) { return _mm256_broadcast_sd(p); }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
+    REPRO_TARGET_AVX2 static __m256i mask(int n) {
+        return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+    }
+    REPRO_TARGET_AVX2 static reg load(const double* p, __m256i m) { return _mm256_maskload_pd(p, m); }
+    REPRO_TARGET_AVX2 static void store(double* p, reg v, __m256i m) { _mm256_maskstore_pd(p, m, v); }
 };
 
 // Columns of Bt (N x K) as registers: t[q] holds B[k + q][j .. j + w) for
@@ -199,24 +210,36 @@ REPRO_TARGET_AVX2 void pack_panels(const Src& b, std::size_t k0, std::size_t kk,
 // otherwise).
 #define REPRO_UNROLL _Pragma("GCC unroll 64")
 
-template <class T, int MR, int NV>
+// A register of B or C; `masked`: only the lanes of `last` are read (the
+// last register of a matrix's leftover columns: nothing past them is touched).
+template <class T>
+REPRO_TARGET_AVX2 typename gemm_avx2<T>::reg load_part(const T* p, bool masked, __m256i last) {
+    return masked ? gemm_avx2<T>::load(p, last) : gemm_avx2<T>::load(p);
+}
+
+template <class T, int MR, int NV, bool Masked = false>
 REPRO_TARGET_AVX2 void gemm_tile(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                                 std::size_t kc, bool resume) {
+                                 std::size_t kc, bool resume, __m256i last = __m256i{}) {
     using V = gemm_avx2<T>;
     typename V::reg acc[MR * NV];
     REPRO_UNROLL for (int r = 0; r < MR; ++r) {
-        REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = resume ? V::load(C + r * ldc + v * V::width) : V::zero();
+        REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = resume ? load_part<T>(C + r * ldc + v * V::width, Masked && v == NV - 1, last) : V::zero();
     }
     for (std::size_t k = 0; k < kc; ++k) {
         typename V::reg b[NV];
-        REPRO_UNROLL for (int v = 0; v < NV; ++v) b[v] = V::load(B + k * ldb + v * V::width);
+        REPRO_UNROLL for (int v = 0; v < NV; ++v) b[v] = load_part<T>(B + k * ldb + v * V::width, Masked && v == NV - 1, last);
         REPRO_UNROLL for (int r = 0; r < MR; ++r) {
             const typename V::reg a = V::broadcast(A + r * lda + k);
             REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = V::fma(a, b[v], acc[r * NV + v]);
         }
     }
     REPRO_UNROLL for (int r = 0; r < MR; ++r) {
-        REPRO_UNROLL for (int v = 0; v < NV; ++v) V::store(C + r * ldc + v * V::width, acc[r * NV + v]);
+        REPRO_UNROLL for (int v = 0; v < NV; ++v) {
+            if (Masked && v == NV - 1)
+                V::store(C + r * ldc + v * V::width, acc[r * NV + v], last);
+            else
+                V::store(C + r * ldc + v * V::width, acc[r * NV + v]);
+        }
     }
 }
 
@@ -265,52 +288,58 @@ REPRO_TARGET_AVX2 void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, st
 
 // Rows [0, rows) of a column panel: MR-row tiles, then one tile of the
 // leftover rows (same chains, fewer of them).
-template <class T, int MR, int NV>
+template <class T, int MR, int NV, bool Masked = false>
 REPRO_TARGET_AVX2 void gemm_rows(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                                 std::size_t rows, std::size_t kc, bool resume) {
+                                 std::size_t rows, std::size_t kc, bool resume, __m256i last = __m256i{}) {
     std::size_t i = 0;
-    for (; i + MR <= rows; i += MR) gemm_tile<T, MR, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, kc, resume);
+    for (; i + MR <= rows; i += MR)
+        gemm_tile<T, MR, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, kc, resume, last);
     if constexpr (MR > 1) {
-        if (i < rows) gemm_rows<T, MR - 1, NV>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, rows - i, kc, resume);
+        if (i < rows)
+            gemm_rows<T, MR - 1, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, rows - i, kc, resume, last);
     }
 }
 
 // Columns [j, N) that a path's wide panels left over (fewer than 8
-// registers' worth): packed side by side into R registers, the last one
-// padded with zero columns, and run as one R-register panel into a scratch
-// block whose real columns are copied out. Every column runs the vector
-// chains, and the R chains of a row run interleaved (a 10-column head at
-// batch 1 is two chains side by side, not one after the other).
+// registers' worth) run as one panel of R registers, the last one masked to
+// the real columns, so the R chains of a row run interleaved (a 10-column
+// head at batch 1 is two chains side by side, not one after the other). B
+// stored by rows is read in place; otherwise the columns are packed first.
 template <class T, int NV>
-REPRO_TARGET_AVX2 void gemm_tail_panel(const T* A, std::size_t K, const T* panel, T* tile, std::size_t M) {
+REPRO_TARGET_AVX2 void gemm_tail_panel(const T* A, std::size_t K, const T* B, std::size_t ldb, T* C, std::size_t N,
+                                       std::size_t M, __m256i last) {
     constexpr int MR = NV <= 2 ? 6 : NV == 3 ? 4 : NV == 4 ? 3 : 1;  // at most 12 accumulators
-    gemm_rows<T, MR, NV>(A, K, panel, NV * gemm_avx2<T>::width, tile, NV * gemm_avx2<T>::width, M, K, false);
+    gemm_rows<T, MR, NV, true>(A, K, B, ldb, C, N, M, K, false, last);
 }
 
 template <class T, class Src>
 REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, std::size_t j) {
     constexpr std::size_t w = gemm_avx2<T>::width;
-    const std::size_t K = b.K, N = b.N, n = N - j, regs = (n + w - 1) / w, pw = regs * w;
+    const std::size_t K = b.K, N = b.N, n = N - j, regs = (n + w - 1) / w;
     if (n == 0) return;
-    aligned_vector<T> panel(K * pw, T(0)), tile(M * pw);  // columns n.. stay zero
+    const __m256i last = gemm_avx2<T>::mask(int(n - (regs - 1) * w));
+    aligned_vector<T> packed;
+    const T* B = nullptr;
+    std::size_t ldb = N;
     if constexpr (Src::in_place) {
-        for (std::size_t k = 0; k < K; ++k) std::memcpy(panel.data() + k * pw, b.column(j) + k * N, n * sizeof(T));
+        B = b.column(j);
     } else {
+        ldb = regs * w;
+        packed.resize(K * ldb);
         for (std::size_t q = 0; q < n; ++q)
-            for (std::size_t k = 0; k < K; ++k) panel[k * pw + q] = b.at(k, j + q);
+            for (std::size_t k = 0; k < K; ++k) packed[k * ldb + q] = b.at(k, j + q);
+        B = packed.data();
     }
     switch (regs) {
-        case 1: gemm_tail_panel<T, 1>(A, K, panel.data(), tile.data(), M); break;
-        case 2: gemm_tail_panel<T, 2>(A, K, panel.data(), tile.data(), M); break;
-        case 3: gemm_tail_panel<T, 3>(A, K, panel.data(), tile.data(), M); break;
-        case 4: gemm_tail_panel<T, 4>(A, K, panel.data(), tile.data(), M); break;
-        case 5: gemm_tail_panel<T, 5>(A, K, panel.data(), tile.data(), M); break;
-        case 6: gemm_tail_panel<T, 6>(A, K, panel.data(), tile.data(), M); break;
-        case 7: gemm_tail_panel<T, 7>(A, K, panel.data(), tile.data(), M); break;
-        default: gemm_tail_panel<T, 8>(A, K, panel.data(), tile.data(), M); break;
+        case 1: return gemm_tail_panel<T, 1>(A, K, B, ldb, C + j, N, M, last);
+        case 2: return gemm_tail_panel<T, 2>(A, K, B, ldb, C + j, N, M, last);
+        case 3: return gemm_tail_panel<T, 3>(A, K, B, ldb, C + j, N, M, last);
+        case 4: return gemm_tail_panel<T, 4>(A, K, B, ldb, C + j, N, M, last);
+        case 5: return gemm_tail_panel<T, 5>(A, K, B, ldb, C + j, N, M, last);
+        case 6: return gemm_tail_panel<T, 6>(A, K, B, ldb, C + j, N, M, last);
+        case 7: return gemm_tail_panel<T, 7>(A, K, B, ldb, C + j, N, M, last);
+        default: return gemm_tail_panel<T, 8>(A, K, B, ldb, C + j, N, M, last);
     }
-    for (std::size_t i = 0; i < M; ++i)
-        for (std::size_t q = 0; q < n; ++q) C[i * N + j + q] = tile[i * pw + q];
 }
 
 // Blocking constants (they decide speed only, never bits): k blocks of
