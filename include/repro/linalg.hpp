@@ -210,8 +210,9 @@ REPRO_TARGET_AVX2 void pack_panels(const Src& b, std::size_t k0, std::size_t kk,
 // otherwise).
 #define REPRO_UNROLL _Pragma("GCC unroll 64")
 
-// A register of B or C; `masked`: only the lanes of `last` are read (the
-// last register of a matrix's leftover columns: nothing past them is touched).
+// A register of B or C; `masked`: only the lanes of `last` are read. Masked
+// tiles (the leftover columns of a matrix) keep only last_lanes columns of
+// their last register, and touch nothing past them.
 template <class T>
 REPRO_TARGET_AVX2 typename gemm_avx2<T>::reg load_part(const T* p, bool masked, __m256i last) {
     return masked ? gemm_avx2<T>::load(p, last) : gemm_avx2<T>::load(p);
@@ -219,8 +220,9 @@ REPRO_TARGET_AVX2 typename gemm_avx2<T>::reg load_part(const T* p, bool masked, 
 
 template <class T, int MR, int NV, bool Masked = false>
 REPRO_TARGET_AVX2 void gemm_tile(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                                 std::size_t kc, bool resume, __m256i last = __m256i{}) {
+                                 std::size_t kc, bool resume, int last_lanes = 8) {
     using V = gemm_avx2<T>;
+    const __m256i last = V::mask(last_lanes);
     typename V::reg acc[MR * NV];
     REPRO_UNROLL for (int r = 0; r < MR; ++r) {
         REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = resume ? load_part<T>(C + r * ldc + v * V::width, Masked && v == NV - 1, last) : V::zero();
@@ -290,13 +292,13 @@ REPRO_TARGET_AVX2 void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, st
 // leftover rows (same chains, fewer of them).
 template <class T, int MR, int NV, bool Masked = false>
 REPRO_TARGET_AVX2 void gemm_rows(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                                 std::size_t rows, std::size_t kc, bool resume, __m256i last = __m256i{}) {
+                                 std::size_t rows, std::size_t kc, bool resume, int last_lanes = 8) {
     std::size_t i = 0;
     for (; i + MR <= rows; i += MR)
-        gemm_tile<T, MR, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, kc, resume, last);
+        gemm_tile<T, MR, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, kc, resume, last_lanes);
     if constexpr (MR > 1) {
         if (i < rows)
-            gemm_rows<T, MR - 1, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, rows - i, kc, resume, last);
+            gemm_rows<T, MR - 1, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, rows - i, kc, resume, last_lanes);
     }
 }
 
@@ -307,9 +309,9 @@ REPRO_TARGET_AVX2 void gemm_rows(const T* A, std::size_t lda, const T* B, std::s
 // stored by rows is read in place; otherwise the columns are packed first.
 template <class T, int NV>
 REPRO_TARGET_AVX2 void gemm_tail_panel(const T* A, std::size_t K, const T* B, std::size_t ldb, T* C, std::size_t N,
-                                       std::size_t M, __m256i last) {
+                                       std::size_t M, int last_lanes) {
     constexpr int MR = NV <= 2 ? 6 : NV == 3 ? 4 : NV == 4 ? 3 : 1;  // at most 12 accumulators
-    gemm_rows<T, MR, NV, true>(A, K, B, ldb, C, N, M, K, false, last);
+    gemm_rows<T, MR, NV, true>(A, K, B, ldb, C, N, M, K, false, last_lanes);
 }
 
 template <class T, class Src>
@@ -317,7 +319,7 @@ REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, 
     constexpr std::size_t w = gemm_avx2<T>::width;
     const std::size_t K = b.K, N = b.N, n = N - j, regs = (n + w - 1) / w;
     if (n == 0) return;
-    const __m256i last = gemm_avx2<T>::mask(int(n - (regs - 1) * w));
+    const int last = int(n - (regs - 1) * w);  // real columns in the last register
     aligned_vector<T> packed;
     const T* B = nullptr;
     std::size_t ldb = N;
