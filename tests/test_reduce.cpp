@@ -338,6 +338,29 @@ TEST_CASE_TEMPLATE("sum and dot follow the documented reduction order bit for bi
     }
 }
 
+// layer_norm's and group_norm's one-pass form: the deviations d = x - m
+// written out, and exactly repro::dot(d, d)'s order over them.
+TEST_CASE_TEMPLATE("deviation_dot is dot(d, d) of the deviations it writes, bit for bit", T, float, double) {
+    const isa_restorer restore;
+    for (const repro::isa cap : {repro::isa::avx2, repro::isa::generic}) {
+        repro::limit_isa(cap);
+        for (const std::size_t n : boundary_sizes) {
+            const auto x = random_values<T>(n, 0x5eed0331 + n, -12, 12);
+            const T m = n == 0 ? T(0) : T(x[n / 2] * T(0.75));
+            std::vector<T> want_d(n), d(n, repro_test::quiet_nan<T>());
+            for (std::size_t i = 0; i < n; ++i) want_d[i] = x[i] - m;
+            CAPTURE(n);
+            CAPTURE(static_cast<int>(repro::active_isa()));
+            const T got = repro::detail::deviation_dot(x.data(), m, d.data(), n);
+            REQUIRE(bits_of(got) == bits_of(reference_dot(want_d.data(), want_d.data(), n)));
+            REQUIRE(repro_test::first_difference(d, want_d) == repro_test::npos);
+            auto in_place = x;  // d may be x
+            REQUIRE(bits_of(repro::detail::deviation_dot(in_place.data(), m, in_place.data(), n)) == bits_of(got));
+            REQUIRE(repro_test::first_difference(in_place, want_d) == repro_test::npos);
+        }
+    }
+}
+
 TEST_CASE_TEMPLATE("every thread count gives the one-thread bits", T, float, double, Eigen::half,
                    Eigen::bfloat16) {
     const std::size_t sizes[] = {0, 1, 5, 33, 4095, 4097, 3 * 4096 + 5, 65537, 200003};

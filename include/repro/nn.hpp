@@ -204,13 +204,12 @@ void layer_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* b
         const T* xr = x + r * cols;
         T* yr = y + r * cols;
         const T m = repro::mean(xr, cols);
-        std::vector<T> d(cols);
-        for (std::size_t c = 0; c < cols; ++c) d[c] = xr[c] - m;
-        const T v = repro::dot(d.data(), d.data(), cols) / static_cast<T>(cols);
+        // the deviations go to y (x may be y: each is read before it is written)
+        const T v = detail::deviation_dot(xr, m, yr, cols) / static_cast<T>(cols);
         const T inv = math::rsqrt(v + eps);
         detail::call_with_fma([&] {
             for (std::size_t c = 0; c < cols; ++c) {
-                const T u = d[c] * inv;
+                const T u = yr[c] * inv;
                 yr[c] = repro::fma(u, gamma ? gamma[c] : T(1), beta ? beta[c] : T(0));
             }
         });
@@ -404,8 +403,7 @@ void group_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* b
         for (std::size_t p = 0; p < spatial; ++p)
             for (std::size_t c = 0; c < cg; ++c) d[p * cg + c] = xb[p * channels + c];
         const T m = repro::mean(d.data(), len);
-        for (T& v : d) v = v - m;
-        const T inv = math::rsqrt(repro::dot(d.data(), d.data(), len) / static_cast<T>(len) + eps);
+        const T inv = math::rsqrt(detail::deviation_dot(d.data(), m, d.data(), len) / static_cast<T>(len) + eps);
         detail::call_with_fma([&] {
             for (std::size_t p = 0; p < spatial; ++p)
                 for (std::size_t c = 0; c < cg; ++c)

@@ -70,6 +70,15 @@ accumulator_t<T> dot_impl(const T* x, const T* y, std::size_t n, unsigned t) {
         n, t, [x, y](std::size_t b, std::size_t len) { return dot_chunk<A>(x + b, y + b, len); });
 }
 
+// repro::dot(d, d) with d[i] = x[i] - m written to d (d may be x): the
+// deviations of a row and their sum of squares, one pass per chunk.
+template <class T>
+T deviation_dot(const T* x, T m, T* d, std::size_t n) {
+    static_assert(std::is_same<T, accumulator_t<T>>::value, "repro: float or double deviations");
+    return reduce_chunks<plain_sum<T>>(
+        n, 1, [x, m, d](std::size_t b, std::size_t len) { return deviation_dot_chunk<T>(x + b, m, d + b, len); });
+}
+
 template <class T>
 accumulator_t<T> sum2_impl(const T* x, std::size_t n, unsigned t) {
     using A = accumulator_t<T>;

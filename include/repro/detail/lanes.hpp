@@ -136,6 +136,7 @@ struct avx2<float> {
     static constexpr int width = 8;
     REPRO_TARGET_AVX2 static reg zero() { return _mm256_setzero_ps(); }
     REPRO_TARGET_AVX2 static reg load(const float* p) { return _mm256_loadu_ps(p); }
+    REPRO_TARGET_AVX2 static reg broadcast(float x) { return _mm256_set1_ps(x); }
     REPRO_TARGET_AVX2 static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
@@ -162,6 +163,7 @@ struct avx2<double> {
     static constexpr int width = 4;
     REPRO_TARGET_AVX2 static reg zero() { return _mm256_setzero_pd(); }
     REPRO_TARGET_AVX2 static reg load(const double* p) { return _mm256_loadu_pd(p); }
+    REPRO_TARGET_AVX2 static reg broadcast(double x) { return _mm256_set1_pd(x); }
     REPRO_TARGET_AVX2 static void store(double* p, reg v) { _mm256_storeu_pd(p, v); }
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_pd(a, b); }
@@ -211,22 +213,40 @@ REPRO_TARGET_AVX2 A sum_chunk_avx2(const A* x, std::size_t n) {
     return lane_tree<plain_sum<A>>(lane);
 }
 
-template <class A>
-REPRO_TARGET_AVX2 A dot_chunk_avx2(const A* x, const A* y, std::size_t n) {
+// Deviations: the terms are d[i] d[i] with d[i] = x[i] - m, each d[i]
+// stored on the way (y unused): the lanes of dot_chunk(d, d) in one pass.
+template <class A, bool Deviations = false>
+REPRO_TARGET_AVX2 A dot_chunk_avx2(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
     using V = avx2<A>;
     constexpr int L = lanes<A>, W = V::width;
-    typename V::reg r0 = V::zero(), r1 = V::zero(), r2 = V::zero(), r3 = V::zero();
+    const typename V::reg mv = V::broadcast(m);
+    typename V::reg r[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
     std::size_t i = 0;
     for (; i + L <= n; i += L) {
-        r0 = V::fma(V::load(x + i), V::load(y + i), r0);
-        r1 = V::fma(V::load(x + i + W), V::load(y + i + W), r1);
-        r2 = V::fma(V::load(x + i + 2 * W), V::load(y + i + 2 * W), r2);
-        r3 = V::fma(V::load(x + i + 3 * W), V::load(y + i + 3 * W), r3);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; ++q) {
+            typename V::reg a = V::load(x + i + q * W), b;
+            if constexpr (Deviations) {
+                a = V::sub(a, mv);
+                V::store(d + i + q * W, a);
+                b = a;
+            } else {
+                b = V::load(y + i + q * W);
+            }
+            r[q] = V::fma(a, b, r[q]);
+        }
     }
-    if (i == n) return register_tree<A>(r0, r1, r2, r3);
+    if (i == n) return register_tree<A>(r[0], r[1], r[2], r[3]);
     A lane[L];
-    V::store(lane, r0), V::store(lane + W, r1), V::store(lane + 2 * W, r2), V::store(lane + 3 * W, r3);
-    for (std::size_t j = 0; i < n; ++i, ++j) lane[j] = repro::fma(x[i], y[i], lane[j]);
+    for (int q = 0; q < 4; ++q) V::store(lane + q * W, r[q]);
+    for (std::size_t j = 0; i < n; ++i, ++j) {
+        if constexpr (Deviations) {
+            d[i] = x[i] - m;
+            lane[j] = repro::fma(d[i], d[i], lane[j]);
+        } else {
+            lane[j] = repro::fma(x[i], y[i], lane[j]);
+        }
+    }
     return lane_tree<plain_sum<A>>(lane);
 }
 
@@ -313,6 +333,17 @@ A dot_chunk(const T* x, const T* y, std::size_t n) {
         if (active_isa() == isa::avx2) return dot_chunk_avx2<A>(x, y, n);
 #endif
     return dot_chunk_generic<A>(x, y, n);
+}
+
+// d[i] = x[i] - m for the chunk, and dot_chunk(d, d): a row's deviations
+// and their sum of squares in one pass on the AVX2 path.
+template <class A>
+A deviation_dot_chunk(const A* x, A m, A* d, std::size_t n) {
+#if REPRO_HAS_AVX2_PATH
+    if (active_isa() == isa::avx2) return dot_chunk_avx2<A, true>(x, nullptr, n, m, d);
+#endif
+    for (std::size_t i = 0; i < n; ++i) d[i] = x[i] - m;
+    return dot_chunk_generic<A>(d, d, n);
 }
 
 template <class A, class T>
