@@ -345,10 +345,11 @@ REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, 
 }
 
 // Blocking constants (they decide speed only, never bits): k blocks of
-// gemm_kc (B in place; gemm_kc_few below 4 rows, where B is not re-used and
-// short blocks keep its reads to a few sequential streams) or gemm_kc_packed
-// values; packed row blocks of gemm_mc.
-constexpr std::size_t gemm_kc = 128, gemm_kc_few = 8, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
+// gemm_kc (B in place: a block's rows of B are pages apart, and 32 of them
+// stay within the first-level TLB; gemm_kc_few below 4 rows, where B is not
+// re-used and short blocks keep its reads to a few sequential streams) or
+// gemm_kc_packed values; packed row blocks of gemm_mc.
+constexpr std::size_t gemm_kc = 32, gemm_kc_few = 8, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
 
 // B stored by rows and fewer than 32 rows: B is read in place, k block by k
 // block, each block once from memory and re-used from cache by every row
