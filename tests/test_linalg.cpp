@@ -6,6 +6,10 @@
 // measured against MPFR within the a-priori bound of a sequential fma chain;
 // then bad arguments, empty shapes and non-finite values.
 
+// Small products run on one thread by default; here every product may use
+// the threads asked for, so the thread splits are tested on small shapes too.
+#define REPRO_GEMM_MIN_THREADED_FMAS 0
+
 #include <doctest/doctest.h>
 #include <mpfr.h>
 
@@ -160,7 +164,7 @@ TEST_CASE_TEMPLATE("every element of matmul is the fma chain over k ascending fr
                    T, float, double) {
     // Both sides of every switch between paths (B in place below 32 rows, 1 x 8
     // tiles below 4 or 6 rows), of the 4- and 6-row tiles, the 96-row blocks,
-    // the k blocks of B in place (128), the column panels (8/16/24/64 floats,
+    // the k blocks of B in place (32; 8 below 4 rows), the column panels (8/16/24/64 floats,
     // 4/8/12/32 doubles) and their leftovers, 1 to 8 registers of them.
     check_chains<T>({0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 31, 32, 33, 95, 96, 97}, {0, 1, 2, 7, 16, 31, 64, 129, 257},
                     {1, 2, 3, 7, 8, 9, 15, 16, 17, 26, 31, 32, 33, 44, 50, 63, 64, 65, 127, 129});

@@ -345,8 +345,8 @@ REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, 
 }
 
 // Blocking constants (they decide speed only, never bits): k blocks of
-// gemm_kc (B in place: a block's rows of B are pages apart, and 32 of them
-// stay within the first-level TLB; gemm_kc_few below 4 rows, where B is not
+// gemm_kc (B in place: a block's rows of B are pages apart, and 32 rows ran
+// faster than 128 once B outgrew the caches; gemm_kc_few below 4 rows, where B is not
 // re-used and short blocks keep its reads to a few sequential streams) or
 // gemm_kc_packed values; packed row blocks of gemm_mc.
 constexpr std::size_t gemm_kc = 32, gemm_kc_few = 8, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
@@ -440,6 +440,14 @@ REPRO_TARGET_AVX2 void gemm_packed(const T* A, const Src& b, T* C, std::size_t M
 }
 #endif
 
+// Below this many fmas (M N K; about 50 us of work on one core) a product
+// runs on one thread whatever threads{} asks: starting a thread costs more
+// than it saves, and the thread count never changes a bit.
+#ifndef REPRO_GEMM_MIN_THREADED_FMAS
+#define REPRO_GEMM_MIN_THREADED_FMAS (std::size_t(1) << 21)
+#endif
+inline constexpr std::size_t gemm_min_threaded_fmas = REPRO_GEMM_MIN_THREADED_FMAS;
+
 // Every path computes the chains defined at the top; which path runs, how it
 // blocks k and how threads split the columns cannot change a bit.
 template <class T, class Src>
@@ -449,6 +457,8 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
         for (std::size_t i = 0; i < M * N; ++i) C[i] = T(0);
         return;
     }
+    // a product this small is done before a second thread would have started
+    if (M * N * K < gemm_min_threaded_fmas) thread_count = 1;
 #if REPRO_HAS_AVX2_PATH
     if (active_isa() == isa::avx2) {
         if constexpr (Src::in_place) {
@@ -587,6 +597,7 @@ void linear(const TX* x, const TW* W, const T* b, T* y, std::size_t M, std::size
     if (b != nullptr && overlaps(y, M * out * sizeof(T), b, out * sizeof(T)))
         throw std::invalid_argument("repro::linear: y overlaps the bias");
     product<Source>(x, W, y, M, in, out, t, "linear");
+    if (b == nullptr && act == activation::none) return;
     parallel_for(M, t.count, [&](std::size_t i) {
         T* row = y + i * out;
         if (b != nullptr)
