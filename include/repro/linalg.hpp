@@ -109,6 +109,10 @@ struct gemm_avx2<float> {
     REPRO_TARGET_AVX2 static reg load(const float* p) { return _mm256_loadu_ps(p); }
     REPRO_TARGET_AVX2 static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
     REPRO_TARGET_AVX2 static reg broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+    // 4 floats from lo, then 4 from hi
+    REPRO_TARGET_AVX2 static reg halves(const float* lo, const float* hi) {
+        return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
+    }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
     // the first n lanes (masked lanes are neither read nor written)
     REPRO_TARGET_AVX2 static __m256i mask(int n) {
@@ -126,6 +130,9 @@ struct gemm_avx2<double> {
     REPRO_TARGET_AVX2 static reg load(const double* p) { return _mm256_loadu_pd(p); }
     REPRO_TARGET_AVX2 static void store(double* p, reg v) { _mm256_storeu_pd(p, v); }
     REPRO_TARGET_AVX2 static reg broadcast(const double* p) { return _mm256_broadcast_sd(p); }
+    REPRO_TARGET_AVX2 static reg halves(const double* lo, const double* hi) {
+        return _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(lo)), _mm_loadu_pd(hi), 1);
+    }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX2 static __m256i mask(int n) {
         return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
@@ -139,14 +146,17 @@ struct gemm_avx2<double> {
 // halves of each load come from rows i and i + w/2, so one in-lane 4 x 4
 // (double: 2 x 2) transpose per half finishes the job without cross-lane
 // shuffles.
+// u[i] = (row i, row i + h) and u[i + h] = the same rows' next h values, h = w/2.
+template <class T>
+REPRO_TARGET_AVX2 void load_half_rows(const T* from, std::size_t ld, typename gemm_avx2<T>::reg* u) {
+    constexpr int h = gemm_avx2<T>::width / 2;
+    for (int i = 0; i < h; ++i)
+        for (int c = 0; c < 2; ++c) u[i + c * h] = gemm_avx2<T>::halves(from + i * ld + c * h, from + (i + h) * ld + c * h);
+}
+
 REPRO_TARGET_AVX2 inline void transpose_regs(const float* from, std::size_t ld, __m256 t[8]) {
     __m256 u[8];
-    for (int i = 0; i < 4; ++i) {
-        u[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(from + i * ld)),
-                                    _mm_loadu_ps(from + (i + 4) * ld), 1);
-        u[i + 4] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(from + i * ld + 4)),
-                                        _mm_loadu_ps(from + (i + 4) * ld + 4), 1);
-    }
+    load_half_rows(from, ld, u);
     for (int h = 0; h < 8; h += 4) {  // h = 0: k 0-3, h = 4: k 4-7
         const __m256 a = _mm256_unpacklo_ps(u[h], u[h + 1]), b = _mm256_unpackhi_ps(u[h], u[h + 1]),
                      c = _mm256_unpacklo_ps(u[h + 2], u[h + 3]), d = _mm256_unpackhi_ps(u[h + 2], u[h + 3]);
@@ -159,12 +169,7 @@ REPRO_TARGET_AVX2 inline void transpose_regs(const float* from, std::size_t ld, 
 
 REPRO_TARGET_AVX2 inline void transpose_regs(const double* from, std::size_t ld, __m256d t[4]) {
     __m256d u[4];
-    for (int i = 0; i < 2; ++i) {
-        u[i] = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(from + i * ld)),
-                                    _mm_loadu_pd(from + (i + 2) * ld), 1);
-        u[i + 2] = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(from + i * ld + 2)),
-                                        _mm_loadu_pd(from + (i + 2) * ld + 2), 1);
-    }
+    load_half_rows(from, ld, u);
     t[0] = _mm256_unpacklo_pd(u[0], u[1]);
     t[1] = _mm256_unpackhi_pd(u[0], u[1]);
     t[2] = _mm256_unpacklo_pd(u[2], u[3]);
