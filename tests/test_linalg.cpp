@@ -128,7 +128,7 @@ chain_counts check_chains(std::initializer_list<std::size_t> Ms, std::initialize
                         n.differs_unfused += !same(unf[e], want[e]);
                     }
                 }
-                for (const repro::isa cap : both_isas) {
+                for (const repro::isa cap : every_isa()) {
                     repro::limit_isa(cap);
                     for (unsigned t = 1; t <= 4; ++t) {
                         const auto got = run_matmul(A, B, M, K, N, t);
@@ -160,12 +160,24 @@ chain_counts check_chains(std::initializer_list<std::size_t> Ms, std::initialize
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("every element of matmul is the fma chain over k ascending from +0, on both ISAs and 1-4 threads",
+TEST_CASE("every instruction set the CPU has is among those the tests run") {
+    const auto v = every_isa();
+    const bool avx512 = std::find(v.begin(), v.end(), repro::isa::avx512) != v.end();
+    CHECK(v.front() == repro::isa::generic);
+#if REPRO_HAS_AVX2_PATH
+    __builtin_cpu_init();
+    CHECK(avx512 == (__builtin_cpu_supports("avx512f") != 0));
+#endif
+    if (!avx512) MESSAGE("no AVX-512 on this CPU: the AVX-512 kernels are compiled but not run here");
+}
+
+TEST_CASE_TEMPLATE("every element of matmul is the fma chain over k ascending from +0, on every ISA and 1-4 threads",
                    T, float, double) {
     // Both sides of every switch between paths (B in place below 32 rows, 1 x 8
     // tiles below 4 or 6 rows), of the 4- and 6-row tiles, the 96-row blocks,
-    // the k blocks of B in place (32; 8 below 4 rows), the column panels (8/16/24/64 floats,
-    // 4/8/12/32 doubles) and their leftovers, 1 to 8 registers of them.
+    // the k blocks of B in place (32; 8 below 4 rows), the column panels (AVX2
+    // 8/16/24/64 floats, 4/8/12/32 doubles; AVX-512 64/128 floats, 32/64
+    // doubles) and their leftovers, 1 to 8 registers of them.
     check_chains<T>({0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 31, 32, 33, 95, 96, 97}, {0, 1, 2, 7, 16, 31, 64, 129, 257},
                     {1, 2, 3, 7, 8, 9, 15, 16, 17, 26, 31, 32, 33, 44, 50, 63, 64, 65, 127, 129});
 }
@@ -178,7 +190,7 @@ TEST_CASE_TEMPLATE("long rows stay one fma chain across the packed k blocks and 
 
 TEST_CASE_TEMPLATE("chains start from +0: -0 products and K = 0 give +0, never -0", T, float, double) {
     const isa_restorer restore;
-    for (const repro::isa cap : both_isas) {
+    for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);
         for (const std::size_t M : {std::size_t(1), std::size_t(5), std::size_t(6), std::size_t(13)})
             for (const std::size_t N : {std::size_t(3), std::size_t(17), std::size_t(65)}) {
@@ -323,7 +335,7 @@ TEST_CASE_TEMPLATE("matmul_bt(A, Bt) is bitwise matmul(A, Bt^T)", T, float, doub
     const std::size_t Ms[] = {1, 2, 3, 5, 6, 7, 13, 49, 97};
     const std::size_t Ks[] = {0, 1, 7, 12, 24, 64, 129};
     const std::size_t Ns[] = {1, 7, 8, 9, 17, 33, 64, 65, 129};
-    for (const repro::isa cap : both_isas) {
+    for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);
         for (const std::size_t M : Ms)
             for (const std::size_t K : Ks)
@@ -378,7 +390,7 @@ TEST_CASE_TEMPLATE("linear is matmul_bt, then one addition of b[j], then the act
     const isa_restorer restore;
     const std::size_t in = 37, out = 70;
     std::size_t negative_pre = 0, nan_pre = 0;
-    for (const repro::isa cap : both_isas) {
+    for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);
         for (const std::size_t M : {std::size_t(1), std::size_t(5), std::size_t(6), std::size_t(13), std::size_t(50)}) {
             auto x = random_matrix<T>(M, in, mix(M, in, out) + 1, -3, 1);
@@ -437,7 +449,7 @@ TEST_CASE_TEMPLATE("linear with linear_weights gives linear's bits: every path, 
             const repro::linear_weights<T> packed(W.data(), out, in);
             CHECK(packed.in() == in);
             CHECK(packed.out() == out);
-            for (const repro::isa cap : both_isas) {
+            for (const repro::isa cap : every_isa()) {
                 repro::limit_isa(cap);
                 for (const std::size_t M : {std::size_t(1), std::size_t(3), std::size_t(31), std::size_t(70)}) {
                     const auto x = random_matrix<T>(M, in, mix(M, in, out) + 3, -3, 1);
@@ -626,7 +638,7 @@ TEST_CASE_TEMPLATE("zero-sized shapes: M = 0 and N = 0 write nothing, K = 0 give
     const isa_restorer restore;
     const T* none = nullptr;
     T* none_out = nullptr;
-    for (const repro::isa cap : both_isas) {
+    for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);
         for (unsigned t : {1u, 4u}) {
             const repro::threads th{t};
@@ -675,7 +687,7 @@ TEST_CASE_TEMPLATE("non-finite values propagate as the fma chains say, and only 
                    double) {
     const isa_restorer restore;
     const std::size_t K = 40;
-    for (const repro::isa cap : both_isas) {
+    for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);
         for (const std::size_t M : {std::size_t(3), std::size_t(13), std::size_t(60)})
             for (const std::size_t N : {std::size_t(7), std::size_t(64), std::size_t(133)})

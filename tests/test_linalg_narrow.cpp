@@ -59,7 +59,7 @@ void check_products() {
                 repro::matmul_bt(Af.data(), Btf.data(), want_t.data(), M, K, N);
                 repro::linear(Af.data(), Btf.data(), bias.data(), want_lin.data(), M, K, N, repro::activation::relu);
                 const repro::linear_weights<float> packed(Bt.data(), N, K);  // widened once
-                for (const repro::isa cap : both_isas) {
+                for (const repro::isa cap : every_isa()) {
                     repro::limit_isa(cap);
                     for (unsigned t = 1; t <= 3; ++t) {
                         CAPTURE(isa_name());

@@ -188,7 +188,7 @@ TEST_CASE_TEMPLATE("each row-wise layer gives a row the same bits on 1-4 threads
             // Rows of 257 on both ISAs and every thread count; rows of 1000 on
             // the default ISA, one thread count per M (this keeps the number
             // of thread start-ups, which dominate the time, down).
-            for (const repro::isa cap : both_isas) {
+            for (const repro::isa cap : every_isa()) {
                 repro::limit_isa(cap);
                 if (cols == 1000 && cap != restore.saved) continue;
                 for (unsigned t = 2; t <= 4; ++t)
@@ -305,7 +305,7 @@ TEST_CASE_TEMPLATE("each layer equals its documented formula bit for bit (both I
                 documented_layer_norm(x, g, b, rows, cols, p.eps),
                 documented_batch_norm(x, rows, cols, p.mean.data(), p.var.data(), g, b, p.eps),
             };
-            for (const repro::isa cap : both_isas) {
+            for (const repro::isa cap : every_isa()) {
                 repro::limit_isa(cap);
                 for (unsigned t = 1; t <= 4; ++t)
                     for (const bool in_place : {false, true}) {

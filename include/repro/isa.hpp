@@ -2,10 +2,11 @@
 // repro/isa.hpp - which instruction set repro's hot loops run on.
 // Kernels are written once as a portable scalar definition (the "generic"
 // path) and once with AVX2+FMA intrinsics compiled through GCC/Clang target
-// attributes, selected at run time from the CPU. Both follow the same
-// documented order of operations, so the choice never changes a bit; it is
-// exposed so that tests can prove exactly that. REPRO_ISA=generic in the
-// environment caps the choice at start-up.
+// attributes (the matrix products also with AVX-512), selected at run time
+// from the CPU. Every path follows the same documented order of operations,
+// so the choice never changes a bit; it is exposed so that tests can prove
+// exactly that. REPRO_ISA=generic or REPRO_ISA=avx2 in the environment caps
+// the choice at start-up.
 
 #include <atomic>
 #include <cstdlib>
@@ -18,27 +19,33 @@
 #define REPRO_HAS_AVX2_PATH 1
 #include <immintrin.h>
 #define REPRO_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define REPRO_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #else
 #define REPRO_HAS_AVX2_PATH 0
 #endif
 
 namespace repro {
 
-enum class isa { generic = 0, avx2 = 1 };
+// Ordered: a level includes the ones below it. Code without an AVX-512 form
+// runs its AVX2 form at isa::avx512.
+enum class isa { generic = 0, avx2 = 1, avx512 = 2 };
 
 namespace detail {
 
 inline isa detect_isa() {
 #if REPRO_HAS_AVX2_PATH
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return isa::avx2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return __builtin_cpu_supports("avx512f") ? isa::avx512 : isa::avx2;
 #endif
     return isa::generic;
 }
 
 inline isa env_cap() {
     const char* v = std::getenv("REPRO_ISA");
-    return v != nullptr && std::strcmp(v, "generic") == 0 ? isa::generic : isa::avx2;
+    if (v != nullptr && std::strcmp(v, "generic") == 0) return isa::generic;
+    if (v != nullptr && std::strcmp(v, "avx2") == 0) return isa::avx2;
+    return isa::avx512;
 }
 
 // Initialised before main (no guard on the hot path); limit_isa stores to it.
@@ -73,7 +80,7 @@ REPRO_TARGET_AVX2 __attribute__((flatten)) void call_flat_avx2(F& f) {
 template <class F>
 void call_with_fma(F f) {
 #if REPRO_HAS_AVX2_PATH
-    if (active_isa() == isa::avx2) return call_flat_avx2(f);
+    if (active_isa() >= isa::avx2) return call_flat_avx2(f);
 #endif
     f();
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "detail/aligned.hpp"
+#include "detail/gemm_regs.hpp"
 #include "detail/parallel.hpp"
 #include "fp.hpp"
 #include "isa.hpp"
@@ -98,49 +99,6 @@ void gemm_reference(const T* A, std::size_t lda, const Src& b, T* C, std::size_t
 }
 
 #if REPRO_HAS_AVX2_PATH
-template <class T>
-struct gemm_avx2;
-
-template <>
-struct gemm_avx2<float> {
-    using reg = __m256;
-    static constexpr int width = 8;
-    REPRO_TARGET_AVX2 static reg zero() { return _mm256_setzero_ps(); }
-    REPRO_TARGET_AVX2 static reg load(const float* p) { return _mm256_loadu_ps(p); }
-    REPRO_TARGET_AVX2 static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
-    REPRO_TARGET_AVX2 static reg broadcast(const float* p) { return _mm256_broadcast_ss(p); }
-    // 4 floats from lo, then 4 from hi
-    REPRO_TARGET_AVX2 static reg halves(const float* lo, const float* hi) {
-        return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
-    }
-    REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
-    // the first n lanes (masked lanes are neither read nor written)
-    REPRO_TARGET_AVX2 static __m256i mask(int n) {
-        return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    }
-    REPRO_TARGET_AVX2 static reg load(const float* p, __m256i m) { return _mm256_maskload_ps(p, m); }
-    REPRO_TARGET_AVX2 static void store(float* p, reg v, __m256i m) { _mm256_maskstore_ps(p, m, v); }
-};
-
-template <>
-struct gemm_avx2<double> {
-    using reg = __m256d;
-    static constexpr int width = 4;
-    REPRO_TARGET_AVX2 static reg zero() { return _mm256_setzero_pd(); }
-    REPRO_TARGET_AVX2 static reg load(const double* p) { return _mm256_loadu_pd(p); }
-    REPRO_TARGET_AVX2 static void store(double* p, reg v) { _mm256_storeu_pd(p, v); }
-    REPRO_TARGET_AVX2 static reg broadcast(const double* p) { return _mm256_broadcast_sd(p); }
-    REPRO_TARGET_AVX2 static reg halves(const double* lo, const double* hi) {
-        return _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(lo)), _mm_loadu_pd(hi), 1);
-    }
-    REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
-    REPRO_TARGET_AVX2 static __m256i mask(int n) {
-        return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
-    }
-    REPRO_TARGET_AVX2 static reg load(const double* p, __m256i m) { return _mm256_maskload_pd(p, m); }
-    REPRO_TARGET_AVX2 static void store(double* p, reg v, __m256i m) { _mm256_maskstore_pd(p, m, v); }
-};
-
 // Columns of Bt (N x K) as registers: t[q] holds B[k + q][j .. j + w) for
 // the w x w block of Bt at `from` (w rows of Bt, ld apart). The two 128-bit
 // halves of each load come from rows i and i + w/2, so one in-lane 4 x 4
@@ -206,50 +164,35 @@ REPRO_TARGET_AVX2 void pack_panels(const Src& b, std::size_t k0, std::size_t kk,
     }
 }
 
-// MR rows x NV registers of columns: continues the tile's fma chains over kc
-// more values of k, from +0 (`resume` false) or from the partial chains left
-// in C. A float stored and loaded back is unchanged, so cutting k into blocks
-// this way leaves every chain, and its bits, as defined above.
-// B rows are ldb apart (ldb = NV * width for a packed panel). Fully unrolled
-// tile loops keep the accumulators in registers (GCC spills arrays of vectors
-// otherwise).
+// Blocking constants (they decide speed only, never bits): k blocks of
+// gemm_kc (B in place: a block's rows of B are pages apart, and 32 rows ran
+// faster than 128 once B outgrew the caches; gemm_kc_few below 4 rows, where B is not
+// re-used and short blocks keep its reads to a few sequential streams) or
+// gemm_kc_packed values; packed row blocks of gemm_mc.
+constexpr std::size_t gemm_kc = 32, gemm_kc_few = 8, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
+
+}  // namespace detail
+}  // namespace repro
+
+#define REPRO_GEMM_ISA avx2_kernels
+#define REPRO_GEMM_TARGET REPRO_TARGET_AVX2
+#define REPRO_GEMM_REGS gemm_avx2
+#include "detail/gemm_kernels.hpp"
+#undef REPRO_GEMM_ISA
+#undef REPRO_GEMM_TARGET
+#undef REPRO_GEMM_REGS
+#define REPRO_GEMM_ISA avx512_kernels
+#define REPRO_GEMM_TARGET REPRO_TARGET_AVX512
+#define REPRO_GEMM_REGS gemm_avx512
+#include "detail/gemm_kernels.hpp"
+#undef REPRO_GEMM_ISA
+#undef REPRO_GEMM_TARGET
+#undef REPRO_GEMM_REGS
+
+namespace repro {
+namespace detail {
+
 #define REPRO_UNROLL _Pragma("GCC unroll 64")
-
-// A register of B or C; `masked`: only the lanes of `last` are read. Masked
-// tiles (the leftover columns of a matrix) keep only last_lanes columns of
-// their last register, and touch nothing past them.
-template <class T>
-REPRO_TARGET_AVX2 typename gemm_avx2<T>::reg load_part(const T* p, bool masked, __m256i last) {
-    return masked ? gemm_avx2<T>::load(p, last) : gemm_avx2<T>::load(p);
-}
-
-template <class T, int MR, int NV, bool Masked = false>
-REPRO_TARGET_AVX2 void gemm_tile(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                                 std::size_t kc, bool resume, int last_lanes = 8) {
-    using V = gemm_avx2<T>;
-    const __m256i last = V::mask(last_lanes);
-    typename V::reg acc[MR * NV];
-    REPRO_UNROLL for (int r = 0; r < MR; ++r) {
-        REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = resume ? load_part<T>(C + r * ldc + v * V::width, Masked && v == NV - 1, last) : V::zero();
-    }
-    for (std::size_t k = 0; k < kc; ++k) {
-        typename V::reg b[NV];
-        REPRO_UNROLL for (int v = 0; v < NV; ++v) b[v] = load_part<T>(B + k * ldb + v * V::width, Masked && v == NV - 1, last);
-        REPRO_UNROLL for (int r = 0; r < MR; ++r) {
-            const typename V::reg a = V::broadcast(A + r * lda + k);
-            REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = V::fma(a, b[v], acc[r * NV + v]);
-        }
-    }
-    REPRO_UNROLL for (int r = 0; r < MR; ++r) {
-        REPRO_UNROLL for (int v = 0; v < NV; ++v) {
-            if (Masked && v == NV - 1)
-                V::store(C + r * ldc + v * V::width, acc[r * NV + v], last);
-            else
-                V::store(C + r * ldc + v * V::width, acc[r * NV + v]);
-        }
-    }
-}
-
 // B given transposed and at most 3 rows: every value of B is used at most
 // three times, so packing Bt costs more than the product. Instead each w x w
 // block of Bt is transposed in registers (transpose_regs) and used at once
@@ -293,103 +236,6 @@ REPRO_TARGET_AVX2 void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, st
 }
 #undef REPRO_UNROLL
 
-// Rows [0, rows) of a column panel: MR-row tiles, then one tile of the
-// leftover rows (same chains, fewer of them).
-template <class T, int MR, int NV, bool Masked = false>
-REPRO_TARGET_AVX2 void gemm_rows(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                                 std::size_t rows, std::size_t kc, bool resume, int last_lanes = 8) {
-    std::size_t i = 0;
-    for (; i + MR <= rows; i += MR)
-        gemm_tile<T, MR, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, kc, resume, last_lanes);
-    if constexpr (MR > 1) {
-        if (i < rows)
-            gemm_rows<T, MR - 1, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, rows - i, kc, resume, last_lanes);
-    }
-}
-
-// Columns [j, N) that a path's wide panels left over (fewer than 8
-// registers' worth) run as one panel of R registers, the last one masked to
-// the real columns, so the R chains of a row run interleaved (a 10-column
-// head at batch 1 is two chains side by side, not one after the other). B
-// stored by rows is read in place; otherwise the columns are packed first.
-template <class T, int NV>
-REPRO_TARGET_AVX2 void gemm_tail_panel(const T* A, std::size_t K, const T* B, std::size_t ldb, T* C, std::size_t N,
-                                       std::size_t M, int last_lanes) {
-    constexpr int MR = NV <= 2 ? 6 : NV == 3 ? 4 : NV == 4 ? 3 : 1;  // at most 12 accumulators
-    gemm_rows<T, MR, NV, true>(A, K, B, ldb, C, N, M, K, false, last_lanes);
-}
-
-template <class T, class Src>
-REPRO_TARGET_AVX2 void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, std::size_t j) {
-    constexpr std::size_t w = gemm_avx2<T>::width;
-    const std::size_t K = b.K, N = b.N, n = N - j, regs = (n + w - 1) / w;
-    if (n == 0) return;
-    const int last = int(n - (regs - 1) * w);  // real columns in the last register
-    aligned_vector<T> packed;
-    const T* B = nullptr;
-    std::size_t ldb = N;
-    if constexpr (Src::in_place) {
-        B = b.column(j);
-    } else {
-        ldb = regs * w;
-        packed.resize(K * ldb);
-        for (std::size_t q = 0; q < n; ++q)
-            for (std::size_t k = 0; k < K; ++k) packed[k * ldb + q] = b.at(k, j + q);
-        B = packed.data();
-    }
-    switch (regs) {
-        case 1: return gemm_tail_panel<T, 1>(A, K, B, ldb, C + j, N, M, last);
-        case 2: return gemm_tail_panel<T, 2>(A, K, B, ldb, C + j, N, M, last);
-        case 3: return gemm_tail_panel<T, 3>(A, K, B, ldb, C + j, N, M, last);
-        case 4: return gemm_tail_panel<T, 4>(A, K, B, ldb, C + j, N, M, last);
-        case 5: return gemm_tail_panel<T, 5>(A, K, B, ldb, C + j, N, M, last);
-        case 6: return gemm_tail_panel<T, 6>(A, K, B, ldb, C + j, N, M, last);
-        case 7: return gemm_tail_panel<T, 7>(A, K, B, ldb, C + j, N, M, last);
-        default: return gemm_tail_panel<T, 8>(A, K, B, ldb, C + j, N, M, last);
-    }
-}
-
-// Blocking constants (they decide speed only, never bits): k blocks of
-// gemm_kc (B in place: a block's rows of B are pages apart, and 32 rows ran
-// faster than 128 once B outgrew the caches; gemm_kc_few below 4 rows, where B is not
-// re-used and short blocks keep its reads to a few sequential streams) or
-// gemm_kc_packed values; packed row blocks of gemm_mc.
-constexpr std::size_t gemm_kc = 32, gemm_kc_few = 8, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
-
-// B stored by rows and fewer than 32 rows: B is read in place, k block by k
-// block, each block once from memory and re-used from cache by every row
-// tile (4 x 3 registers; 1 x 8 below 4 rows, eight chains to hide the fma
-// latency). Threads take contiguous column ranges.
-template <class T, class Src>
-REPRO_TARGET_AVX2 void gemm_in_place(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
-    constexpr std::size_t w = gemm_avx2<T>::width;
-    const std::size_t K = b.K, N = b.N, pw = (M < 4 ? 8 : 3) * w, panels = N / pw;
-    const std::size_t kb = M < 4 ? gemm_kc_few : gemm_kc;
-    parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
-        for (std::size_t k0 = 0; k0 < K; k0 += kb) {
-            const std::size_t kc = K - k0 < kb ? K - k0 : kb;
-            for (std::size_t p = p0; p < p1; ++p) {
-                const std::size_t j = p * pw;
-                const T* B = b.column(j) + k0 * N;
-                // the next panel's rows: B's rows are pages apart, too many
-                // streams for the hardware prefetcher (4-row tiles only; the
-                // wide 1 x 8 panels stream well without)
-                if (M >= 4 && p + 1 < p1)
-                    for (std::size_t k = 0; k < kc; ++k) {
-                        const char* next = reinterpret_cast<const char*>(B + k * N + pw);
-                        _mm_prefetch(next, _MM_HINT_T0);
-                        _mm_prefetch(next + pw * sizeof(T) - 1, _MM_HINT_T0);
-                    }
-                if (M < 4)
-                    gemm_rows<T, 1, 8>(A + k0, K, B, N, C + j, N, M, kc, k0 != 0);
-                else
-                    gemm_rows<T, 4, 3>(A + k0, K, B, N, C + j, N, M, kc, k0 != 0);
-            }
-        }
-    });
-    gemm_tail(A, b, C, M, panels * pw);
-}
-
 // B given transposed and M <= 3 rows: gemm_bt_tile over groups of NG * w
 // columns (threads take contiguous ranges of groups), then single groups,
 // then the leftover columns.
@@ -403,46 +249,9 @@ REPRO_TARGET_AVX2 void gemm_bt_direct(const T* A, const b_transposed<T, T>& b, T
     });
     std::size_t j = groups * gw;
     for (; j + w <= N; j += w) gemm_bt_tile<T, MR, 1>(A, K, b.Bt + j * K, K, C + j, N);
-    gemm_tail(A, b, C, MR, j);
+    avx2_kernels::gemm_tail(A, b, C, MR, j);
 }
 
-// Otherwise B is packed, one k block at a time, into panels of 2 registers
-// (8 below 6 rows) that every row tile of a row block re-uses from cache
-// (6 x 2 registers; 1 x 8 below 6 rows). Threads take contiguous column
-// ranges and pack their own panels.
-template <class T, class Src>
-REPRO_TARGET_AVX2 void gemm_packed(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
-    constexpr std::size_t w = gemm_avx2<T>::width;
-    const bool few = M < 6;
-    const std::size_t K = b.K, N = b.N, pw = few ? 8 * w : 2 * w, panels = N / pw;
-    // column groups of gemm_nc_bytes per row: a packed k block of a group stays in L2
-    const std::size_t group = gemm_nc_bytes / (pw * sizeof(T));
-    parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
-        aligned_vector<T> packed((K < gemm_kc_packed ? K : gemm_kc_packed) * pw * group);
-        for (std::size_t k0 = 0; k0 < K; k0 += gemm_kc_packed) {
-            const std::size_t kc = K - k0 < gemm_kc_packed ? K - k0 : gemm_kc_packed;
-            for (std::size_t g0 = p0; g0 < p1; g0 += group) {
-                const std::size_t g1 = p1 - g0 < group ? p1 : g0 + group;
-                if (few)
-                    pack_panels<8 * w>(b, k0, kc, g0 * pw, g1 - g0, packed.data());
-                else
-                    pack_panels<2 * w>(b, k0, kc, g0 * pw, g1 - g0, packed.data());
-                for (std::size_t i0 = 0; i0 < M; i0 += gemm_mc) {
-                    const std::size_t rows = M - i0 < gemm_mc ? M - i0 : gemm_mc;
-                    for (std::size_t p = g0; p < g1; ++p) {
-                        const T* panel = packed.data() + (p - g0) * kc * pw;
-                        T* c = C + i0 * N + p * pw;
-                        if (few)
-                            gemm_rows<T, 1, 8>(A + i0 * K + k0, K, panel, pw, c, N, rows, kc, k0 != 0);
-                        else
-                            gemm_rows<T, 6, 2>(A + i0 * K + k0, K, panel, pw, c, N, rows, kc, k0 != 0);
-                    }
-                }
-            }
-        }
-    });
-    gemm_tail(A, b, C, M, panels * pw);
-}
 #endif
 
 // Below this many fmas (M N K; about 50 us of work on one core) a product
@@ -465,16 +274,19 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
     // a product this small is done before a second thread would have started
     if (M * N * K < gemm_min_threaded_fmas) thread_count = 1;
 #if REPRO_HAS_AVX2_PATH
-    if (active_isa() == isa::avx2) {
+    if (active_isa() >= isa::avx2) {
         if constexpr (Src::in_place) {
-            if (M < 32) return gemm_in_place(A, b, C, M, thread_count);
+            if (M < 32)
+                return active_isa() >= isa::avx512 ? avx512_kernels::gemm_in_place(A, b, C, M, thread_count)
+                                                   : avx2_kernels::gemm_in_place(A, b, C, M, thread_count);
         }
         if constexpr (std::is_same<Src, b_transposed<T, T>>::value) {
             if (M == 1) return gemm_bt_direct<T, 1>(A, b, C, thread_count);
             if (M == 2) return gemm_bt_direct<T, 2>(A, b, C, thread_count);
             if (M == 3) return gemm_bt_direct<T, 3>(A, b, C, thread_count);
         }
-        return gemm_packed(A, b, C, M, thread_count);
+        return active_isa() >= isa::avx512 ? avx512_kernels::gemm_packed(A, b, C, M, thread_count)
+                                           : avx2_kernels::gemm_packed(A, b, C, M, thread_count);
     }
 #endif
     parallel_for(M, thread_count, [&](std::size_t i) { gemm_reference(A + i * K, K, b, C + i * N, N, 1, 0, N); });

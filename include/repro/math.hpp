@@ -174,7 +174,7 @@ namespace math {
     REPRO_MATH_ARRAY_FORM(name)                                            \
     inline void name(const float* x, float* y, std::size_t n) {            \
         detail::check_array_args(x, y, n, #name);                          \
-        if (active_isa() == isa::avx2)                                     \
+        if (active_isa() >= isa::avx2)                                     \
             detail::simd::map<detail::simd::name##_op>(x, y, n);           \
         else                                                               \
             for (std::size_t i = 0; i < n; ++i) y[i] = ::repro::math::name(x[i]); \

@@ -224,7 +224,7 @@ REPRO_TARGET_AVX2 inline void philox_fill_avx2(u32x4 ctr, u32x2 key, std::uint32
 inline void philox4x32_10_fill(u32x4 ctr, u32x2 key, std::uint32_t* out, std::size_t blocks) {
     if (blocks != 0 && out == nullptr) throw std::invalid_argument("repro::philox4x32_10_fill: out is a null pointer");
 #if REPRO_HAS_AVX2_PATH
-    if (active_isa() == isa::avx2) return detail::philox_fill_avx2(ctr, key, out, blocks);
+    if (active_isa() >= isa::avx2) return detail::philox_fill_avx2(ctr, key, out, blocks);
 #endif
     detail::philox_fill_generic(ctr, key, out, blocks);
 }
@@ -455,7 +455,7 @@ void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsi
         const std::size_t groups = whole < chunk ? whole : chunk;
         fill_bits(w, groups * per, g * per);
 #if REPRO_HAS_AVX2_PATH
-        if (active_isa() == isa::avx2)
+        if (active_isa() >= isa::avx2)
             detail::convert_groups_avx2(w, groups, group, per, out + k, make);
         else
 #endif

@@ -1,4 +1,5 @@
-# Runs each program in PROGRAMS, on the best ISA path and with REPRO_ISA=generic,
+# Runs each program in PROGRAMS, on the best ISA path and with REPRO_ISA=avx2 and
+# REPRO_ISA=generic,
 # and fails unless all print the same hashes.
 list(GET PROGRAMS 0 _reference)
 execute_process(COMMAND "${_reference}" OUTPUT_VARIABLE _expected RESULT_VARIABLE _rc)
@@ -8,9 +9,9 @@ endif()
 message("${_expected}")
 set(_failed FALSE)
 foreach(_program IN LISTS PROGRAMS)
-  foreach(_isa default generic)
-    if(_isa STREQUAL "generic")
-      execute_process(COMMAND "${CMAKE_COMMAND}" -E env REPRO_ISA=generic "${_program}"
+  foreach(_isa default avx2 generic)
+    if(NOT _isa STREQUAL "default")
+      execute_process(COMMAND "${CMAKE_COMMAND}" -E env REPRO_ISA=${_isa} "${_program}"
                       OUTPUT_VARIABLE _got RESULT_VARIABLE _rc)
     else()
       execute_process(COMMAND "${_program}" OUTPUT_VARIABLE _got RESULT_VARIABLE _rc)

@@ -223,10 +223,17 @@ void hash_layers(const std::string& type) {
     auto add_all = [&](const std::vector<T>& v) {
         for (T e : v) h.add(e);
     };
-    repro::matmul(a.data(), b.data(), c.data(), M, K, N);
-    add_all(c);
-    repro::matmul_bt(a.data(), w.data(), c.data(), M, K, N, repro::threads{2});
-    add_all(c);
+    // N = 45: leftover columns only on AVX-512; 150: wide panels too, read in
+    // place (13 rows) and packed (37 rows).
+    for (const std::size_t n : {N, std::size_t(150)})
+        for (const std::size_t m : {std::size_t(13), M}) {
+            const auto bb = values(K * n), ww = values(n * K);
+            std::vector<T> cc(m * n);
+            repro::matmul(a.data(), bb.data(), cc.data(), m, K, n);
+            add_all(cc);
+            repro::matmul_bt(a.data(), ww.data(), cc.data(), m, K, n, repro::threads{2});
+            add_all(cc);
+        }
     for (auto act : {repro::activation::none, repro::activation::relu, repro::activation::sigmoid,
                      repro::activation::tanh, repro::activation::silu, repro::activation::gelu,
                      repro::activation::gelu_tanh}) {

@@ -71,10 +71,20 @@ struct isa_restorer {
     ~isa_restorer() { repro::limit_isa(saved); }
 };
 
-inline const repro::isa both_isas[] = {repro::isa::generic, repro::isa::avx2};
+// The instruction sets this CPU runs, lowest first (generic always; the
+// cap found at start-up is restored afterwards).
+inline std::vector<repro::isa> every_isa() {
+    const isa_restorer restore;
+    std::vector<repro::isa> v;
+    for (const repro::isa i : {repro::isa::generic, repro::isa::avx2, repro::isa::avx512}) {
+        repro::limit_isa(i);
+        if (repro::active_isa() == i) v.push_back(i);
+    }
+    return v;
+}
 
 inline const char* isa_name(repro::isa i = repro::active_isa()) {
-    return i == repro::isa::avx2 ? "avx2" : "generic";
+    return i == repro::isa::avx512 ? "avx512" : i == repro::isa::avx2 ? "avx2" : "generic";
 }
 
 }  // namespace repro_test

@@ -265,7 +265,7 @@ template <int K, class Loader>
 void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands], double (&out)[max_bands][band_lanes]) {
 #if REPRO_HAS_AVX2_PATH
     if constexpr (Loader::vectorized)
-        if (active_isa() == isa::avx2) return band_kernel_avx2<K>(ld, n, c, out);
+        if (active_isa() >= isa::avx2) return band_kernel_avx2<K>(ld, n, c, out);
 #endif
     band_kernel_generic<K>(ld, n, c, out);
 }
@@ -385,7 +385,7 @@ chunk_stats stats(const T* v, std::size_t n) {
     chunk_stats st;
 #if REPRO_HAS_AVX2_PATH
     if constexpr (std::is_same<T, double>::value || std::is_same<T, float>::value)
-        if (active_isa() == isa::avx2) {
+        if (active_isa() >= isa::avx2) {
             stats_of_avx2(st, v, n);
             return st;
         }

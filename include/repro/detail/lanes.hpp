@@ -321,7 +321,7 @@ template <class A, class T>
 A sum_chunk(const T* x, std::size_t n) {
 #if REPRO_HAS_AVX2_PATH
     if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() == isa::avx2) return sum_chunk_avx2<A>(x, n);
+        if (active_isa() >= isa::avx2) return sum_chunk_avx2<A>(x, n);
 #endif
     return sum_chunk_generic<A>(x, n);
 }
@@ -330,7 +330,7 @@ template <class A, class T>
 A dot_chunk(const T* x, const T* y, std::size_t n) {
 #if REPRO_HAS_AVX2_PATH
     if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() == isa::avx2) return dot_chunk_avx2<A>(x, y, n);
+        if (active_isa() >= isa::avx2) return dot_chunk_avx2<A>(x, y, n);
 #endif
     return dot_chunk_generic<A>(x, y, n);
 }
@@ -340,7 +340,7 @@ A dot_chunk(const T* x, const T* y, std::size_t n) {
 template <class A>
 A deviation_dot_chunk(const A* x, A m, A* d, std::size_t n) {
 #if REPRO_HAS_AVX2_PATH
-    if (active_isa() == isa::avx2) return dot_chunk_avx2<A, true>(x, nullptr, n, m, d);
+    if (active_isa() >= isa::avx2) return dot_chunk_avx2<A, true>(x, nullptr, n, m, d);
 #endif
     for (std::size_t i = 0; i < n; ++i) d[i] = x[i] - m;
     return dot_chunk_generic<A>(d, d, n);
@@ -350,7 +350,7 @@ template <class A, class T>
 compensated<A> sum2_chunk(const T* x, std::size_t n) {
 #if REPRO_HAS_AVX2_PATH
     if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() == isa::avx2) return sum2_chunk_avx2<A>(x, n);
+        if (active_isa() >= isa::avx2) return sum2_chunk_avx2<A>(x, n);
 #endif
     return sum2_chunk_generic<A>(x, n);
 }
@@ -359,7 +359,7 @@ template <class A, class T>
 compensated<A> dot2_chunk(const T* x, const T* y, std::size_t n) {
 #if REPRO_HAS_AVX2_PATH
     if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() == isa::avx2) return dot2_chunk_avx2<A>(x, y, n);
+        if (active_isa() >= isa::avx2) return dot2_chunk_avx2<A>(x, y, n);
 #endif
     return dot2_chunk_generic<A>(x, y, n);
 }

@@ -1,0 +1,193 @@
+// repro/detail/gemm_kernels.hpp - the matrix-product kernels, written once
+// over a register set and compiled once per instruction set: linalg.hpp
+// includes this file (no include guard, on purpose) with
+//   REPRO_GEMM_ISA     the namespace to define them in (avx2_kernels, avx512_kernels),
+//   REPRO_GEMM_TARGET  that instruction set's target attribute,
+//   REPRO_GEMM_REGS    its register traits (gemm_regs.hpp).
+// Every kernel computes the chains defined in linalg.hpp; the register width
+// and the tile shapes change which elements run side by side, never the
+// order of the operations of one element, so every instruction set gives the
+// same bits.
+
+namespace repro::detail::REPRO_GEMM_ISA {
+
+template <class T>
+using regs = REPRO_GEMM_REGS<T>;
+using tiles = gemm_tiles<REPRO_GEMM_REGS>;
+
+// Fully unrolled tile loops keep the accumulators in registers (GCC spills
+// arrays of vectors otherwise).
+#define REPRO_UNROLL _Pragma("GCC unroll 64")
+
+// A register of B or C; `masked`: only the lanes of `last` are read. Masked
+// tiles (the leftover columns of a matrix) keep only last_lanes columns of
+// their last register, and touch nothing past them.
+template <class T>
+REPRO_GEMM_TARGET typename regs<T>::reg load_part(const T* p, bool masked, typename regs<T>::mask_t last) {
+    return masked ? regs<T>::load(p, last) : regs<T>::load(p);
+}
+
+// MR rows x NV registers of columns: continues the tile's fma chains over kc
+// more values of k, from +0 (`resume` false) or from the partial chains left
+// in C. A float stored and loaded back is unchanged, so cutting k into blocks
+// this way leaves every chain, and its bits, as defined.
+// B rows are ldb apart (ldb = NV * width for a packed panel).
+template <class T, int MR, int NV, bool Masked = false>
+REPRO_GEMM_TARGET void gemm_tile(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
+                                 std::size_t kc, bool resume, int last_lanes) {
+    using V = regs<T>;
+    const typename V::mask_t last = V::mask(last_lanes);
+    typename V::reg acc[MR * NV];
+    REPRO_UNROLL for (int r = 0; r < MR; ++r) {
+        REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = resume ? load_part<T>(C + r * ldc + v * V::width, Masked && v == NV - 1, last) : V::zero();
+    }
+    for (std::size_t k = 0; k < kc; ++k) {
+        typename V::reg b[NV];
+        REPRO_UNROLL for (int v = 0; v < NV; ++v) b[v] = load_part<T>(B + k * ldb + v * V::width, Masked && v == NV - 1, last);
+        REPRO_UNROLL for (int r = 0; r < MR; ++r) {
+            const typename V::reg a = V::broadcast(A + r * lda + k);
+            REPRO_UNROLL for (int v = 0; v < NV; ++v) acc[r * NV + v] = V::fma(a, b[v], acc[r * NV + v]);
+        }
+    }
+    REPRO_UNROLL for (int r = 0; r < MR; ++r) {
+        REPRO_UNROLL for (int v = 0; v < NV; ++v) {
+            if (Masked && v == NV - 1)
+                V::store(C + r * ldc + v * V::width, acc[r * NV + v], last);
+            else
+                V::store(C + r * ldc + v * V::width, acc[r * NV + v]);
+        }
+    }
+}
+#undef REPRO_UNROLL
+
+// Rows [0, rows) of a column panel: MR-row tiles, then one tile of the
+// leftover rows (same chains, fewer of them).
+template <class T, int MR, int NV, bool Masked = false>
+REPRO_GEMM_TARGET void gemm_rows(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
+                                 std::size_t rows, std::size_t kc, bool resume, int last_lanes = regs<T>::width) {
+    std::size_t i = 0;
+    for (; i + MR <= rows; i += MR)
+        gemm_tile<T, MR, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, kc, resume, last_lanes);
+    if constexpr (MR > 1) {
+        if (i < rows)
+            gemm_rows<T, MR - 1, NV, Masked>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, rows - i, kc, resume, last_lanes);
+    }
+}
+
+// Columns [j, N) that a path's wide panels left over (fewer than 8
+// registers' worth) run as one panel of R registers, the last one masked to
+// the real columns, so the R chains of a row run interleaved (a 10-column
+// head at batch 1 is two chains side by side, not one after the other). B
+// stored by rows is read in place; otherwise the columns are packed first.
+template <class T, int NV>
+REPRO_GEMM_TARGET void gemm_tail_panel(const T* A, std::size_t K, const T* B, std::size_t ldb, T* C, std::size_t N,
+                                       std::size_t M, int last_lanes) {
+    constexpr int MR = NV <= 2 ? 6 : NV == 3 ? 4 : NV == 4 ? 3 : 1;  // at most 12 accumulators
+    gemm_rows<T, MR, NV, true>(A, K, B, ldb, C, N, M, K, false, last_lanes);
+}
+
+template <class T, class Src>
+REPRO_GEMM_TARGET void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, std::size_t j) {
+    constexpr std::size_t w = regs<T>::width;
+    const std::size_t K = b.K, N = b.N, n = N - j, count = (n + w - 1) / w;
+    if (n == 0) return;
+    const int last = int(n - (count - 1) * w);  // real columns in the last register
+    aligned_vector<T> packed;
+    const T* B = nullptr;
+    std::size_t ldb = N;
+    if constexpr (Src::in_place) {
+        B = b.column(j);
+    } else {
+        ldb = count * w;
+        packed.resize(K * ldb);
+        for (std::size_t q = 0; q < n; ++q)
+            for (std::size_t k = 0; k < K; ++k) packed[k * ldb + q] = b.at(k, j + q);
+        B = packed.data();
+    }
+    switch (count) {
+        case 1: return gemm_tail_panel<T, 1>(A, K, B, ldb, C + j, N, M, last);
+        case 2: return gemm_tail_panel<T, 2>(A, K, B, ldb, C + j, N, M, last);
+        case 3: return gemm_tail_panel<T, 3>(A, K, B, ldb, C + j, N, M, last);
+        case 4: return gemm_tail_panel<T, 4>(A, K, B, ldb, C + j, N, M, last);
+        case 5: return gemm_tail_panel<T, 5>(A, K, B, ldb, C + j, N, M, last);
+        case 6: return gemm_tail_panel<T, 6>(A, K, B, ldb, C + j, N, M, last);
+        case 7: return gemm_tail_panel<T, 7>(A, K, B, ldb, C + j, N, M, last);
+        default: return gemm_tail_panel<T, 8>(A, K, B, ldb, C + j, N, M, last);
+    }
+}
+
+// B stored by rows and fewer than 32 rows: B is read in place, k block by k
+// block, each block once from memory and re-used from cache by every row
+// tile (tiles::in_place_*; 1 x 8 registers below 4 rows, eight chains to
+// hide the fma latency). Threads take contiguous column ranges.
+template <class T, class Src>
+REPRO_GEMM_TARGET void gemm_in_place(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
+    constexpr std::size_t w = regs<T>::width;
+    constexpr int MR = tiles::in_place_rows, NV = tiles::in_place_regs;
+    const std::size_t K = b.K, N = b.N, pw = (M < 4 ? 8 : NV) * w, panels = N / pw;
+    const std::size_t kb = M < 4 ? gemm_kc_few : gemm_kc;
+    parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
+        for (std::size_t k0 = 0; k0 < K; k0 += kb) {
+            const std::size_t kc = K - k0 < kb ? K - k0 : kb;
+            for (std::size_t p = p0; p < p1; ++p) {
+                const std::size_t j = p * pw;
+                const T* B = b.column(j) + k0 * N;
+                // the next panel's rows: B's rows are pages apart, too many
+                // streams for the hardware prefetcher (multi-row tiles only;
+                // the wide 1 x 8 panels stream well without)
+                if (M >= 4 && p + 1 < p1)
+                    for (std::size_t k = 0; k < kc; ++k) {
+                        const char* next = reinterpret_cast<const char*>(B + k * N + pw);
+                        for (std::size_t at = 0; at < pw * sizeof(T); at += 64) _mm_prefetch(next + at, _MM_HINT_T0);
+                        _mm_prefetch(next + pw * sizeof(T) - 1, _MM_HINT_T0);
+                    }
+                if (M < 4)
+                    gemm_rows<T, 1, 8>(A + k0, K, B, N, C + j, N, M, kc, k0 != 0);
+                else
+                    gemm_rows<T, MR, NV>(A + k0, K, B, N, C + j, N, M, kc, k0 != 0);
+            }
+        }
+    });
+    gemm_tail(A, b, C, M, panels * pw);
+}
+
+// Otherwise B is packed, one k block at a time, into panels of
+// tiles::packed_regs registers (8 below 6 rows) that every row tile of a row
+// block re-uses from cache (tiles::packed_rows rows; 1 x 8 below 6 rows).
+// Threads take contiguous column ranges and pack their own panels.
+template <class T, class Src>
+REPRO_GEMM_TARGET void gemm_packed(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
+    constexpr std::size_t w = regs<T>::width;
+    constexpr int MR = tiles::packed_rows, NV = tiles::packed_regs;
+    const bool few = M < 6;
+    const std::size_t K = b.K, N = b.N, pw = few ? 8 * w : NV * w, panels = N / pw;
+    // column groups of at least gemm_nc_bytes per row: a packed k block of a group stays in L2
+    const std::size_t group = (gemm_nc_bytes + pw * sizeof(T) - 1) / (pw * sizeof(T));
+    parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
+        aligned_vector<T> packed((K < gemm_kc_packed ? K : gemm_kc_packed) * pw * group);
+        for (std::size_t k0 = 0; k0 < K; k0 += gemm_kc_packed) {
+            const std::size_t kc = K - k0 < gemm_kc_packed ? K - k0 : gemm_kc_packed;
+            for (std::size_t g0 = p0; g0 < p1; g0 += group) {
+                const std::size_t g1 = p1 - g0 < group ? p1 : g0 + group;
+                if (few)
+                    pack_panels<8 * w>(b, k0, kc, g0 * pw, g1 - g0, packed.data());
+                else
+                    pack_panels<NV * w>(b, k0, kc, g0 * pw, g1 - g0, packed.data());
+                for (std::size_t i0 = 0; i0 < M; i0 += gemm_mc) {
+                    const std::size_t rows = M - i0 < gemm_mc ? M - i0 : gemm_mc;
+                    for (std::size_t p = g0; p < g1; ++p) {
+                        const T* panel = packed.data() + (p - g0) * kc * pw;
+                        T* c = C + i0 * N + p * pw;
+                        if (few)
+                            gemm_rows<T, 1, 8>(A + i0 * K + k0, K, panel, pw, c, N, rows, kc, k0 != 0);
+                        else
+                            gemm_rows<T, MR, NV>(A + i0 * K + k0, K, panel, pw, c, N, rows, kc, k0 != 0);
+                    }
+                }
+            }
+        }
+    });
+    gemm_tail(A, b, C, M, panels * pw);
+}
+
+}  // namespace repro::detail::REPRO_GEMM_ISA
