@@ -3,8 +3,8 @@
 // repro::linear (B given transposed, N x K) against the same. Names:
 // matmul_k<K>_n<N>_t<threads>/<implementation>/<M> (linear_... alike); both peers are marked
 // peer: and bench/ratios.py reports repro against the faster of them.
-// OpenBLAS picks its kernels from the CPU (set OPENBLAS_CORETYPE to force
-// one) and runs with openblas_set_num_threads(threads); Eigen runs with
+// OpenBLAS picks its kernels from the CPU (OPENBLAS_CORETYPE forces one;
+// bench/run.sh sets SkylakeX on AVX-512 CPUs) and runs with openblas_set_num_threads(threads); Eigen runs with
 // Eigen::setNbThreads(threads) (its GEMM is parallel under OpenMP).
 #include <benchmark/benchmark.h>
 #include <cblas.h>

@@ -5,6 +5,13 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/.ci/install-deps"
+# Debian's OpenBLAS 0.3.21 does not recognise newer AVX-512 CPUs and falls back
+# to its SSE3 kernels there; give the peer its AVX-512 (SkylakeX) kernels on
+# such CPUs, as its users would. repro does not read this variable.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+  export OPENBLAS_CORETYPE=SkylakeX
+fi
+echo "OpenBLAS kernels: ${OPENBLAS_CORETYPE:-its own choice}"
 for flags in "" "-march=native"; do
   name=${flags:-default}
   build="$root/build/bench-${name#-march=}"

@@ -168,8 +168,24 @@ REPRO_TARGET_AVX2 void pack_panels(const Src& b, std::size_t k0, std::size_t kk,
 // gemm_kc (B in place: a block's rows of B are pages apart, and 32 rows ran
 // faster than 128 once B outgrew the caches; gemm_kc_few below 4 rows, where B is not
 // re-used and short blocks keep its reads to a few sequential streams) or
-// gemm_kc_packed values; packed row blocks of gemm_mc.
+// gemm_kc_packed values (also for AVX-512's 4-register panels: 128 ran no
+// faster); packed row blocks of gemm_mc.
 constexpr std::size_t gemm_kc = 32, gemm_kc_few = 8, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
+
+// The packed panels' memory: kept by the calling thread from call to call,
+// so that a product does not map fresh pages (and, with threads, unmap them
+// again while the other cores run) every time. It grows to the largest
+// product's need and is freed when the thread ends.
+template <class T>
+T* gemm_scratch(std::size_t n) {
+    thread_local aligned_vector<T> buffer;
+    if (buffer.size() < n) {
+        buffer.clear();
+        buffer.shrink_to_fit();
+        buffer.resize(n);
+    }
+    return buffer.data();
+}
 
 }  // namespace detail
 }  // namespace repro

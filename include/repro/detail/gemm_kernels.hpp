@@ -161,22 +161,26 @@ REPRO_GEMM_TARGET void gemm_packed(const T* A, const Src& b, T* C, std::size_t M
     constexpr int MR = tiles::packed_rows, NV = tiles::packed_regs;
     const bool few = M < 6;
     const std::size_t K = b.K, N = b.N, pw = few ? 8 * w : NV * w, panels = N / pw;
-    // column groups of at least gemm_nc_bytes per row: a packed k block of a group stays in L2
+    // k blocks of gemm_kc_packed; column groups of at least gemm_nc_bytes
+    // per row (a packed k block of a group stays in L2)
+    constexpr std::size_t kb = gemm_kc_packed;
     const std::size_t group = (gemm_nc_bytes + pw * sizeof(T) - 1) / (pw * sizeof(T));
-    parallel_blocks(panels, thread_count, [&](std::size_t p0, std::size_t p1) {
-        aligned_vector<T> packed((K < gemm_kc_packed ? K : gemm_kc_packed) * pw * group);
-        for (std::size_t k0 = 0; k0 < K; k0 += gemm_kc_packed) {
-            const std::size_t kc = K - k0 < gemm_kc_packed ? K - k0 : gemm_kc_packed;
+    const std::size_t per_worker = (K < kb ? K : kb) * pw * group;
+    T* const scratch = gemm_scratch<T>(per_worker * worker_count(panels, thread_count));
+    parallel_workers(panels, thread_count, [&](std::size_t worker, std::size_t p0, std::size_t p1) {
+        T* const packed = scratch + worker * per_worker;
+        for (std::size_t k0 = 0; k0 < K; k0 += kb) {
+            const std::size_t kc = K - k0 < kb ? K - k0 : kb;
             for (std::size_t g0 = p0; g0 < p1; g0 += group) {
                 const std::size_t g1 = p1 - g0 < group ? p1 : g0 + group;
                 if (few)
-                    pack_panels<8 * w>(b, k0, kc, g0 * pw, g1 - g0, packed.data());
+                    pack_panels<8 * w>(b, k0, kc, g0 * pw, g1 - g0, packed);
                 else
-                    pack_panels<NV * w>(b, k0, kc, g0 * pw, g1 - g0, packed.data());
+                    pack_panels<NV * w>(b, k0, kc, g0 * pw, g1 - g0, packed);
                 for (std::size_t i0 = 0; i0 < M; i0 += gemm_mc) {
                     const std::size_t rows = M - i0 < gemm_mc ? M - i0 : gemm_mc;
                     for (std::size_t p = g0; p < g1; ++p) {
-                        const T* panel = packed.data() + (p - g0) * kc * pw;
+                        const T* panel = packed + (p - g0) * kc * pw;
                         T* c = C + i0 * N + p * pw;
                         if (few)
                             gemm_rows<T, 1, 8>(A + i0 * K + k0, K, panel, pw, c, N, rows, kc, k0 != 0);

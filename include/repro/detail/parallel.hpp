@@ -4,11 +4,21 @@
 // split into contiguous blocks of independent outputs (or of partials that a
 // fixed tree combines), so the thread count never changes a bit.
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <exception>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#define REPRO_HAS_GETPID 1
+#endif
 
 namespace repro {
 
@@ -29,21 +39,144 @@ inline unsigned check_threads(threads t, const char* function) {
     return t.count;
 }
 
+// The number of workers that parallel_workers starts for `tasks` tasks.
+inline std::size_t worker_count(std::size_t tasks, unsigned count) {
+    return tasks == 0 ? 0 : count < tasks ? count : tasks;
+}
+
+// Threads kept from call to call. A new std::thread per call was often
+// started late (0.3-2.5 ms in a 2.5 ms product, measured on a 2-core virtual
+// machine: the scheduler left it on the busy core); pool threads wait for the
+// next job spinning for spin_time, then asleep. One caller at a time: a
+// second thread calling in while the pool is busy, or a job calling in from
+// inside the pool, gets threads of its own.
+class worker_pool {
+public:
+    using job = void (*)(void* context, std::size_t worker);
+
+    // The process's pool (a new one in a child after fork: the threads
+    // stay with the parent). Never destroyed: threads may still be waiting
+    // in it when static destructors run.
+    static worker_pool& instance() {
+        static std::atomic<worker_pool*> pool{nullptr};
+        static std::mutex creating;
+        worker_pool* p = pool.load(std::memory_order_acquire);
+        if (p != nullptr && p->owner_ == current_process()) return *p;
+        const std::lock_guard<std::mutex> lock(creating);
+        p = pool.load(std::memory_order_relaxed);
+        if (p == nullptr || p->owner_ != current_process()) {
+            p = new worker_pool;
+            pool.store(p, std::memory_order_release);
+        }
+        return *p;
+    }
+
+    // Runs f(context, w) for w in [1, workers) on pool threads and w = 0 on
+    // the caller's, and returns when all are done; false (nothing run) when
+    // another caller holds the pool.
+    bool try_run(std::size_t workers, job f, void* context) {
+        bool idle = false;
+        if (!busy_.compare_exchange_strong(idle, true, std::memory_order_acquire)) return false;
+        while (threads_.size() + 1 < workers) {
+            const std::size_t index = threads_.size() + 1;
+            threads_.emplace_back([this, index] { serve(index); });
+            threads_.back().detach();
+        }
+        {
+            const std::lock_guard<std::mutex> lock(wake_);
+            job_ = f;
+            context_ = context;
+            workers_ = workers;
+            pending_.store(workers - 1, std::memory_order_relaxed);
+            generation_.fetch_add(1, std::memory_order_release);
+        }
+        wake_up_.notify_all();
+        std::exception_ptr error;  // the pool threads still use the job: wait for them first
+        try {
+            f(context, 0);
+        } catch (...) {
+            error = std::current_exception();
+        }
+        wait_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
+        busy_.store(false, std::memory_order_release);
+        if (error) std::rethrow_exception(error);
+        return true;
+    }
+
+private:
+    static constexpr std::chrono::microseconds spin_time{1000};
+
+    static long current_process() {
+#if REPRO_HAS_GETPID
+        return static_cast<long>(::getpid());
+#else
+        return 0;
+#endif
+    }
+
+    template <class Ready>
+    static void wait_until(Ready ready) {
+        const auto until = std::chrono::steady_clock::now() + spin_time;
+        for (unsigned i = 0; !ready(); ++i)
+            if (i % 64 == 63 && std::chrono::steady_clock::now() > until) std::this_thread::yield();
+    }
+
+    void serve(std::size_t index) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            const auto until = std::chrono::steady_clock::now() + spin_time;
+            unsigned i = 0;
+            while (generation_.load(std::memory_order_acquire) == seen) {
+                if (++i % 64 == 0 && std::chrono::steady_clock::now() > until) {
+                    std::unique_lock<std::mutex> lock(wake_);
+                    wake_up_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+                }
+            }
+            seen = generation_.load(std::memory_order_acquire);
+            if (index < workers_) {
+                job_(context_, index);
+                pending_.fetch_sub(1, std::memory_order_acq_rel);
+            }
+        }
+    }
+
+    long owner_ = current_process();
+    std::atomic<bool> busy_{false};  // a flag, not a mutex: a job that calls in again finds it taken
+    std::mutex wake_;
+    std::condition_variable wake_up_;
+    std::vector<std::thread> threads_;
+    std::atomic<std::uint64_t> generation_{0};
+    std::atomic<std::size_t> pending_{0};
+    job job_ = nullptr;
+    void* context_ = nullptr;
+    std::size_t workers_ = 0;
+};
+
+// Runs f(w, begin, end) for w in [0, worker_count(tasks, count)), worker w
+// on its own thread (worker 0 on the caller's) over one contiguous block of
+// [0, tasks).
+template <class F>
+void parallel_workers(std::size_t tasks, unsigned count, F f) {
+    const std::size_t workers = worker_count(tasks, count);
+    if (workers <= 1) {
+        if (tasks != 0) f(std::size_t(0), std::size_t(0), tasks);
+        return;
+    }
+    auto run = [&](std::size_t w) { f(w, tasks * w / workers, tasks * (w + 1) / workers); };
+    auto call = [](void* context, std::size_t w) { (*static_cast<decltype(run)*>(context))(w); };
+    if (worker_pool::instance().try_run(workers, call, &run)) return;
+    std::vector<std::thread> pool;
+    pool.reserve(workers - 1);
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(run, w);
+    run(0);
+    for (auto& t : pool) t.join();
+}
+
 // Runs f(begin, end) on `count` threads, each over one contiguous block of
 // [0, tasks).
 template <class F>
 void parallel_blocks(std::size_t tasks, unsigned count, F f) {
-    if (count <= 1 || tasks <= 1) {
-        if (tasks != 0) f(std::size_t(0), tasks);
-        return;
-    }
-    const std::size_t workers = count < tasks ? count : tasks;
-    std::vector<std::thread> pool;
-    pool.reserve(workers - 1);
-    auto run = [&](std::size_t w) { f(tasks * w / workers, tasks * (w + 1) / workers); };
-    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(run, w);
-    run(0);
-    for (auto& t : pool) t.join();
+    parallel_workers(tasks, count, [&](std::size_t, std::size_t begin, std::size_t end) { f(begin, end); });
 }
 
 // Runs f(i) for i in [0, tasks) on `count` threads, contiguous blocks each.
