@@ -99,71 +99,6 @@ void gemm_reference(const T* A, std::size_t lda, const Src& b, T* C, std::size_t
 }
 
 #if REPRO_HAS_AVX2_PATH
-// Columns of Bt (N x K) as registers: t[q] holds B[k + q][j .. j + w) for
-// the w x w block of Bt at `from` (w rows of Bt, ld apart). The two 128-bit
-// halves of each load come from rows i and i + w/2, so one in-lane 4 x 4
-// (double: 2 x 2) transpose per half finishes the job without cross-lane
-// shuffles.
-// u[i] = (row i, row i + h) and u[i + h] = the same rows' next h values, h = w/2.
-template <class T>
-REPRO_TARGET_AVX2 void load_half_rows(const T* from, std::size_t ld, typename gemm_avx2<T>::reg* u) {
-    constexpr int h = gemm_avx2<T>::width / 2;
-    for (int i = 0; i < h; ++i)
-        for (int c = 0; c < 2; ++c) u[i + c * h] = gemm_avx2<T>::halves(from + i * ld + c * h, from + (i + h) * ld + c * h);
-}
-
-REPRO_TARGET_AVX2 inline void transpose_regs(const float* from, std::size_t ld, __m256 t[8]) {
-    __m256 u[8];
-    load_half_rows(from, ld, u);
-    for (int h = 0; h < 8; h += 4) {  // h = 0: k 0-3, h = 4: k 4-7
-        const __m256 a = _mm256_unpacklo_ps(u[h], u[h + 1]), b = _mm256_unpackhi_ps(u[h], u[h + 1]),
-                     c = _mm256_unpacklo_ps(u[h + 2], u[h + 3]), d = _mm256_unpackhi_ps(u[h + 2], u[h + 3]);
-        t[h] = _mm256_shuffle_ps(a, c, 0x44);
-        t[h + 1] = _mm256_shuffle_ps(a, c, 0xEE);
-        t[h + 2] = _mm256_shuffle_ps(b, d, 0x44);
-        t[h + 3] = _mm256_shuffle_ps(b, d, 0xEE);
-    }
-}
-
-REPRO_TARGET_AVX2 inline void transpose_regs(const double* from, std::size_t ld, __m256d t[4]) {
-    __m256d u[4];
-    load_half_rows(from, ld, u);
-    t[0] = _mm256_unpacklo_pd(u[0], u[1]);
-    t[1] = _mm256_unpackhi_pd(u[0], u[1]);
-    t[2] = _mm256_unpacklo_pd(u[2], u[3]);
-    t[3] = _mm256_unpackhi_pd(u[2], u[3]);
-}
-
-// B given transposed is packed block by block through the registers, into
-// `count` panels of W columns from column j, rows [k0, k0 + kk), laid out as
-// b_transposed::pack lays them out.
-template <class T>
-REPRO_TARGET_AVX2 void transpose_block(const T* from, std::size_t ld, T* to, std::size_t W) {
-    using V = gemm_avx2<T>;
-    typename V::reg t[V::width];
-    transpose_regs(from, ld, t);
-    for (int q = 0; q < V::width; ++q) V::store(to + q * W, t[q]);
-}
-
-template <std::size_t W, class T, class Src>
-REPRO_TARGET_AVX2 void pack_panels(const Src& b, std::size_t k0, std::size_t kk, std::size_t j, std::size_t count,
-                                   T* out) {
-    if constexpr (std::is_same<Src, b_transposed<T, T>>::value) {
-        constexpr std::size_t w = gemm_avx2<T>::width;
-        for (std::size_t p = 0; p < count; ++p)
-            for (std::size_t c = 0; c < W; c += w) {
-                const T* rows = b.Bt + (j + p * W + c) * b.K + k0;
-                T* panel = out + p * kk * W + c;
-                std::size_t k = 0;
-                for (; k + w <= kk; k += w) transpose_block(rows + k, b.K, panel + k * W, W);
-                for (; k < kk; ++k)
-                    for (std::size_t i = 0; i < w; ++i) panel[k * W + i] = rows[i * b.K + k];
-            }
-    } else {
-        b.template pack<W>(k0, kk, j, count, out);
-    }
-}
-
 // Blocking constants (they decide speed only, never bits): k blocks of
 // gemm_kc (B in place: a block's rows of B are pages apart, and 32 rows ran
 // faster than 128 once B outgrew the caches; gemm_kc_few below 4 rows, where B is not
@@ -208,66 +143,6 @@ T* gemm_scratch(std::size_t n) {
 namespace repro {
 namespace detail {
 
-#define REPRO_UNROLL _Pragma("GCC unroll 64")
-// B given transposed and at most 3 rows: every value of B is used at most
-// three times, so packing Bt costs more than the product. Instead each w x w
-// block of Bt is transposed in registers (transpose_regs) and used at once
-// by every row: NG groups of w columns side by side, MR rows, the chains of
-// the definition with k ascending from +0.
-template <class T, int MR, int NG>
-REPRO_TARGET_AVX2 void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, std::size_t K, T* C, std::size_t ldc) {
-    using V = gemm_avx2<T>;
-    constexpr int w = V::width;
-    typename V::reg acc[MR * NG];
-    REPRO_UNROLL for (int i = 0; i < MR * NG; ++i) acc[i] = V::zero();
-    // k advances by a cache line (16 floats, 8 doubles) per group while it
-    // can, so each line of Bt is used up while it is in L1: the rows are K
-    // apart, often a multiple of 4 KiB, and would evict one another.
-    constexpr std::size_t line = 64 / sizeof(T);
-    std::size_t k = 0;
-    while (k + w <= K) {
-        const std::size_t chunk = K - k >= line ? line : w;
-        REPRO_UNROLL for (int g = 0; g < NG; ++g) {
-            for (std::size_t h = k; h < k + chunk; h += w) {
-                typename V::reg t[w];
-                transpose_regs(Bt + std::size_t(g) * w * K + h, K, t);
-                REPRO_UNROLL for (int r = 0; r < MR; ++r) {
-                    REPRO_UNROLL for (int q = 0; q < w; ++q) acc[r * NG + g] = V::fma(V::broadcast(A + r * lda + h + q), t[q], acc[r * NG + g]);
-                }
-            }
-        }
-        k += chunk;
-    }
-    for (; k < K; ++k) {
-        REPRO_UNROLL for (int g = 0; g < NG; ++g) {
-            alignas(32) T column[w];
-            for (int i = 0; i < w; ++i) column[i] = Bt[(std::size_t(g) * w + i) * K + k];
-            const typename V::reg t = V::load(column);
-            REPRO_UNROLL for (int r = 0; r < MR; ++r) acc[r * NG + g] = V::fma(V::broadcast(A + r * lda + k), t, acc[r * NG + g]);
-        }
-    }
-    REPRO_UNROLL for (int r = 0; r < MR; ++r) {
-        REPRO_UNROLL for (int g = 0; g < NG; ++g) V::store(C + r * ldc + g * w, acc[r * NG + g]);
-    }
-}
-#undef REPRO_UNROLL
-
-// B given transposed and M <= 3 rows: gemm_bt_tile over groups of NG * w
-// columns (threads take contiguous ranges of groups), then single groups,
-// then the leftover columns.
-template <class T, int MR>
-REPRO_TARGET_AVX2 void gemm_bt_direct(const T* A, const b_transposed<T, T>& b, T* C, unsigned thread_count) {
-    constexpr int NG = MR == 1 ? 4 : 2;
-    constexpr std::size_t w = gemm_avx2<T>::width, gw = NG * w;
-    const std::size_t K = b.K, N = b.N, groups = N / gw;
-    parallel_blocks(groups, thread_count, [&](std::size_t g0, std::size_t g1) {
-        for (std::size_t g = g0; g < g1; ++g) gemm_bt_tile<T, MR, NG>(A, K, b.Bt + g * gw * K, K, C + g * gw, N);
-    });
-    std::size_t j = groups * gw;
-    for (; j + w <= N; j += w) gemm_bt_tile<T, MR, 1>(A, K, b.Bt + j * K, K, C + j, N);
-    avx2_kernels::gemm_tail(A, b, C, MR, j);
-}
-
 #endif
 
 // Below this many fmas (M N K; about 50 us of work on one core) a product
@@ -297,9 +172,9 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
                                                    : avx2_kernels::gemm_in_place(A, b, C, M, thread_count);
         }
         if constexpr (std::is_same<Src, b_transposed<T, T>>::value) {
-            if (M == 1) return gemm_bt_direct<T, 1>(A, b, C, thread_count);
-            if (M == 2) return gemm_bt_direct<T, 2>(A, b, C, thread_count);
-            if (M == 3) return gemm_bt_direct<T, 3>(A, b, C, thread_count);
+            if (M <= 3)
+                return active_isa() >= isa::avx512 ? avx512_kernels::gemm_bt_direct(A, b, C, M, thread_count)
+                                                   : avx2_kernels::gemm_bt_direct(A, b, C, M, thread_count);
         }
         return active_isa() >= isa::avx512 ? avx512_kernels::gemm_packed(A, b, C, M, thread_count)
                                            : avx2_kernels::gemm_packed(A, b, C, M, thread_count);

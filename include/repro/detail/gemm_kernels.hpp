@@ -27,6 +27,51 @@ REPRO_GEMM_TARGET typename regs<T>::reg load_part(const T* p, bool masked, typen
     return masked ? regs<T>::load(p, last) : regs<T>::load(p);
 }
 
+// Columns of Bt (N x K) as registers: t[q] holds B[k + q][j .. j + w) for
+// the w x w block of Bt at `from` (w rows of Bt, ld apart). Each 128-bit lane
+// of a load comes from another row (rows a, a + p, a + 2p, ... of the
+// block, p values a lane), so in-lane p x p transposes finish the job
+// without cross-lane shuffles.
+template <class T>
+REPRO_GEMM_TARGET void transpose_regs(const T* from, std::size_t ld, typename regs<T>::reg* t) {
+    using V = regs<T>;
+    constexpr int p = 16 / sizeof(T), chunks = V::width / p;
+    typename V::reg u[V::width];
+    for (int a = 0; a < p; ++a)
+        for (int c = 0; c < chunks; ++c) u[a + p * c] = V::rows_in_lanes(from + a * ld + p * c, p * ld);
+    for (int c = 0; c < chunks; ++c) V::transpose_in_lanes(u + p * c, t + p * c);
+}
+
+// B given transposed is packed block by block through the registers, into
+// `count` panels of W columns from column j, rows [k0, k0 + kk), laid out as
+// b_transposed::pack lays them out.
+template <class T>
+REPRO_GEMM_TARGET void transpose_block(const T* from, std::size_t ld, T* to, std::size_t W) {
+    using V = regs<T>;
+    typename V::reg t[V::width];
+    transpose_regs<T>(from, ld, t);
+    for (int q = 0; q < V::width; ++q) V::store(to + q * W, t[q]);
+}
+
+template <std::size_t W, class T, class Src>
+REPRO_GEMM_TARGET void pack_panels(const Src& b, std::size_t k0, std::size_t kk, std::size_t j, std::size_t count,
+                                   T* out) {
+    if constexpr (std::is_same<Src, b_transposed<T, T>>::value) {
+        constexpr std::size_t w = regs<T>::width;
+        for (std::size_t p = 0; p < count; ++p)
+            for (std::size_t c = 0; c < W; c += w) {
+                const T* rows = b.Bt + (j + p * W + c) * b.K + k0;
+                T* panel = out + p * kk * W + c;
+                std::size_t k = 0;
+                for (; k + w <= kk; k += w) transpose_block(rows + k, b.K, panel + k * W, W);
+                for (; k < kk; ++k)
+                    for (std::size_t i = 0; i < w; ++i) panel[k * W + i] = rows[i * b.K + k];
+            }
+    } else {
+        b.template pack<W>(k0, kk, j, count, out);
+    }
+}
+
 // MR rows x NV registers of columns: continues the tile's fma chains over kc
 // more values of k, from +0 (`resume` false) or from the partial chains left
 // in C. A float stored and loaded back is unchanged, so cutting k into blocks
@@ -56,6 +101,48 @@ REPRO_GEMM_TARGET void gemm_tile(const T* A, std::size_t lda, const T* B, std::s
             else
                 V::store(C + r * ldc + v * V::width, acc[r * NV + v]);
         }
+    }
+}
+
+// B given transposed and at most 3 rows: every value of B is used at most
+// three times, so packing Bt costs more than the product. Instead each w x w
+// block of Bt is transposed in registers (transpose_regs) and used at once
+// by every row: NG groups of w columns side by side, MR rows, the chains of
+// the definition with k ascending from +0.
+template <class T, int MR, int NG>
+REPRO_GEMM_TARGET void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, std::size_t K, T* C, std::size_t ldc) {
+    using V = regs<T>;
+    constexpr int w = V::width;
+    typename V::reg acc[MR * NG];
+    REPRO_UNROLL for (int i = 0; i < MR * NG; ++i) acc[i] = V::zero();
+    // k advances by a cache line (16 floats, 8 doubles) per group while it
+    // can, so each line of Bt is used up while it is in L1: the rows are K
+    // apart, often a multiple of 4 KiB, and would evict one another.
+    constexpr std::size_t line = 64 / sizeof(T) > std::size_t(w) ? 64 / sizeof(T) : w;
+    std::size_t k = 0;
+    while (k + w <= K) {
+        const std::size_t chunk = K - k >= line ? line : w;
+        REPRO_UNROLL for (int g = 0; g < NG; ++g) {
+            for (std::size_t h = k; h < k + chunk; h += w) {
+                typename V::reg t[w];
+                transpose_regs<T>(Bt + std::size_t(g) * w * K + h, K, t);
+                REPRO_UNROLL for (int r = 0; r < MR; ++r) {
+                    REPRO_UNROLL for (int q = 0; q < w; ++q) acc[r * NG + g] = V::fma(V::broadcast(A + r * lda + h + q), t[q], acc[r * NG + g]);
+                }
+            }
+        }
+        k += chunk;
+    }
+    for (; k < K; ++k) {
+        REPRO_UNROLL for (int g = 0; g < NG; ++g) {
+            alignas(64) T column[w];
+            for (int i = 0; i < w; ++i) column[i] = Bt[(std::size_t(g) * w + i) * K + k];
+            const typename V::reg t = V::load(column);
+            REPRO_UNROLL for (int r = 0; r < MR; ++r) acc[r * NG + g] = V::fma(V::broadcast(A + r * lda + k), t, acc[r * NG + g]);
+        }
+    }
+    REPRO_UNROLL for (int r = 0; r < MR; ++r) {
+        REPRO_UNROLL for (int g = 0; g < NG; ++g) V::store(C + r * ldc + g * w, acc[r * NG + g]);
     }
 }
 #undef REPRO_UNROLL
@@ -192,6 +279,29 @@ REPRO_GEMM_TARGET void gemm_packed(const T* A, const Src& b, T* C, std::size_t M
         }
     });
     gemm_tail(A, b, C, M, panels * pw);
+}
+
+// B given transposed and M <= 3 rows: gemm_bt_tile over groups of NG * w
+// columns (threads take contiguous ranges of groups), then single groups,
+// then the leftover columns.
+template <class T, int MR>
+REPRO_GEMM_TARGET void gemm_bt_rows(const T* A, const b_transposed<T, T>& b, T* C, unsigned thread_count) {
+    constexpr int NG = MR == 1 ? tiles::bt_groups_one_row : tiles::bt_groups;
+    constexpr std::size_t w = regs<T>::width, gw = NG * w;
+    const std::size_t K = b.K, N = b.N, groups = N / gw;
+    parallel_blocks(groups, thread_count, [&](std::size_t g0, std::size_t g1) {
+        for (std::size_t g = g0; g < g1; ++g) gemm_bt_tile<T, MR, NG>(A, K, b.Bt + g * gw * K, K, C + g * gw, N);
+    });
+    std::size_t j = groups * gw;
+    for (; j + w <= N; j += w) gemm_bt_tile<T, MR, 1>(A, K, b.Bt + j * K, K, C + j, N);
+    gemm_tail(A, b, C, MR, j);
+}
+
+template <class T>
+REPRO_GEMM_TARGET void gemm_bt_direct(const T* A, const b_transposed<T, T>& b, T* C, std::size_t M, unsigned thread_count) {
+    if (M == 1) return gemm_bt_rows<T, 1>(A, b, C, thread_count);
+    if (M == 2) return gemm_bt_rows<T, 2>(A, b, C, thread_count);
+    return gemm_bt_rows<T, 3>(A, b, C, thread_count);
 }
 
 }  // namespace repro::detail::REPRO_GEMM_ISA
