@@ -87,7 +87,10 @@ public:
             job_ = f;
             context_ = context;
             workers_ = workers;
-            pending_.store(workers - 1, std::memory_order_relaxed);
+            // every pool thread acknowledges every job, the idle ones too, so
+            // none can still be reading job_ and workers_ when the next job
+            // writes them
+            pending_.store(threads_.size(), std::memory_order_relaxed);
             generation_.fetch_add(1, std::memory_order_release);
         }
         wake_up_.notify_all();
@@ -133,10 +136,8 @@ private:
                 }
             }
             seen = generation_.load(std::memory_order_acquire);
-            if (index < workers_) {
-                job_(context_, index);
-                pending_.fetch_sub(1, std::memory_order_acq_rel);
-            }
+            if (index < workers_) job_(context_, index);
+            pending_.fetch_sub(1, std::memory_order_acq_rel);
         }
     }
 
