@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -78,8 +79,10 @@ public:
         bool idle = false;
         if (!busy_.compare_exchange_strong(idle, true, std::memory_order_acquire)) return false;
         while (threads_.size() + 1 < workers) {
+            // a new thread waits for the next job, not the one it sees now
             const std::size_t index = threads_.size() + 1;
-            threads_.emplace_back([this, index] { serve(index); });
+            const std::uint64_t now = generation_.load(std::memory_order_acquire);
+            threads_.emplace_back([this, index, now] { serve(index, now); });
             threads_.back().detach();
         }
         {
@@ -124,8 +127,7 @@ private:
             if (i % 64 == 63 && std::chrono::steady_clock::now() > until) std::this_thread::yield();
     }
 
-    void serve(std::size_t index) {
-        std::uint64_t seen = 0;
+    void serve(std::size_t index, std::uint64_t seen) {
         for (;;) {
             const auto until = std::chrono::steady_clock::now() + spin_time;
             unsigned i = 0;
