@@ -3,6 +3,7 @@
 #   bash tests/run.sh              C++17: unit, example, header, portability, packaging and CUDA-compile tests
 #   bash tests/run.sh --std 20     the same unit tests as C++20 (the others skipped)
 #   bash tests/run.sh --sanitize   the unit tests under AddressSanitizer + UBSan (the others skipped)
+#   bash tests/run.sh --std 20 --sanitize   both: what CI runs after the first command
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 std=17

@@ -76,12 +76,13 @@ public:
     // the caller's, and returns when all are done; false (nothing run) when
     // another caller holds the pool.
     bool try_run(std::size_t workers, job f, void* context) {
+        if (workers > max_workers) return false;
         bool idle = false;
         if (!busy_.compare_exchange_strong(idle, true, std::memory_order_acquire)) return false;
         while (threads_.size() + 1 < workers) {
             // a new thread waits for the next job, not the one it sees now
             const std::size_t index = threads_.size() + 1;
-            const std::uint64_t now = generation_.load(std::memory_order_acquire);
+            const std::uint64_t now = ticket_.load(std::memory_order_acquire);
             threads_.emplace_back([this, index, now] { serve(index, now); });
             threads_.back().detach();
         }
@@ -89,12 +90,12 @@ public:
             const std::lock_guard<std::mutex> lock(wake_);
             job_ = f;
             context_ = context;
-            workers_ = workers;
-            // every pool thread acknowledges every job, the idle ones too, so
-            // none can still be reading job_ and workers_ when the next job
-            // writes them
-            pending_.store(threads_.size(), std::memory_order_relaxed);
-            generation_.fetch_add(1, std::memory_order_release);
+            pending_.store(workers - 1, std::memory_order_relaxed);
+            // generation and worker count in one word: a thread outside this
+            // job learns so without reading job_, which the next job rewrites
+            // once this job's workers are done
+            const std::uint64_t generation = (ticket_.load(std::memory_order_relaxed) >> 32) + 1;
+            ticket_.store(generation << 32 | workers, std::memory_order_release);
         }
         wake_up_.notify_all();
         std::exception_ptr error;  // the pool threads still use the job: wait for them first
@@ -103,7 +104,7 @@ public:
         } catch (...) {
             error = std::current_exception();
         }
-        wait_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
+        wait_until(workers <= hardware_threads_, [&] { return pending_.load(std::memory_order_acquire) == 0; });
         busy_.store(false, std::memory_order_release);
         if (error) std::rethrow_exception(error);
         return true;
@@ -111,6 +112,7 @@ public:
 
 private:
     static constexpr std::chrono::microseconds spin_time{1000};
+    static constexpr std::size_t max_workers = 0xffffffff;
 
     static long current_process() {
 #if REPRO_HAS_GETPID
@@ -120,39 +122,50 @@ private:
 #endif
     }
 
+    // Spins for spin_time, then yields; yields at once when the job has more
+    // workers than the hardware has threads (a spinning thread would hold a
+    // core that a worker still needs).
     template <class Ready>
-    static void wait_until(Ready ready) {
+    static void wait_until(bool spin, Ready ready) {
         const auto until = std::chrono::steady_clock::now() + spin_time;
         for (unsigned i = 0; !ready(); ++i)
-            if (i % 64 == 63 && std::chrono::steady_clock::now() > until) std::this_thread::yield();
+            if (!spin || (i % 64 == 63 && std::chrono::steady_clock::now() > until)) std::this_thread::yield();
     }
 
+    // After a job a worker spins for the next one for spin_time, then sleeps;
+    // a thread left out of the job, or in one with more workers than the
+    // hardware has threads, sleeps at once.
     void serve(std::size_t index, std::uint64_t seen) {
+        bool spin = false;
         for (;;) {
             const auto until = std::chrono::steady_clock::now() + spin_time;
             unsigned i = 0;
-            while (generation_.load(std::memory_order_acquire) == seen) {
-                if (++i % 64 == 0 && std::chrono::steady_clock::now() > until) {
+            while (ticket_.load(std::memory_order_acquire) == seen) {
+                if (!spin || (++i % 64 == 0 && std::chrono::steady_clock::now() > until)) {
                     std::unique_lock<std::mutex> lock(wake_);
-                    wake_up_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+                    wake_up_.wait(lock, [&] { return ticket_.load(std::memory_order_acquire) != seen; });
                 }
             }
-            seen = generation_.load(std::memory_order_acquire);
-            if (index < workers_) job_(context_, index);
-            pending_.fetch_sub(1, std::memory_order_acq_rel);
+            seen = ticket_.load(std::memory_order_acquire);
+            const std::size_t workers = seen & max_workers;
+            spin = index < workers && workers <= hardware_threads_;
+            if (index < workers) {
+                job_(context_, index);
+                pending_.fetch_sub(1, std::memory_order_acq_rel);
+            }
         }
     }
 
     long owner_ = current_process();
+    std::size_t hardware_threads_ = std::thread::hardware_concurrency();  // 0 if unknown: never spin
     std::atomic<bool> busy_{false};  // a flag, not a mutex: a job that calls in again finds it taken
     std::mutex wake_;
     std::condition_variable wake_up_;
     std::vector<std::thread> threads_;
-    std::atomic<std::uint64_t> generation_{0};
+    std::atomic<std::uint64_t> ticket_{0};  // generation << 32 | workers
     std::atomic<std::size_t> pending_{0};
     job job_ = nullptr;
     void* context_ = nullptr;
-    std::size_t workers_ = 0;
 };
 
 // Runs f(w, begin, end) for w in [0, worker_count(tasks, count)), worker w
