@@ -178,15 +178,20 @@ void rms_norm(const T* x, const detail::opt<T>* weight, T* y, std::size_t rows, 
     detail::check_row_layer(x, y, rows, cols, t, "rms_norm", tc);
     if (!(eps >= T(0))) throw std::invalid_argument("repro::rms_norm: eps must be >= 0");
     if (cols == 0) return;
-    detail::parallel_for(rows, tc, [&](std::size_t r) {
-        const T* xr = x + r * cols;
-        T* yr = y + r * cols;
-        const T ms = repro::dot(xr, xr, cols) / static_cast<T>(cols);
-        const T inv = math::rsqrt(ms + eps);
-        if (weight)
-            for (std::size_t c = 0; c < cols; ++c) yr[c] = (xr[c] * inv) * weight[c];
-        else
-            for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] * inv;
+    detail::parallel_blocks(rows, tc, [&](std::size_t r0, std::size_t r1) {
+        // The next row's sum of squares is taken before this row is scaled,
+        // so that its chains of dependent fmas run while this row's stores do.
+        T squares = repro::dot(x + r0 * cols, x + r0 * cols, cols);
+        for (std::size_t r = r0; r < r1; ++r) {
+            const T* xr = x + r * cols;
+            T* yr = y + r * cols;
+            const T inv = math::rsqrt(squares / static_cast<T>(cols) + eps);
+            if (r + 1 < r1) squares = repro::dot(xr + cols, xr + cols, cols);
+            if (weight)
+                for (std::size_t c = 0; c < cols; ++c) yr[c] = (xr[c] * inv) * weight[c];
+            else
+                for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] * inv;
+        }
     });
 }
 
