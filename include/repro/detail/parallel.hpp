@@ -94,8 +94,8 @@ public:
             // generation and worker count in one word: a thread outside this
             // job learns so without reading job_, which the next job rewrites
             // once this job's workers are done
-            const std::uint64_t generation = (ticket_.load(std::memory_order_relaxed) >> 32) + 1;
-            ticket_.store(generation << 32 | workers, std::memory_order_release);
+            const std::uint64_t generation = (ticket_.load(std::memory_order_relaxed) >> worker_bits) + 1;
+            ticket_.store(generation << worker_bits | workers, std::memory_order_release);
         }
         wake_up_.notify_all();
         std::exception_ptr error;  // the pool threads still use the job: wait for them first
@@ -112,7 +112,11 @@ public:
 
 private:
     static constexpr std::chrono::microseconds spin_time{1000};
-    static constexpr std::size_t max_workers = 0xffffffff;
+    // 24 bits of worker count (more workers get threads of their own), 40 of
+    // generation: a sleeping thread would have to miss 2^40 jobs to mistake
+    // a new ticket for the one it saw.
+    static constexpr int worker_bits = 24;
+    static constexpr std::size_t max_workers = (std::size_t(1) << worker_bits) - 1;
 
     static long current_process() {
 #if REPRO_HAS_GETPID
@@ -162,7 +166,7 @@ private:
     std::mutex wake_;
     std::condition_variable wake_up_;
     std::vector<std::thread> threads_;
-    std::atomic<std::uint64_t> ticket_{0};  // generation << 32 | workers
+    std::atomic<std::uint64_t> ticket_{0};  // generation << worker_bits | workers
     std::atomic<std::size_t> pending_{0};
     job job_ = nullptr;
     void* context_ = nullptr;
