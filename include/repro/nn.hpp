@@ -129,6 +129,47 @@ void check_row_layer(const T* x, const T* y, std::size_t rows, std::size_t cols,
     check_input(y, rows * cols, function, "y");
 }
 
+// y[c] = (x[c] * s) * w[c], or x[c] * s when w is null. Elementwise, so any
+// vector width gives the same bits; y may be x.
+template <class T>
+void scale_row_generic(const T* x, T s, const T* w, T* y, std::size_t n) {
+    if (w)
+        for (std::size_t c = 0; c < n; ++c) y[c] = (x[c] * s) * w[c];
+    else
+        for (std::size_t c = 0; c < n; ++c) y[c] = x[c] * s;
+}
+
+#if REPRO_HAS_AVX2_PATH
+// Steps of four registers, every load of a step before its stores; returns
+// where the steps stopped.
+template <bool Weighted, class T>
+REPRO_TARGET_AVX2 std::size_t scale_row_steps_avx2(const T* x, T s, const T* w, T* y, std::size_t n) {
+    using V = avx2<T>;
+    constexpr std::size_t W = V::width;
+    const typename V::reg sv = V::broadcast(s);
+    std::size_t c = 0;
+    for (; c + 4 * W <= n; c += 4 * W) {
+        typename V::reg r[4];
+        for (std::size_t q = 0; q < 4; ++q) r[q] = V::mul(V::load(x + c + q * W), sv);
+        if constexpr (Weighted)
+            for (std::size_t q = 0; q < 4; ++q) r[q] = V::mul(r[q], V::load(w + c + q * W));
+        for (std::size_t q = 0; q < 4; ++q) V::store(y + c + q * W, r[q]);
+    }
+    return c;
+}
+#endif
+
+template <class T>
+void scale_row(const T* x, T s, const T* w, T* y, std::size_t n) {
+#if REPRO_HAS_AVX2_PATH
+    if (active_isa() >= isa::avx2) {
+        const std::size_t c = w ? scale_row_steps_avx2<true>(x, s, w, y, n) : scale_row_steps_avx2<false>(x, s, w, y, n);
+        return scale_row_generic(x + c, s, w ? w + c : nullptr, y + c, n - c);
+    }
+#endif
+    scale_row_generic(x, s, w, y, n);
+}
+
 }  // namespace detail
 
 // y = exp(x - max) / sum(exp(x - max)) per row: max by repro::max (a NaN in
@@ -168,8 +209,10 @@ void log_softmax(const T* x, T* y, std::size_t rows, std::size_t cols, threads t
     });
 }
 
-// y = x * rsqrt(mean(x^2) + eps) * weight (weight may be null: 1), per row;
-// mean(x^2) = repro::dot(x, x) / cols.
+// y = (x * rsqrt(mean(x^2) + eps)) * weight (weight may be null: 1), per
+// row; mean(x^2) = s / cols, s the sum of the squares x[c] * x[c], each
+// rounded, in the order of repro::sum (32 float / 16 double lanes, a
+// product then an add per element: the add chain is the shorter one).
 template <class T>
 void rms_norm(const T* x, const detail::opt<T>* weight, T* y, std::size_t rows, std::size_t cols,
               detail::opt<T> eps = T(1e-6),
@@ -180,17 +223,15 @@ void rms_norm(const T* x, const detail::opt<T>* weight, T* y, std::size_t rows, 
     if (cols == 0) return;
     detail::parallel_blocks(rows, tc, [&](std::size_t r0, std::size_t r1) {
         // The next row's sum of squares is taken before this row is scaled,
-        // so that its chains of dependent fmas run while this row's stores do.
-        T squares = repro::dot(x + r0 * cols, x + r0 * cols, cols);
+        // so that its chains of dependent adds run while this row's stores do.
+        auto sum_of_squares = [cols](const T* row) { return detail::sum_impl<T, detail::sum_terms::squares>(row, cols, 1); };
+        T squares = sum_of_squares(x + r0 * cols);
         for (std::size_t r = r0; r < r1; ++r) {
             const T* xr = x + r * cols;
             T* yr = y + r * cols;
             const T inv = math::rsqrt(squares / static_cast<T>(cols) + eps);
-            if (r + 1 < r1) squares = repro::dot(xr + cols, xr + cols, cols);
-            if (weight)
-                for (std::size_t c = 0; c < cols; ++c) yr[c] = (xr[c] * inv) * weight[c];
-            else
-                for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] * inv;
+            if (r + 1 < r1) squares = sum_of_squares(xr + cols);
+            detail::scale_row(xr, inv, weight, yr, cols);
         }
     });
 }

@@ -57,10 +57,13 @@ typename Op::partial reduce_chunks(std::size_t n, unsigned thread_count, Chunk c
     return tree.result();
 }
 
-template <class T>
+// Terms = squares: the sum of x[i] * x[i], each square rounded, in the order
+// of sum (rms_norm's statistic).
+template <class T, sum_terms Terms = sum_terms::values>
 accumulator_t<T> sum_impl(const T* x, std::size_t n, unsigned t) {
     using A = accumulator_t<T>;
-    return reduce_chunks<plain_sum<A>>(n, t, [x](std::size_t b, std::size_t len) { return sum_chunk<A>(x + b, len); });
+    return reduce_chunks<plain_sum<A>>(
+        n, t, [x](std::size_t b, std::size_t len) { return sum_chunk<A, Terms>(x + b, len); });
 }
 
 template <class T>

@@ -73,13 +73,25 @@ REPRO_HD typename Op::partial lane_tree(typename Op::partial (&lane)[L]) {
 
 // ---- generic chunk kernels: the definition of each reduction ----
 
-// sum: lane += x[i]
-template <class A, class T>
+// The terms of a sum: x[i], or its square rounded on its own (x[i] * x[i],
+// never fused with the add that follows).
+enum class sum_terms { values, squares };
+
+template <sum_terms Terms, class A>
+REPRO_HD A sum_term(A v) {
+    if constexpr (Terms == sum_terms::squares)
+        return mul_rn(v, v);
+    else
+        return v;
+}
+
+// sum: lane += term(x[i])
+template <class A, sum_terms Terms = sum_terms::values, class T>
 REPRO_HD A sum_chunk_generic(const T* x, std::size_t n) {
     constexpr int L = lanes<A>;
     A lane[L];
     for (int j = 0; j < L; ++j) lane[j] = A(0);
-    for (std::size_t i = 0; i < n; ++i) lane[i % L] += widen<A>(x[i]);
+    for (std::size_t i = 0; i < n; ++i) lane[i % L] += sum_term<Terms>(widen<A>(x[i]));
     return lane_tree<plain_sum<A>>(lane);
 }
 
@@ -194,22 +206,24 @@ REPRO_TARGET_AVX2 A register_tree(typename avx2<A>::reg r0, typename avx2<A>::re
 // Full blocks of `lanes` elements run in registers (register r holds lanes
 // r*width .. r*width + width-1); the tail and the tree run on the stored
 // lanes with the generic scalar operations.
-template <class A>
+template <class A, sum_terms Terms = sum_terms::values>
 REPRO_TARGET_AVX2 A sum_chunk_avx2(const A* x, std::size_t n) {
     using V = avx2<A>;
     constexpr int L = lanes<A>, W = V::width;
-    typename V::reg r0 = V::zero(), r1 = V::zero(), r2 = V::zero(), r3 = V::zero();
+    typename V::reg r[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
     std::size_t i = 0;
     for (; i + L <= n; i += L) {
-        r0 = V::add(r0, V::load(x + i));
-        r1 = V::add(r1, V::load(x + i + W));
-        r2 = V::add(r2, V::load(x + i + 2 * W));
-        r3 = V::add(r3, V::load(x + i + 3 * W));
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; ++q) {
+            typename V::reg a = V::load(x + i + q * W);
+            if constexpr (Terms == sum_terms::squares) a = V::mul(a, a);
+            r[q] = V::add(r[q], a);
+        }
     }
-    if (i == n) return register_tree<A>(r0, r1, r2, r3);
+    if (i == n) return register_tree<A>(r[0], r[1], r[2], r[3]);
     A lane[L];
-    V::store(lane, r0), V::store(lane + W, r1), V::store(lane + 2 * W, r2), V::store(lane + 3 * W, r3);
-    for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += x[i];
+    for (int q = 0; q < 4; ++q) V::store(lane + q * W, r[q]);
+    for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += sum_term<Terms>(x[i]);
     return lane_tree<plain_sum<A>>(lane);
 }
 
@@ -320,13 +334,13 @@ REPRO_TARGET_AVX2 compensated<A> dot2_chunk_avx2(const A* x, const A* y, std::si
 template <class A, class T>
 inline constexpr bool has_avx2_kernel = REPRO_HAS_AVX2_PATH && std::is_same<A, T>::value;
 
-template <class A, class T>
+template <class A, sum_terms Terms = sum_terms::values, class T>
 A sum_chunk(const T* x, std::size_t n) {
 #if REPRO_HAS_AVX2_PATH
     if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() >= isa::avx2) return sum_chunk_avx2<A>(x, n);
+        if (active_isa() >= isa::avx2) return sum_chunk_avx2<A, Terms>(x, n);
 #endif
-    return sum_chunk_generic<A>(x, n);
+    return sum_chunk_generic<A, Terms>(x, n);
 }
 
 template <class A, class T>
