@@ -225,11 +225,15 @@ void rms_norm(const T* x, const detail::opt<T>* weight, T* y, std::size_t rows, 
         // The next row's sum of squares is taken before this row is scaled,
         // so that its chains of dependent adds run while this row's stores do.
         auto sum_of_squares = [cols](const T* row) { return detail::sum_impl<T, detail::sum_terms::squares>(row, cols, 1); };
+        // For a power-of-two cols, s * (1 / cols) is s / cols: the same exact
+        // quotient, rounded once, without a division's latency.
+        const T reciprocal = (cols & (cols - 1)) == 0 ? T(1) / static_cast<T>(cols) : T(0);
         T squares = sum_of_squares(x + r0 * cols);
         for (std::size_t r = r0; r < r1; ++r) {
             const T* xr = x + r * cols;
             T* yr = y + r * cols;
-            const T inv = math::rsqrt(squares / static_cast<T>(cols) + eps);
+            const T mean = reciprocal != T(0) ? mul_rn(squares, reciprocal) : squares / static_cast<T>(cols);
+            const T inv = math::rsqrt(mean + eps);
             if (r + 1 < r1) squares = sum_of_squares(xr + cols);
             detail::scale_row(xr, inv, weight, yr, cols);
         }
