@@ -88,9 +88,9 @@ struct gemm_avx512<float> {
     REPRO_TARGET_AVX512 static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
     REPRO_TARGET_AVX512 static reg broadcast(const float* p) { return _mm512_set1_ps(*p); }
     REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
-    // masked broadcasts from memory rather than inserts: they keep the
-    // shuffle unit free for the in-lane transposes (up to 20% faster where
-    // those are the bottleneck, never slower in our runs)
+    // masked broadcasts from memory rather than inserts, to leave the
+    // shuffle unit to the in-lane transposes: up to 3% faster on the
+    // batch-1 transposed-B path as tiled, never slower in our runs
     REPRO_TARGET_AVX512 static reg rows_in_lanes(const float* p, std::size_t stride) {
         reg r = _mm512_maskz_broadcast_f32x4(all, _mm_loadu_ps(p));
         r = _mm512_mask_broadcast_f32x4(r, 0x00F0, _mm_loadu_ps(p + stride));
