@@ -177,7 +177,7 @@ TEST_CASE_TEMPLATE("each row-wise layer gives a row the same bits at every posit
     }
 }
 
-TEST_CASE_TEMPLATE("each row-wise layer gives a row the same bits on 1-4 threads, both ISAs and large batches", T, float,
+TEST_CASE_TEMPLATE("each row-wise layer gives a row the same bits on 1-4 threads, every ISA and large batches", T, float,
                    double) {
     const isa_restorer restore;
     for (const std::size_t cols : {std::size_t(257), std::size_t(1000)}) {
@@ -185,7 +185,7 @@ TEST_CASE_TEMPLATE("each row-wise layer gives a row the same bits on 1-4 threads
         for (const layer l : all_layers) {
             const batch_setup<T> s(l, params, 0x2b12 + cols);  // batch-1 results on the default ISA
             splitmix64 g(0x2b13 + cols);
-            // Rows of 257 on both ISAs and every thread count; rows of 1000 on
+            // Rows of 257 on every ISA and every thread count; rows of 1000 on
             // the default ISA, one thread count per M (this keeps the number
             // of thread start-ups, which dominate the time, down).
             for (const repro::isa cap : every_isa()) {
@@ -286,7 +286,7 @@ std::vector<T> documented_batch_norm(const std::vector<T>& x, std::size_t rows, 
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("each layer equals its documented formula bit for bit (both ISAs, 1-4 threads, in place)", T, float,
+TEST_CASE_TEMPLATE("each layer equals its documented formula bit for bit (every ISA, 1-4 threads, in place)", T, float,
                    double) {
     const isa_restorer restore;
     const std::size_t rows = 5;

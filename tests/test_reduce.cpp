@@ -307,7 +307,7 @@ bool contains(const std::string& s, const std::string& part) {
 TEST_CASE_TEMPLATE("sum and dot follow the documented reduction order bit for bit", T, float, double, Eigen::half,
                    Eigen::bfloat16) {
     const isa_restorer restore;
-    for (const repro::isa cap : {repro::isa::avx2, repro::isa::generic}) {
+    for (const repro::isa cap : repro_test::every_isa()) {
         repro::limit_isa(cap);
         int differs_from_serial = 0;
         for (const std::size_t n : boundary_sizes) {
@@ -344,7 +344,7 @@ TEST_CASE_TEMPLATE("sum and dot follow the documented reduction order bit for bi
 // written out, and exactly repro::dot(d, d)'s order over them.
 TEST_CASE_TEMPLATE("deviation_dot is dot(d, d) of the deviations it writes, bit for bit", T, float, double) {
     const isa_restorer restore;
-    for (const repro::isa cap : {repro::isa::avx2, repro::isa::generic}) {
+    for (const repro::isa cap : repro_test::every_isa()) {
         repro::limit_isa(cap);
         for (const std::size_t n : boundary_sizes) {
             const auto x = random_values<T>(n, 0x5eed0331 + n, -12, 12);

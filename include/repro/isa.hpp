@@ -2,10 +2,10 @@
 // repro/isa.hpp - which instruction set repro's hot loops run on.
 // Kernels are written once as a portable scalar definition (the "generic"
 // path) and once with AVX2+FMA intrinsics compiled through GCC/Clang target
-// attributes (the matrix products also with AVX-512), selected at run time
-// from the CPU. Every path follows the same documented order of operations,
-// so the choice never changes a bit; it is exposed so that tests can prove
-// exactly that. REPRO_ISA=generic or REPRO_ISA=avx2 in the environment caps
+// attributes (the matrix products, the reductions and rms_norm's scaling
+// also with AVX-512), selected at run time from the CPU. Every path follows
+// the same documented order of operations, so the choice never changes a
+// bit; it is exposed so that tests can prove exactly that. REPRO_ISA=generic or REPRO_ISA=avx2 in the environment caps
 // the choice at start-up.
 
 #include <atomic>

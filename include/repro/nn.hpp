@@ -132,42 +132,19 @@ void check_row_layer(const T* x, const T* y, std::size_t rows, std::size_t cols,
 // y[c] = (x[c] * s) * w[c], or x[c] * s when w is null. Elementwise, so any
 // vector width gives the same bits; y may be x.
 template <class T>
-void scale_row_generic(const T* x, T s, const T* w, T* y, std::size_t n) {
-    if (w)
-        for (std::size_t c = 0; c < n; ++c) y[c] = (x[c] * s) * w[c];
-    else
-        for (std::size_t c = 0; c < n; ++c) y[c] = x[c] * s;
-}
-
-#if REPRO_HAS_AVX2_PATH
-// Steps of four registers, every load of a step before its stores; returns
-// where the steps stopped.
-template <bool Weighted, class T>
-REPRO_TARGET_AVX2 std::size_t scale_row_steps_avx2(const T* x, T s, const T* w, T* y, std::size_t n) {
-    using V = avx2<T>;
-    constexpr std::size_t W = V::width;
-    const typename V::reg sv = V::broadcast(s);
-    std::size_t c = 0;
-    for (; c + 4 * W <= n; c += 4 * W) {
-        typename V::reg r[4];
-        for (std::size_t q = 0; q < 4; ++q) r[q] = V::mul(V::load(x + c + q * W), sv);
-        if constexpr (Weighted)
-            for (std::size_t q = 0; q < 4; ++q) r[q] = V::mul(r[q], V::load(w + c + q * W));
-        for (std::size_t q = 0; q < 4; ++q) V::store(y + c + q * W, r[q]);
-    }
-    return c;
-}
-#endif
-
-template <class T>
 void scale_row(const T* x, T s, const T* w, T* y, std::size_t n) {
+    std::size_t c = 0;
 #if REPRO_HAS_AVX2_PATH
-    if (active_isa() >= isa::avx2) {
-        const std::size_t c = w ? scale_row_steps_avx2<true>(x, s, w, y, n) : scale_row_steps_avx2<false>(x, s, w, y, n);
-        return scale_row_generic(x + c, s, w ? w + c : nullptr, y + c, n - c);
-    }
+    const isa active = active_isa();
+    if (active >= isa::avx512)
+        c = w ? avx512_kernels::scale_steps<true>(x, s, w, y, n) : avx512_kernels::scale_steps<false>(x, s, w, y, n);
+    else if (active >= isa::avx2)
+        c = w ? avx2_kernels::scale_steps<true>(x, s, w, y, n) : avx2_kernels::scale_steps<false>(x, s, w, y, n);
 #endif
-    scale_row_generic(x, s, w, y, n);
+    if (w)
+        for (; c < n; ++c) y[c] = (x[c] * s) * w[c];
+    else
+        for (; c < n; ++c) y[c] = x[c] * s;
 }
 
 }  // namespace detail

@@ -5,8 +5,9 @@
 // lane accumulates its elements in ascending order from +0, and the lanes
 // combine as a tree (lane j += lane j + w for w = lanes/2, ..., 1). Chunks
 // combine pairwise, level by level (c0+c1, c2+c3, ...; an odd last one moves
-// up unchanged). The scalar code below is the definition; the AVX2 code does
-// the same operations on the same lanes, so both give the same bits.
+// up unchanged). The scalar code below is the definition; the AVX2 and
+// AVX-512 kernels (lane_kernels.hpp) do the same operations on the same
+// lanes, so every path gives the same bits.
 
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +22,7 @@ namespace detail {
 
 inline constexpr std::size_t chunk_size = 16384;
 
-// 32 float lanes or 16 double lanes: four AVX2 registers either way.
+// 32 float lanes or 16 double lanes: four AVX2 or two AVX-512 registers either way.
 template <class A>
 inline constexpr int lanes = sizeof(A) == 4 ? 32 : 16;
 
@@ -135,7 +136,7 @@ REPRO_HD compensated<A> dot2_chunk_generic(const T* x, const T* y, std::size_t n
     return lane_tree<compensated_sum<A>>(lane);
 }
 
-// ---- AVX2 chunk kernels: the same lanes, four registers of 8 floats or 4 doubles ----
+// ---- register traits: AVX2 (8 floats, 4 doubles) and AVX-512 (16, 8) ----
 
 #if REPRO_HAS_AVX2_PATH
 
@@ -193,194 +194,151 @@ struct avx2<double> {
     }
 };
 
-// The lane tree on four registers r0..r3 (lanes 0..L-1 in order), when no
-// tail is pending: lane j += lane j + L/2 is r0 += r2, r1 += r3; then
-// lane j += lane j + L/4 is r0 += r1; the rest happens inside r0.
 template <class A>
-REPRO_TARGET_AVX2 A register_tree(typename avx2<A>::reg r0, typename avx2<A>::reg r1, typename avx2<A>::reg r2,
-                                  typename avx2<A>::reg r3) {
-    using V = avx2<A>;
-    return V::tree(V::add(V::add(r0, r2), V::add(r1, r3)));
-}
+struct avx512;
 
-// Full blocks of `lanes` elements run in registers (register r holds lanes
-// r*width .. r*width + width-1); the tail and the tree run on the stored
-// lanes with the generic scalar operations.
-template <class A, sum_terms Terms = sum_terms::values>
-REPRO_TARGET_AVX2 A sum_chunk_avx2(const A* x, std::size_t n) {
-    using V = avx2<A>;
-    constexpr int L = lanes<A>, W = V::width;
-    typename V::reg r[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-    std::size_t i = 0;
-    for (; i + L <= n; i += L) {
-#pragma GCC unroll 4
-        for (int q = 0; q < 4; ++q) {
-            typename V::reg a = V::load(x + i + q * W);
-            if constexpr (Terms == sum_terms::squares) a = V::mul(a, a);
-            r[q] = V::add(r[q], a);
-        }
+// AVX512F only: the float xor and 256-bit extract of AVX512DQ are replaced
+// by their integer and double forms (the same bits). The halves are taken by
+// zero-masked extracts: GCC 12 warns that the plain extract's (and so the
+// 512-to-256 cast's) undefined pass-through value is uninitialized.
+template <>
+struct avx512<float> {
+    using reg = __m512;
+    static constexpr int width = 16;
+    REPRO_TARGET_AVX512 static reg zero() { return _mm512_setzero_ps(); }
+    REPRO_TARGET_AVX512 static reg load(const float* p) { return _mm512_loadu_ps(p); }
+    REPRO_TARGET_AVX512 static reg broadcast(float x) { return _mm512_set1_ps(x); }
+    REPRO_TARGET_AVX512 static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+    REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+    REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
+    REPRO_TARGET_AVX512 static reg mul(reg a, reg b) {
+        reg p = _mm512_mul_ps(a, b);
+        __asm__("" : "+v"(p));
+        return p;
     }
-    if (i == n) return register_tree<A>(r[0], r[1], r[2], r[3]);
-    A lane[L];
-    for (int q = 0; q < 4; ++q) V::store(lane + q * W, r[q]);
-    for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += sum_term<Terms>(x[i]);
-    return lane_tree<plain_sum<A>>(lane);
-}
+    REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+    REPRO_TARGET_AVX512 static reg neg(reg a) {
+        return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
+    }
+    // Lanes 0-7 += 8-15, then the AVX2 tree.
+    REPRO_TARGET_AVX512 static float tree(reg a) {
+        const __m512d d = _mm512_castps_pd(a);
+        const __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 0));
+        const __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 1));
+        return avx2<float>::tree(_mm256_add_ps(lo, hi));
+    }
+};
 
-// The terms of dot_chunk_avx2: x[i] y[i]; x[i] x[i] loaded once (y is x);
-// or d[i] d[i] with d[i] = x[i] - m, each d[i] stored on the way (y unused):
-// the lanes of dot_chunk(d, d) in one pass.
+template <>
+struct avx512<double> {
+    using reg = __m512d;
+    static constexpr int width = 8;
+    REPRO_TARGET_AVX512 static reg zero() { return _mm512_setzero_pd(); }
+    REPRO_TARGET_AVX512 static reg load(const double* p) { return _mm512_loadu_pd(p); }
+    REPRO_TARGET_AVX512 static reg broadcast(double x) { return _mm512_set1_pd(x); }
+    REPRO_TARGET_AVX512 static void store(double* p, reg v) { _mm512_storeu_pd(p, v); }
+    REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_pd(a, b); }
+    REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_pd(a, b); }
+    REPRO_TARGET_AVX512 static reg mul(reg a, reg b) {
+        reg p = _mm512_mul_pd(a, b);
+        __asm__("" : "+v"(p));
+        return p;
+    }
+    REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_pd(a, b, c); }
+    REPRO_TARGET_AVX512 static reg neg(reg a) {
+        return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MIN)));
+    }
+    // Lanes 0-3 += 4-7, then the AVX2 tree.
+    REPRO_TARGET_AVX512 static double tree(reg a) {
+        return avx2<double>::tree(
+            _mm256_add_pd(_mm512_maskz_extractf64x4_pd(0xF, a, 0), _mm512_maskz_extractf64x4_pd(0xF, a, 1)));
+    }
+};
+
+// The terms of dot_chunk in lane_kernels.hpp.
 enum class dot_terms { products, squares, deviations };
 
-template <class A, dot_terms Terms = dot_terms::products>
-REPRO_TARGET_AVX2 A dot_chunk_avx2(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
-    using V = avx2<A>;
-    constexpr int L = lanes<A>, W = V::width;
-    const typename V::reg mv = V::broadcast(m);
-    typename V::reg r[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-    std::size_t i = 0;
-    for (; i + L <= n; i += L) {
-#pragma GCC unroll 4
-        for (int q = 0; q < 4; ++q) {
-            typename V::reg a = V::load(x + i + q * W), b = a;
-            if constexpr (Terms == dot_terms::deviations) {
-                a = V::sub(a, mv);
-                V::store(d + i + q * W, a);
-                b = a;
-            } else if constexpr (Terms == dot_terms::products) {
-                b = V::load(y + i + q * W);
-            }
-            r[q] = V::fma(a, b, r[q]);
-        }
-    }
-    if (i == n) return register_tree<A>(r[0], r[1], r[2], r[3]);
-    A lane[L];
-    for (int q = 0; q < 4; ++q) V::store(lane + q * W, r[q]);
-    for (std::size_t j = 0; i < n; ++i, ++j) {
-        if constexpr (Terms == dot_terms::deviations) {
-            d[i] = x[i] - m;
-            lane[j] = repro::fma(d[i], d[i], lane[j]);
-        } else {
-            lane[j] = repro::fma(x[i], y[i], lane[j]);
-        }
-    }
-    return lane_tree<plain_sum<A>>(lane);
-}
+// The kernels, once per instruction set.
+}  // namespace detail
+}  // namespace repro
 
-// Vector TwoSum on every lane, the same six operations as repro::two_sum:
-// s becomes fl(s + v), the rounding error is returned.
-template <class A>
-REPRO_TARGET_AVX2 inline typename avx2<A>::reg two_sum_step(typename avx2<A>::reg& s, typename avx2<A>::reg v) {
-    using V = avx2<A>;
-    const typename V::reg t = V::add(s, v);
-    const typename V::reg bb = V::sub(t, s);
-    const typename V::reg err = V::add(V::sub(s, V::sub(t, bb)), V::sub(v, bb));
-    s = t;
-    return err;
-}
+#define REPRO_LANES_ISA avx2_kernels
+#define REPRO_LANES_TARGET REPRO_TARGET_AVX2
+#define REPRO_LANES_REGS avx2
+#include "lane_kernels.hpp"
+#undef REPRO_LANES_ISA
+#undef REPRO_LANES_TARGET
+#undef REPRO_LANES_REGS
+#define REPRO_LANES_ISA avx512_kernels
+#define REPRO_LANES_TARGET REPRO_TARGET_AVX512
+#define REPRO_LANES_REGS avx512
+#include "lane_kernels.hpp"
+#undef REPRO_LANES_ISA
+#undef REPRO_LANES_TARGET
+#undef REPRO_LANES_REGS
 
-template <class A>
-REPRO_TARGET_AVX2 compensated<A> sum2_chunk_avx2(const A* x, std::size_t n) {
-    using V = avx2<A>;
-    constexpr int L = lanes<A>, W = V::width;
-    typename V::reg s[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-    typename V::reg e[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-    std::size_t i = 0;
-    for (; i + L <= n; i += L)
-        for (int r = 0; r < 4; ++r) e[r] = V::add(e[r], two_sum_step<A>(s[r], V::load(x + i + r * W)));
-    A ls[L], le[L];
-    for (int r = 0; r < 4; ++r) V::store(ls + r * W, s[r]), V::store(le + r * W, e[r]);
-    compensated<A> lane[L];
-    for (int j = 0; j < L; ++j) lane[j] = {ls[j], le[j]};
-    for (std::size_t j = 0; i < n; ++i, ++j) {
-        const exact_pair<A> t = two_sum(lane[j].sum, x[i]);
-        lane[j] = {t.value, lane[j].error + t.error};
-    }
-    return lane_tree<compensated_sum<A>>(lane);
-}
-
-template <class A>
-REPRO_TARGET_AVX2 compensated<A> dot2_chunk_avx2(const A* x, const A* y, std::size_t n) {
-    using V = avx2<A>;
-    constexpr int L = lanes<A>, W = V::width;
-    typename V::reg s[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-    typename V::reg e[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-    std::size_t i = 0;
-    for (; i + L <= n; i += L) {
-        for (int r = 0; r < 4; ++r) {
-            const typename V::reg a = V::load(x + i + r * W), b = V::load(y + i + r * W);
-            const typename V::reg p = V::mul(a, b);
-            const typename V::reg perr = V::fma(a, b, V::neg(p));  // two_prod's error: fma(a, b, -p)
-            const typename V::reg terr = two_sum_step<A>(s[r], p);
-            e[r] = V::add(e[r], V::add(terr, perr));
-        }
-    }
-    A ls[L], le[L];
-    for (int r = 0; r < 4; ++r) V::store(ls + r * W, s[r]), V::store(le + r * W, e[r]);
-    compensated<A> lane[L];
-    for (int j = 0; j < L; ++j) lane[j] = {ls[j], le[j]};
-    for (std::size_t j = 0; i < n; ++i, ++j) {
-        const exact_pair<A> p = two_prod(x[i], y[i]);
-        const exact_pair<A> t = two_sum(lane[j].sum, p.value);
-        lane[j] = {t.value, lane[j].error + (t.error + p.error)};
-    }
-    return lane_tree<compensated_sum<A>>(lane);
-}
+namespace repro {
+namespace detail {
 
 #endif  // REPRO_HAS_AVX2_PATH
 
 // ---- chunk dispatch ----
 
 template <class A, class T>
-inline constexpr bool has_avx2_kernel = REPRO_HAS_AVX2_PATH && std::is_same<A, T>::value;
+inline constexpr bool has_simd_kernel = REPRO_HAS_AVX2_PATH && std::is_same<A, T>::value;
+
+// Returns the active instruction set's form of a kernel call; falls through
+// (to the generic form) on a CPU without AVX2.
+#if REPRO_HAS_AVX2_PATH
+#define REPRO_LANES_DISPATCH(...)                                     \
+    do {                                                              \
+        const isa active = active_isa();                              \
+        if (active >= isa::avx512) return avx512_kernels::__VA_ARGS__; \
+        if (active >= isa::avx2) return avx2_kernels::__VA_ARGS__;     \
+    } while (false)
+#else
+#define REPRO_LANES_DISPATCH(...) \
+    do {                           \
+    } while (false)
+#endif
 
 template <class A, sum_terms Terms = sum_terms::values, class T>
 A sum_chunk(const T* x, std::size_t n) {
-#if REPRO_HAS_AVX2_PATH
-    if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() >= isa::avx2) return sum_chunk_avx2<A, Terms>(x, n);
-#endif
+    if constexpr (has_simd_kernel<A, T>) REPRO_LANES_DISPATCH(sum_chunk<A, Terms>(x, n));
     return sum_chunk_generic<A, Terms>(x, n);
 }
 
 template <class A, class T>
 A dot_chunk(const T* x, const T* y, std::size_t n) {
-#if REPRO_HAS_AVX2_PATH
-    if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() >= isa::avx2)
-            return x == y ? dot_chunk_avx2<A, dot_terms::squares>(x, x, n) : dot_chunk_avx2<A>(x, y, n);
-#endif
+    if constexpr (has_simd_kernel<A, T>) {
+        if (x == y) REPRO_LANES_DISPATCH(dot_chunk<A, dot_terms::squares>(x, x, n));
+        REPRO_LANES_DISPATCH(dot_chunk<A>(x, y, n));
+    }
     return dot_chunk_generic<A>(x, y, n);
 }
 
 // d[i] = x[i] - m for the chunk, and dot_chunk(d, d): a row's deviations
-// and their sum of squares in one pass on the AVX2 path.
+// and their sum of squares in one pass on the SIMD paths.
 template <class A>
 A deviation_dot_chunk(const A* x, A m, A* d, std::size_t n) {
-#if REPRO_HAS_AVX2_PATH
-    if (active_isa() >= isa::avx2) return dot_chunk_avx2<A, dot_terms::deviations>(x, nullptr, n, m, d);
-#endif
+    REPRO_LANES_DISPATCH(dot_chunk<A, dot_terms::deviations>(x, nullptr, n, m, d));
     for (std::size_t i = 0; i < n; ++i) d[i] = x[i] - m;
     return dot_chunk_generic<A>(d, d, n);
 }
 
 template <class A, class T>
 compensated<A> sum2_chunk(const T* x, std::size_t n) {
-#if REPRO_HAS_AVX2_PATH
-    if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() >= isa::avx2) return sum2_chunk_avx2<A>(x, n);
-#endif
+    if constexpr (has_simd_kernel<A, T>) REPRO_LANES_DISPATCH(sum2_chunk<A>(x, n));
     return sum2_chunk_generic<A>(x, n);
 }
 
 template <class A, class T>
 compensated<A> dot2_chunk(const T* x, const T* y, std::size_t n) {
-#if REPRO_HAS_AVX2_PATH
-    if constexpr (has_avx2_kernel<A, T>)
-        if (active_isa() >= isa::avx2) return dot2_chunk_avx2<A>(x, y, n);
-#endif
+    if constexpr (has_simd_kernel<A, T>) REPRO_LANES_DISPATCH(dot2_chunk<A>(x, y, n));
     return dot2_chunk_generic<A>(x, y, n);
 }
+
+#undef REPRO_LANES_DISPATCH
 
 // ---- chunk tree ----
 
