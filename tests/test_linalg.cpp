@@ -174,7 +174,7 @@ TEST_CASE("every instruction set the CPU has is among those the tests run") {
 TEST_CASE_TEMPLATE("every element of matmul is the fma chain over k ascending from +0, on every ISA and 1-4 threads",
                    T, float, double) {
     // Both sides of every switch between paths (B in place below 32 rows, 1 x 8
-    // tiles below 4 or 6 rows), of the 4- and 6-row tiles, the 96-row blocks,
+    // tiles below 4 or 6 rows), of the 4-, 6- and 12-row tiles, the 96-row blocks,
     // the k blocks of B in place (32; 8 below 4 rows), the column panels (AVX2
     // 8/16/24/64 floats, 4/8/12/32 doubles; AVX-512 64/128 floats, 32/64
     // doubles) and their leftovers, 1 to 8 registers of them.

@@ -140,8 +140,9 @@ struct gemm_avx512<double> {
 // path's (B read as stored) and the packed path's, each with 12 accumulators
 // of 16 registers (AVX2) or 16 / 24 of 32 (AVX-512); and the registers of
 // columns side by side on the transposed-B path for 1 row and for 2-3 rows
-// (AVX-512: one, so 16 rows of B^T stream at a time; 32 or 64 ran slower).
-// They decide speed only.
+// (AVX-512: one, so 16 rows of B^T stream at a time; 32 or 64 ran slower);
+// and the accumulators of a leftover-columns panel (gemm_tail_panel: 12 rows
+// of one register, fewer rows of more). They decide speed only.
 template <template <class> class Regs>
 struct gemm_tiles;
 
@@ -149,12 +150,14 @@ template <>
 struct gemm_tiles<gemm_avx2> {
     static constexpr int in_place_rows = 4, in_place_regs = 3, packed_rows = 6, packed_regs = 2;
     static constexpr int bt_groups_one_row = 4, bt_groups = 2;
+    static constexpr int tail_accumulators = 12;
 };
 
 template <>
 struct gemm_tiles<gemm_avx512> {
     static constexpr int in_place_rows = 4, in_place_regs = 4, packed_rows = 6, packed_regs = 4;
     static constexpr int bt_groups_one_row = 1, bt_groups = 1;
+    static constexpr int tail_accumulators = 24;
 };
 
 }  // namespace repro::detail
