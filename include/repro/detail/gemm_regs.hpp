@@ -1,6 +1,7 @@
 #pragma once
-// repro/detail/gemm_regs.hpp - the registers of the matrix-product kernels:
-// one traits type per instruction set and element type, giving the register,
+// repro/detail/gemm_regs.hpp - the registers of the matrix-product kernels
+// (and the base of the reductions' registers, lanes.hpp): one traits type
+// per instruction set and element type, giving the register,
 // its width in elements, and the loads, stores, broadcasts and fused
 // multiply-adds the kernels are written in, and the two steps of a register
 // transpose. Masked forms touch only the first n lanes (the columns left

@@ -70,7 +70,7 @@ template <class A, dot_terms Terms = dot_terms::products>
 REPRO_LANES_TARGET A dot_chunk(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
     using V = lane_regs<A>;
     constexpr int L = lanes<A>, W = V::width, R = registers<A>;
-    const typename V::reg mv = V::broadcast(m);
+    const typename V::reg mv = V::broadcast(&m);
     typename V::reg r[R];
     REPRO_UNROLL for (int q = 0; q < R; ++q) r[q] = V::zero();
     std::size_t i = 0;
@@ -182,7 +182,7 @@ template <bool Weighted, class T>
 REPRO_LANES_TARGET std::size_t scale_steps(const T* x, T s, const T* w, T* y, std::size_t n) {
     using V = lane_regs<T>;
     constexpr std::size_t W = V::width;
-    const typename V::reg sv = V::broadcast(s);
+    const typename V::reg sv = V::broadcast(&s);
     std::size_t c = 0;
     for (; c + 4 * W <= n; c += 4 * W) {
         typename V::reg r[4];

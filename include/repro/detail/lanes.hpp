@@ -16,6 +16,7 @@
 
 #include "../fp.hpp"
 #include "../isa.hpp"
+#include "gemm_regs.hpp"
 
 namespace repro {
 namespace detail {
@@ -136,21 +137,18 @@ REPRO_HD compensated<A> dot2_chunk_generic(const T* x, const T* y, std::size_t n
     return lane_tree<compensated_sum<A>>(lane);
 }
 
-// ---- register traits: AVX2 (8 floats, 4 doubles) and AVX-512 (16, 8) ----
+// ---- registers: AVX2 (8 floats, 4 doubles) and AVX-512 (16, 8) ----
 
 #if REPRO_HAS_AVX2_PATH
 
+// The reductions' registers: the matrix kernels' (gemm_regs.hpp: zero,
+// load, store, broadcast, fma), plus the adds, products and lane trees of a
+// reduction.
 template <class A>
 struct avx2;
 
 template <>
-struct avx2<float> {
-    using reg = __m256;
-    static constexpr int width = 8;
-    REPRO_TARGET_AVX2 static reg zero() { return _mm256_setzero_ps(); }
-    REPRO_TARGET_AVX2 static reg load(const float* p) { return _mm256_loadu_ps(p); }
-    REPRO_TARGET_AVX2 static reg broadcast(float x) { return _mm256_set1_ps(x); }
-    REPRO_TARGET_AVX2 static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+struct avx2<float> : gemm_avx2<float> {
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
     // A product kept a product (see repro::mul_rn): never fused into a later add.
@@ -159,7 +157,6 @@ struct avx2<float> {
         __asm__("" : "+x"(p));
         return p;
     }
-    REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
     // The lane tree below width 8: lanes 0-3 += 4-7, 0-1 += 2-3, 0 += 1.
     REPRO_TARGET_AVX2 static float tree(reg a) {
@@ -171,13 +168,7 @@ struct avx2<float> {
 };
 
 template <>
-struct avx2<double> {
-    using reg = __m256d;
-    static constexpr int width = 4;
-    REPRO_TARGET_AVX2 static reg zero() { return _mm256_setzero_pd(); }
-    REPRO_TARGET_AVX2 static reg load(const double* p) { return _mm256_loadu_pd(p); }
-    REPRO_TARGET_AVX2 static reg broadcast(double x) { return _mm256_set1_pd(x); }
-    REPRO_TARGET_AVX2 static void store(double* p, reg v) { _mm256_storeu_pd(p, v); }
+struct avx2<double> : gemm_avx2<double> {
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_pd(a, b); }
     REPRO_TARGET_AVX2 static reg mul(reg a, reg b) {
@@ -185,7 +176,6 @@ struct avx2<double> {
         __asm__("" : "+x"(p));
         return p;
     }
-    REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
     // The lane tree below width 4: lanes 0-1 += 2-3, 0 += 1.
     REPRO_TARGET_AVX2 static double tree(reg a) {
@@ -202,13 +192,7 @@ struct avx512;
 // zero-masked extracts: GCC 12 warns that the plain extract's (and so the
 // 512-to-256 cast's) undefined pass-through value is uninitialized.
 template <>
-struct avx512<float> {
-    using reg = __m512;
-    static constexpr int width = 16;
-    REPRO_TARGET_AVX512 static reg zero() { return _mm512_setzero_ps(); }
-    REPRO_TARGET_AVX512 static reg load(const float* p) { return _mm512_loadu_ps(p); }
-    REPRO_TARGET_AVX512 static reg broadcast(float x) { return _mm512_set1_ps(x); }
-    REPRO_TARGET_AVX512 static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+struct avx512<float> : gemm_avx512<float> {
     REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
     REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
     REPRO_TARGET_AVX512 static reg mul(reg a, reg b) {
@@ -216,7 +200,6 @@ struct avx512<float> {
         __asm__("" : "+v"(p));
         return p;
     }
-    REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
     REPRO_TARGET_AVX512 static reg neg(reg a) {
         return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
     }
@@ -230,13 +213,7 @@ struct avx512<float> {
 };
 
 template <>
-struct avx512<double> {
-    using reg = __m512d;
-    static constexpr int width = 8;
-    REPRO_TARGET_AVX512 static reg zero() { return _mm512_setzero_pd(); }
-    REPRO_TARGET_AVX512 static reg load(const double* p) { return _mm512_loadu_pd(p); }
-    REPRO_TARGET_AVX512 static reg broadcast(double x) { return _mm512_set1_pd(x); }
-    REPRO_TARGET_AVX512 static void store(double* p, reg v) { _mm512_storeu_pd(p, v); }
+struct avx512<double> : gemm_avx512<double> {
     REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_pd(a, b); }
     REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_pd(a, b); }
     REPRO_TARGET_AVX512 static reg mul(reg a, reg b) {
@@ -244,7 +221,6 @@ struct avx512<double> {
         __asm__("" : "+v"(p));
         return p;
     }
-    REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX512 static reg neg(reg a) {
         return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MIN)));
     }
