@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <limits>
-#include <repro/detail/math_erf.hpp>
+#include <repro/math.hpp>
 #include <repro/fp.hpp>
 #include <vector>
 

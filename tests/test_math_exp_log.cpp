@@ -11,7 +11,7 @@
 
 #include <cstdint>
 #include <limits>
-#include <repro/detail/math_exp_log.hpp>
+#include <repro/math.hpp>
 #include <string>
 #include <vector>
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <repro/detail/math_trig.hpp>
+#include <repro/math.hpp>
 #include <repro/fp.hpp>
 
 #include "support/test_data.hpp"

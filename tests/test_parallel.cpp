@@ -7,7 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <mutex>
-#include <repro/detail/parallel.hpp>
+#include <repro/detail/parallel/pool.hpp>  // the pool itself, on purpose
 #include <stdexcept>
 #include <thread>
 #include <vector>

@@ -21,9 +21,12 @@
 #include <utility>
 #include <vector>
 
+#include "detail/errors.hpp"
+#include "detail/meta.hpp"
 #include "fp.hpp"
+#include "detail/prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 
 enum class compare_mode {
     bitwise,  // equal bit patterns (+0 != -0, NaN payloads matter)
@@ -103,16 +106,6 @@ struct array_view {
     const T* row(std::size_t r) const { return data + r * (row_stride ? row_stride : cols); }
 };
 
-namespace detail {
-
-inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
-    if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a)
-        throw std::length_error(std::string("repro: ") + what + " overflows std::size_t");
-    return a * b;
-}
-
-}  // namespace detail
-
 template <class T>
 array_view<T> view(const T* data, std::size_t n) {
     return {data, 1, n, false};
@@ -120,7 +113,7 @@ array_view<T> view(const T* data, std::size_t n) {
 
 template <class T>
 array_view<T> view(const T* data, std::size_t rows, std::size_t cols) {
-    detail::checked_mul(rows, cols, "view: rows * cols");
+    detail::checked_mul(rows, cols, "view", "rows * cols");
     return {data, rows, cols, true};
 }
 
@@ -128,7 +121,7 @@ array_view<T> view(const T* data, std::size_t rows, std::size_t cols) {
 template <class T>
 array_view<T> view(const T* data, std::size_t rows, std::size_t cols, std::size_t row_stride) {
     if (row_stride < cols) throw std::invalid_argument("repro::view: row_stride is smaller than cols");
-    detail::checked_mul(rows, row_stride, "view: rows * row_stride");
+    detail::checked_mul(rows, row_stride, "view", "rows * row_stride");
     return {data, rows, cols, true, row_stride};
 }
 
@@ -466,14 +459,6 @@ struct is_eigen_like : std::false_type {};
 template <class C>
 struct is_eigen_like<C, std::void_t<decltype(std::declval<const C&>().derived())>> : std::true_type {};
 
-template <class C, class = void>
-struct contiguous_element {};
-template <class C>
-struct contiguous_element<C, std::void_t<decltype(std::data(std::declval<const C&>())),
-                                         decltype(std::size(std::declval<const C&>()))>> {
-    using type = std::remove_cv_t<std::remove_pointer_t<decltype(std::data(std::declval<const C&>()))>>;
-};
-
 // Contiguous containers: std::vector, std::array, C arrays, spans. Eigen
 // objects have data() too but are handled (with their shape) by repro/eigen.hpp.
 template <class C>
@@ -524,7 +509,7 @@ template <class A, class E, class T = detail::container_element_t<A>,
           class = std::enable_if_t<std::is_same<T, detail::container_element_t<E>>::value>>
 compare_report compare(const A& actual, const E& expected, std::size_t rows, std::size_t cols,
                        tolerance tol = tolerance::bitwise()) {
-    const std::size_t n = detail::checked_mul(rows, cols, "compare: rows * cols");
+    const std::size_t n = detail::checked_mul(rows, cols, "compare", "rows * cols");
     if (std::size(actual) != n || std::size(expected) != n) {
         throw std::invalid_argument("repro::compare: shape " + std::to_string(rows) + " x " +
                                     std::to_string(cols) + " needs " + std::to_string(n) +
@@ -534,4 +519,6 @@ compare_report compare(const A& actual, const E& expected, std::size_t rows, std
     return detail::compare_views(view(std::data(actual), rows, cols), view(std::data(expected), rows, cols), tol);
 }
 
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"

@@ -24,6 +24,7 @@
 
 #include "compare.hpp"
 #include "invariance.hpp"
+#include "detail/prologue.hpp"
 
 #if defined(DOCTEST_CONFIG_DISABLE)
 
@@ -31,7 +32,7 @@
 
 #else
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 namespace detail {
 
 inline tolerance as_close_tolerance(const tolerance& t) { return t; }
@@ -60,7 +61,7 @@ void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int
 }
 
 }  // namespace detail
-}  // namespace repro
+REPRO_NAMESPACE_END
 
 #define REPRO_DETAIL_ASSERT(assert_type, macro, actual, expected, tol)                               \
     ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__,            \
@@ -107,3 +108,5 @@ void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int
     REPRO_DETAIL_ASSERT_INVARIANT(DT_CHECK, "REPRO_CHECK_BATCH_INVARIANT", __VA_ARGS__)
 #define REPRO_REQUIRE_BATCH_INVARIANT(...) \
     REPRO_DETAIL_ASSERT_INVARIANT(DT_REQUIRE, "REPRO_REQUIRE_BATCH_INVARIANT", __VA_ARGS__)
+
+#include "detail/epilogue.hpp"

@@ -14,8 +14,9 @@
 #include "compare.hpp"
 #include "fp.hpp"
 #include "linalg.hpp"
+#include "detail/prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 
 template <>
 struct float_traits<Eigen::half> : detail::binary_format<std::uint16_t, 5, 10> {
@@ -137,4 +138,6 @@ void linear(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DW>& W, cons
     detail::assign_result(y, ty);
 }
 
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"

@@ -10,8 +10,9 @@
 #include <type_traits>
 
 #include "detail/config.hpp"
+#include "detail/prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 
 namespace detail {
 
@@ -264,4 +265,6 @@ REPRO_HD float widen(T x) {
     }
 }
 
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"

@@ -49,11 +49,12 @@
 #include <vector>
 
 #include "compare.hpp"
-#include "detail/parallel.hpp"
+#include "detail/parallel/pool.hpp"
 #include "fp.hpp"
 #include "random.hpp"
+#include "detail/prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 
 struct invariance_options {
     std::vector<std::size_t> batch_sizes{1, 2, 3, 7, 8, 31, 32};  // n is added; 1 is the reference; > n skipped
@@ -625,9 +626,9 @@ invariance_report check_batch_invariance(Forward&& forward, const T* samples, st
     if (n == 0) throw std::invalid_argument(prefix + "n = 0: no samples to run");
     if (in_size == 0) throw std::invalid_argument(prefix + "in_size = 0");
     if (out_size == 0) throw std::invalid_argument(prefix + "out_size = 0");
-    detail::check_input(samples, detail::checked_mul(n, in_size, "check_batch_invariance: n * in_size"), function,
+    detail::check_pointer(samples, detail::checked_mul(n, in_size, "check_batch_invariance", "n * in_size"), function,
                         "samples");
-    detail::checked_mul(n, out_size, "check_batch_invariance: n * out_size");
+    detail::checked_mul(n, out_size, "check_batch_invariance", "n * out_size");
     detail::check_callable(forward, function, "forward");
     for (const std::size_t b : options.batch_sizes)
         if (b == 0) throw std::invalid_argument(prefix + "options.batch_sizes holds 0");
@@ -719,12 +720,12 @@ layer_divergence first_divergent_layer(const std::vector<layer<T>>& model, const
     if (n == 0) throw std::invalid_argument(prefix + "n = 0: no samples to run");
     if (in_size == 0) throw std::invalid_argument(prefix + "in_size = 0");
     if (batch_size == 0) throw std::invalid_argument(prefix + "batch_size = 0");
-    detail::check_input(samples, detail::checked_mul(n, in_size, "first_divergent_layer: n * in_size"), function,
+    detail::check_pointer(samples, detail::checked_mul(n, in_size, "first_divergent_layer", "n * in_size"), function,
                         "samples");
     for (std::size_t l = 0; l < model.size(); ++l) {
         const std::string name = "layer " + std::to_string(l) + " '" + model[l].name + "'";
         if (model[l].out_size == 0) throw std::invalid_argument(prefix + name + " has out_size 0");
-        detail::checked_mul(n, model[l].out_size, "first_divergent_layer: n * out_size");
+        detail::checked_mul(n, model[l].out_size, "first_divergent_layer", "n * out_size");
         detail::check_callable(model[l].forward, function, name + " forward");
     }
 
@@ -770,4 +771,6 @@ layer_divergence first_divergent_layer(const std::vector<layer<T>>& model, const
     return d;
 }
 
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"

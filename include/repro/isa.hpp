@@ -1,30 +1,19 @@
 #pragma once
 // repro/isa.hpp - which instruction set repro's hot loops run on.
-// Kernels are written once as a portable scalar definition (the "generic"
-// path) and once with AVX2+FMA intrinsics compiled through GCC/Clang target
-// attributes (the matrix products, the reductions and rms_norm's scaling
-// also with AVX-512), selected at run time from the CPU. Every path follows
-// the same documented order of operations, so the choice never changes a
-// bit; it is exposed so that tests can prove exactly that. REPRO_ISA=generic or REPRO_ISA=avx2 in the environment caps
-// the choice at start-up.
+// Kernels are written once over register traits (detail/simd/) and compiled
+// for the portable scalar definition (the "generic" path), AVX2+FMA and
+// AVX-512F through GCC/Clang target attributes; the best one the CPU has is
+// chosen at run time. Every path follows the same documented order of
+// operations, so the choice never changes a bit; it is exposed so that tests
+// can prove exactly that. REPRO_ISA=generic or REPRO_ISA=avx2 in the
+// environment caps the choice at start-up.
 
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include "detail/prologue.hpp"
 
-#include "detail/config.hpp"
-
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(__CUDACC__) && !defined(REPRO_NO_SIMD)
-#define REPRO_HAS_AVX2_PATH 1
-#include <immintrin.h>
-#define REPRO_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define REPRO_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#else
-#define REPRO_HAS_AVX2_PATH 0
-#endif
-
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 
 // Ordered: a level includes the ones below it. Code without an AVX-512 form
 // runs its AVX2 form at isa::avx512.
@@ -33,7 +22,7 @@ enum class isa { generic = 0, avx2 = 1, avx512 = 2 };
 namespace detail {
 
 inline isa detect_isa() {
-#if REPRO_HAS_AVX2_PATH
+#if REPRO_X86_SIMD
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return __builtin_cpu_supports("avx512f") ? isa::avx512 : isa::avx2;
@@ -64,27 +53,6 @@ inline void limit_isa(isa max) {
     detail::isa_state().store(static_cast<int>(max < cpu ? max : cpu), std::memory_order_relaxed);
 }
 
-namespace detail {
+REPRO_NAMESPACE_END
 
-#if REPRO_HAS_AVX2_PATH
-template <class F>
-REPRO_TARGET_AVX2 __attribute__((flatten)) void call_flat_avx2(F& f) {
-    f();
-}
-#endif
-
-// Calls f() with its whole call tree inlined into an AVX2+FMA function when
-// the CPU has one: repro::fma becomes the fma instruction rather than a libm
-// call in builds for baseline x86-64. The same IEEE operations either way,
-// so the same bits.
-template <class F>
-void call_with_fma(F f) {
-#if REPRO_HAS_AVX2_PATH
-    if (active_isa() >= isa::avx2) return call_flat_avx2(f);
-#endif
-    f();
-}
-
-}  // namespace detail
-
-}  // namespace repro
+#include "detail/epilogue.hpp"

@@ -20,25 +20,29 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
-
 #include <vector>
 
-#include "detail/parallel.hpp"
+#include "detail/errors.hpp"
+#include "detail/meta.hpp"
+#include "detail/nn/scale_row.hpp"
+#include "detail/parallel/pool.hpp"
+#include "detail/simd/dispatch.hpp"
 #include "fp.hpp"
 #include "linalg.hpp"
 #include "math.hpp"
 #include "random.hpp"
 #include "reduce.hpp"
+#include "detail/prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 
 namespace detail {
 
 inline void check_rows(const void* x, const void* y, const std::uint64_t* ids, std::size_t rows, std::size_t cols,
                        const char* function) {
-    check_input(x, rows * cols, function, "x");
-    check_input(y, rows * cols, function, "y");
-    check_input(ids, rows, function, "sample_ids");
+    check_pointer(x, rows * cols, function, "x");
+    check_pointer(y, rows * cols, function, "y");
+    check_pointer(ids, rows, function, "sample_ids");
 }
 
 // f(row, bits of that row's stream for columns [c0, c0 + len), c0, len) in
@@ -105,7 +109,7 @@ void add_gaussian_noise(const T* x, T* y, std::size_t rows, std::size_t cols, T 
             s.fill_normal(z, len, c0);
             const T* xr = x + r * cols + c0;
             T* yr = y + r * cols + c0;
-            detail::call_with_fma([&] {
+            detail::simd::with_fma([&] {
                 for (std::size_t c = 0; c < len; ++c) yr[c] = repro::fma(stddev, z[c], xr[c]);
             });
         }
@@ -116,35 +120,13 @@ void add_gaussian_noise(const T* x, T* y, std::size_t rows, std::size_t cols, T 
 
 namespace detail {
 
-// Optional pointer arguments (null allowed) must not take part in deducing T.
-template <class T>
-using opt = typename std::enable_if<true, T>::type;
-
 template <class T>
 void check_row_layer(const T* x, const T* y, std::size_t rows, std::size_t cols, threads t, const char* function,
                      unsigned& tc) {
     static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "float or double");
     tc = check_threads(t, function);
-    check_input(x, rows * cols, function, "x");
-    check_input(y, rows * cols, function, "y");
-}
-
-// y[c] = (x[c] * s) * w[c], or x[c] * s when w is null. Elementwise, so any
-// vector width gives the same bits; y may be x.
-template <class T>
-void scale_row(const T* x, T s, const T* w, T* y, std::size_t n) {
-    std::size_t c = 0;
-#if REPRO_HAS_AVX2_PATH
-    const isa active = active_isa();
-    if (active >= isa::avx512)
-        c = w ? avx512_kernels::scale_steps<true>(x, s, w, y, n) : avx512_kernels::scale_steps<false>(x, s, w, y, n);
-    else if (active >= isa::avx2)
-        c = w ? avx2_kernels::scale_steps<true>(x, s, w, y, n) : avx2_kernels::scale_steps<false>(x, s, w, y, n);
-#endif
-    if (w)
-        for (; c < n; ++c) y[c] = (x[c] * s) * w[c];
-    else
-        for (; c < n; ++c) y[c] = x[c] * s;
+    check_pointer(x, rows * cols, function, "x");
+    check_pointer(y, rows * cols, function, "y");
 }
 
 }  // namespace detail
@@ -191,8 +173,8 @@ void log_softmax(const T* x, T* y, std::size_t rows, std::size_t cols, threads t
 // rounded, in the order of repro::sum (32 float / 16 double lanes, a
 // product then an add per element: the add chain is the shorter one).
 template <class T>
-void rms_norm(const T* x, const detail::opt<T>* weight, T* y, std::size_t rows, std::size_t cols,
-              detail::opt<T> eps = T(1e-6),
+void rms_norm(const T* x, const detail::non_deduced<T>* weight, T* y, std::size_t rows, std::size_t cols,
+              detail::non_deduced<T> eps = T(1e-6),
               threads t = threads{}) {
     unsigned tc;
     detail::check_row_layer(x, y, rows, cols, t, "rms_norm", tc);
@@ -221,8 +203,8 @@ void rms_norm(const T* x, const detail::opt<T>* weight, T* y, std::size_t rows, 
 // null: 1, 0), m = repro::mean(x), v = repro::dot(d, d) / cols with
 // d = x - m; the last step is fma(d * rsqrt, gamma, beta).
 template <class T>
-void layer_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* beta, T* y, std::size_t rows, std::size_t cols,
-                detail::opt<T> eps = T(1e-5), threads t = threads{}) {
+void layer_norm(const T* x, const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, T* y, std::size_t rows, std::size_t cols,
+                detail::non_deduced<T> eps = T(1e-5), threads t = threads{}) {
     unsigned tc;
     detail::check_row_layer(x, y, rows, cols, t, "layer_norm", tc);
     if (!(eps >= T(0))) throw std::invalid_argument("repro::layer_norm: eps must be >= 0");
@@ -234,7 +216,7 @@ void layer_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* b
         // the deviations go to y (x may be y: each is read before it is written)
         const T v = detail::deviation_dot(xr, m, yr, cols) / static_cast<T>(cols);
         const T inv = math::rsqrt(v + eps);
-        detail::call_with_fma([&] {
+        detail::simd::with_fma([&] {
             for (std::size_t c = 0; c < cols; ++c) {
                 const T u = yr[c] * inv;
                 yr[c] = repro::fma(u, gamma ? gamma[c] : T(1), beta ? beta[c] : T(0));
@@ -259,17 +241,17 @@ enum class batch_norm_mode { inference, batch_statistics };
 // and written to batch_mean / batch_var when those are not null; that mode
 // throws for 0 rows (no statistics), inference mode does nothing.
 template <class T>
-void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const detail::opt<T>* mean,
-                const detail::opt<T>* var, const detail::opt<T>* gamma, const detail::opt<T>* beta, detail::opt<T> eps,
-                batch_norm_mode mode, detail::opt<T>* batch_mean = nullptr, detail::opt<T>* batch_var = nullptr,
+void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const detail::non_deduced<T>* mean,
+                const detail::non_deduced<T>* var, const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, detail::non_deduced<T> eps,
+                batch_norm_mode mode, detail::non_deduced<T>* batch_mean = nullptr, detail::non_deduced<T>* batch_var = nullptr,
                 threads t = threads{}) {
     unsigned tc;
     detail::check_row_layer(x, y, rows, cols, t, "batch_norm", tc);
     if (!(eps >= T(0))) throw std::invalid_argument("repro::batch_norm: eps must be >= 0");
     std::vector<T> m(cols), v(cols);
     if (mode == batch_norm_mode::inference) {
-        detail::check_input(mean, cols, "batch_norm", "mean");
-        detail::check_input(var, cols, "batch_norm", "var");
+        detail::check_pointer(mean, cols, "batch_norm", "mean");
+        detail::check_pointer(var, cols, "batch_norm", "var");
         for (std::size_t c = 0; c < cols; ++c) m[c] = mean[c], v[c] = var[c];
     } else {
         if (rows == 0) throw std::invalid_argument("repro::batch_norm: batch statistics of 0 rows");
@@ -288,7 +270,7 @@ void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const deta
         shift[c] = repro::fma(-m[c], scale[c], beta ? beta[c] : T(0));
     }
     detail::parallel_for(rows, tc, [&](std::size_t r) {
-        detail::call_with_fma([&] {
+        detail::simd::with_fma([&] {
             for (std::size_t c = 0; c < cols; ++c) y[r * cols + c] = repro::fma(x[r * cols + c], scale[c], shift[c]);
         });
     });
@@ -302,11 +284,11 @@ void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const deta
 // of operations changes).
 template <class T>
 void fold_batch_norm(T* W, T* b, std::size_t out, std::size_t in, const T* mean, const T* var,
-                     const detail::opt<T>* gamma, const detail::opt<T>* beta, T eps) {
-    detail::check_input(W, out * in, "fold_batch_norm", "W");
-    detail::check_input(b, out, "fold_batch_norm", "b");
-    detail::check_input(mean, out, "fold_batch_norm", "mean");
-    detail::check_input(var, out, "fold_batch_norm", "var");
+                     const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, T eps) {
+    detail::check_pointer(W, out * in, "fold_batch_norm", "W");
+    detail::check_pointer(b, out, "fold_batch_norm", "b");
+    detail::check_pointer(mean, out, "fold_batch_norm", "mean");
+    detail::check_pointer(var, out, "fold_batch_norm", "var");
     for (std::size_t o = 0; o < out; ++o) {
         const T scale = (gamma ? gamma[o] : T(1)) / std::sqrt(var[o] + eps);
         for (std::size_t i = 0; i < in; ++i) W[o * in + i] *= scale;
@@ -339,7 +321,7 @@ struct conv2d_shape {
 // kernel larger than the padded input, channels not divisible by groups,
 // zero stride or dilation, null pointers, threads{0}.
 template <class T>
-void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const conv2d_shape& s,
+void conv2d(const T* x, const T* weight, const detail::non_deduced<T>* bias, T* y, const conv2d_shape& s,
             activation act = activation::none, threads t = threads{}) {
     const unsigned tc = detail::check_threads(t, "conv2d");
     if (s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 || s.dilation_w == 0 || s.groups == 0)
@@ -351,9 +333,9 @@ void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const
         throw std::invalid_argument("repro::conv2d: the kernel is larger than the padded input");
     const std::size_t oh = s.out_h(), ow = s.out_w(), cg = s.c_in / s.groups, og = s.c_out / s.groups;
     const std::size_t K = s.kh * s.kw * cg, P = oh * ow;
-    detail::check_input(x, s.n * s.h * s.w * s.c_in, "conv2d", "x");
-    detail::check_input(weight, s.c_out * K, "conv2d", "weight");
-    detail::check_input(y, s.n * P * s.c_out, "conv2d", "y");
+    detail::check_pointer(x, s.n * s.h * s.w * s.c_in, "conv2d", "x");
+    detail::check_pointer(weight, s.c_out * K, "conv2d", "weight");
+    detail::check_pointer(y, s.n * P * s.c_out, "conv2d", "y");
     if (s.n == 0 || P == 0 || s.c_out == 0) return;
     // Each group's filters as linear_weights, transposed once for the whole
     // batch rather than by every sample's linear call (the bits are the same).
@@ -385,7 +367,7 @@ void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const
                             }
                         }
                 }
-            const detail::opt<T>* bg = bias ? bias + g * og : nullptr;
+            const detail::non_deduced<T>* bg = bias ? bias + g * og : nullptr;
             if (s.groups == 1) {
                 linear(cols.data(), filters[g], bg, yb, P, act, threads{inner});
             } else {
@@ -412,8 +394,8 @@ void conv2d(const T* x, const T* weight, const detail::opt<T>* bias, T* y, const
 // repro::dot, gathered in (position, channel) order), then
 // y = fma((x - m) * rsqrt(v + eps), gamma[c], beta[c]). Per sample: batch-invariant.
 template <class T>
-void group_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* beta, T* y, std::size_t n,
-                std::size_t spatial, std::size_t channels, std::size_t groups, detail::opt<T> eps = T(1e-5),
+void group_norm(const T* x, const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, T* y, std::size_t n,
+                std::size_t spatial, std::size_t channels, std::size_t groups, detail::non_deduced<T> eps = T(1e-5),
                 threads t = threads{}) {
     unsigned tc;
     detail::check_row_layer(x, y, n, spatial * channels, t, "group_norm", tc);
@@ -431,7 +413,7 @@ void group_norm(const T* x, const detail::opt<T>* gamma, const detail::opt<T>* b
             for (std::size_t c = 0; c < cg; ++c) d[p * cg + c] = xb[p * channels + c];
         const T m = repro::mean(d.data(), len);
         const T inv = math::rsqrt(detail::deviation_dot(d.data(), m, d.data(), len) / static_cast<T>(len) + eps);
-        detail::call_with_fma([&] {
+        detail::simd::with_fma([&] {
             for (std::size_t p = 0; p < spatial; ++p)
                 for (std::size_t c = 0; c < cg; ++c)
                     yb[p * channels + c] = repro::fma(d[p * cg + c] * inv, gamma ? gamma[g * cg + c] : T(1),
@@ -453,8 +435,8 @@ void pool2d(const T* x, T* y, std::size_t n, std::size_t h, std::size_t w, std::
     if (kh == 0 || kw == 0 || stride == 0 || h + 2 * pad < kh || w + 2 * pad < kw || pad >= kh || pad >= kw)
         throw std::invalid_argument("repro::pool2d: bad window (kernel, stride >= 1, pad < kernel <= padded input)");
     const std::size_t oh = (h + 2 * pad - kh) / stride + 1, ow = (w + 2 * pad - kw) / stride + 1;
-    detail::check_input(x, n * h * w * c, "pool2d", "x");
-    detail::check_input(y, n * oh * ow * c, "pool2d", "y");
+    detail::check_pointer(x, n * h * w * c, "pool2d", "x");
+    detail::check_pointer(y, n * oh * ow * c, "pool2d", "y");
     detail::parallel_for(n, tc, [&](std::size_t b) {
         const T* xb = x + b * h * w * c;
         T* yb = y + b * oh * ow * c;
@@ -504,7 +486,7 @@ public:
     // Pass 1: rows x features, row-major.
     void add(const T* x, std::size_t rows) {
         if (frozen_) throw std::logic_error("repro::population_statistics::add after add_deviations");
-        detail::check_input(x, rows * features(), "population_statistics::add", "x");
+        detail::check_pointer(x, rows * features(), "population_statistics::add", "x");
         for (std::size_t r = 0; r < rows; ++r)
             for (std::size_t f = 0; f < features(); ++f) sums_[f].add(x[r * features() + f]);
     }
@@ -517,7 +499,7 @@ public:
 
     // Pass 2: the same data again (any batching); freezes the means.
     void add_deviations(const T* x, std::size_t rows) {
-        detail::check_input(x, rows * features(), "population_statistics::add_deviations", "x");
+        detail::check_pointer(x, rows * features(), "population_statistics::add_deviations", "x");
         if (!frozen_) {
             means_ = mean();
             frozen_ = true;
@@ -562,4 +544,6 @@ private:
     bool frozen_ = false;
 };
 
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"

@@ -42,93 +42,16 @@
 #include <string>
 #include <vector>
 
-#include "detail/config.hpp"
-#include "isa.hpp"
+#include "detail/errors.hpp"
+#include "detail/random/cores.hpp"
+#include "detail/random/philox_fill.hpp"
+#include "detail/simd/dispatch.hpp"
 #include "math.hpp"
+#include "detail/prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 
 // ------------------------------------------------------------- generators
-
-namespace detail {
-
-REPRO_HD constexpr std::uint32_t rotl32(std::uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
-
-REPRO_HD constexpr void mulhilo32(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::uint32_t& lo) {
-    const std::uint64_t p = static_cast<std::uint64_t>(a) * b;
-    hi = static_cast<std::uint32_t>(p >> 32);
-    lo = static_cast<std::uint32_t>(p);
-}
-
-constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
-constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
-constexpr std::uint32_t skein_parity32 = 0x1BD11BDAu;
-
-// Plain-array cores (usable in device code without relaxed constexpr).
-REPRO_HD constexpr void philox4x32_10_core(std::uint32_t x[4], std::uint32_t k0, std::uint32_t k1) {
-    for (int r = 0; r < 10; ++r) {
-        if (r > 0) {
-            k0 += philox_w0;
-            k1 += philox_w1;
-        }
-        std::uint32_t hi0 = 0, lo0 = 0, hi1 = 0, lo1 = 0;
-        mulhilo32(philox_m0, x[0], hi0, lo0);
-        mulhilo32(philox_m1, x[2], hi1, lo1);
-        const std::uint32_t y0 = hi1 ^ x[1] ^ k0, y2 = hi0 ^ x[3] ^ k1;
-        x[0] = y0;
-        x[1] = lo1;
-        x[2] = y2;
-        x[3] = lo0;
-    }
-}
-
-REPRO_HD constexpr void threefry2x32_20_core(std::uint32_t x[2], const std::uint32_t k[2]) {
-    constexpr int rot[8] = {13, 15, 26, 6, 17, 29, 16, 24};
-    const std::uint32_t ks[3] = {k[0], k[1], skein_parity32 ^ k[0] ^ k[1]};
-    x[0] += ks[0];
-    x[1] += ks[1];
-    for (int r = 0; r < 20; ++r) {
-        x[0] += x[1];
-        x[1] = rotl32(x[1], rot[r % 8]);
-        x[1] ^= x[0];
-        if (r % 4 == 3) {  // key injection s after every four rounds
-            const std::uint32_t s = static_cast<std::uint32_t>(r / 4 + 1);
-            x[0] += ks[s % 3];
-            x[1] += ks[(s + 1) % 3] + s;
-        }
-    }
-}
-
-REPRO_HD constexpr void threefry4x32_20_core(std::uint32_t x[4], const std::uint32_t k[4]) {
-    constexpr int rot[8][2] = {{10, 26}, {11, 21}, {13, 27}, {23, 5}, {6, 20}, {17, 11}, {25, 10}, {18, 20}};
-    const std::uint32_t ks[5] = {k[0], k[1], k[2], k[3], skein_parity32 ^ k[0] ^ k[1] ^ k[2] ^ k[3]};
-    for (int i = 0; i < 4; ++i) x[i] += ks[i];
-    for (int r = 0; r < 20; ++r) {
-        const int* R = rot[r % 8];
-        if (r % 2 == 0) {
-            x[0] += x[1];
-            x[1] = rotl32(x[1], R[0]);
-            x[1] ^= x[0];
-            x[2] += x[3];
-            x[3] = rotl32(x[3], R[1]);
-            x[3] ^= x[2];
-        } else {
-            x[0] += x[3];
-            x[3] = rotl32(x[3], R[0]);
-            x[3] ^= x[0];
-            x[2] += x[1];
-            x[1] = rotl32(x[1], R[1]);
-            x[1] ^= x[2];
-        }
-        if (r % 4 == 3) {
-            const std::uint32_t s = static_cast<std::uint32_t>(r / 4 + 1);
-            for (int i = 0; i < 4; ++i) x[i] += ks[(s + static_cast<std::uint32_t>(i)) % 5];
-            x[3] += s;
-        }
-    }
-}
-
-}  // namespace detail
 
 using u32x2 = std::array<std::uint32_t, 2>;
 using u32x4 = std::array<std::uint32_t, 4>;
@@ -158,75 +81,12 @@ REPRO_HD constexpr u32x4 threefry4x32_20(u32x4 ctr, u32x4 key) {
 
 // ------------------------------------------------------------- bulk Philox
 
-namespace detail {
-
-inline void philox_fill_generic(u32x4 ctr, u32x2 key, std::uint32_t* out, std::size_t blocks) {
-    for (std::size_t b = 0; b < blocks; ++b) {
-        std::uint32_t x[4] = {ctr[0] + static_cast<std::uint32_t>(b), ctr[1], ctr[2], ctr[3]};
-        philox4x32_10_core(x, key[0], key[1]);
-        for (int w = 0; w < 4; ++w) out[4 * b + static_cast<std::size_t>(w)] = x[w];
-    }
-}
-
-#if REPRO_HAS_AVX2_PATH
-// Eight counters per step, one per 32-bit lane; the 4x8 result is transposed
-// back to block order.
-REPRO_TARGET_AVX2 inline void philox_mulhilo8(__m256i x, __m256i m, __m256i& hi, __m256i& lo) {
-    const __m256i even = _mm256_mul_epu32(x, m);                         // lanes 0, 2, 4, 6
-    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(x, 32), m);  // lanes 1, 3, 5, 7
-    lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
-    hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
-}
-
-REPRO_TARGET_AVX2 inline void philox_fill_avx2(u32x4 ctr, u32x2 key, std::uint32_t* out, std::size_t blocks) {
-    const __m256i m0 = _mm256_set1_epi32(static_cast<int>(philox_m0));
-    const __m256i m1 = _mm256_set1_epi32(static_cast<int>(philox_m1));
-    const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    std::size_t b = 0;
-    for (; b + 8 <= blocks; b += 8) {
-        __m256i x0 = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(ctr[0] + static_cast<std::uint32_t>(b))), step);
-        __m256i x1 = _mm256_set1_epi32(static_cast<int>(ctr[1]));
-        __m256i x2 = _mm256_set1_epi32(static_cast<int>(ctr[2]));
-        __m256i x3 = _mm256_set1_epi32(static_cast<int>(ctr[3]));
-        std::uint32_t k0 = key[0], k1 = key[1];
-        for (int r = 0; r < 10; ++r) {
-            if (r > 0) {
-                k0 += philox_w0;
-                k1 += philox_w1;
-            }
-            __m256i hi0, lo0, hi1, lo1;
-            philox_mulhilo8(x0, m0, hi0, lo0);
-            philox_mulhilo8(x2, m1, hi1, lo1);
-            x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32(static_cast<int>(k0)));
-            x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
-            x1 = lo1;
-            x3 = lo0;
-        }
-        const __m256i t0 = _mm256_unpacklo_epi32(x0, x1), t1 = _mm256_unpackhi_epi32(x0, x1);
-        const __m256i t2 = _mm256_unpacklo_epi32(x2, x3), t3 = _mm256_unpackhi_epi32(x2, x3);
-        const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);  // blocks 0|4, 1|5
-        const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);  // blocks 2|6, 3|7
-        auto* o = reinterpret_cast<__m256i*>(out + 4 * b);
-        _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(u0, u1, 0x20));
-        _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(u2, u3, 0x20));
-        _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(u0, u1, 0x31));
-        _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(u2, u3, 0x31));
-    }
-    philox_fill_generic({ctr[0] + static_cast<std::uint32_t>(b), ctr[1], ctr[2], ctr[3]}, key, out + 4 * b, blocks - b);
-}
-#endif
-
-}  // namespace detail
-
 // out[4b + w] = word w of philox4x32_10({ctr[0] + b, ctr[1], ctr[2], ctr[3]}, key)
 // for b < blocks (word 0 of the counter wraps modulo 2^32; no carry). AVX2
 // runs eight counters at once; the bits are the same on every path.
 inline void philox4x32_10_fill(u32x4 ctr, u32x2 key, std::uint32_t* out, std::size_t blocks) {
-    if (blocks != 0 && out == nullptr) throw std::invalid_argument("repro::philox4x32_10_fill: out is a null pointer");
-#if REPRO_HAS_AVX2_PATH
-    if (active_isa() >= isa::avx2) return detail::philox_fill_avx2(ctr, key, out, blocks);
-#endif
-    detail::philox_fill_generic(ctr, key, out, blocks);
+    detail::check_pointer(out, blocks, "philox4x32_10_fill", "out");
+    detail::philox_fill(ctr, key, out, blocks);
 }
 
 // ------------------------------------------------------------- keys
@@ -407,26 +267,6 @@ inline void random_stream::fill_bits(std::uint32_t* out, std::size_t n, std::uin
     for (k += 4 * blocks; k < n; ++k) out[k] = bits(first + k);
 }
 
-namespace detail {
-
-// make(w + j * per, out + j * group) for j < groups.
-template <class T, class Make>
-void convert_groups(const std::uint32_t* w, std::size_t groups, unsigned group, unsigned per, T* out, Make make) {
-    for (std::size_t j = 0; j < groups; ++j) make(w + j * per, out + j * group);
-}
-
-#if REPRO_HAS_AVX2_PATH
-// The same loop with make's whole call tree (repro::math for the normals)
-// inlined into an AVX2+FMA function: hardware fma, the same bits.
-template <class T, class Make>
-REPRO_TARGET_AVX2 __attribute__((flatten)) void convert_groups_avx2(const std::uint32_t* w, std::size_t groups,
-                                                                     unsigned group, unsigned per, T* out, Make make) {
-    for (std::size_t j = 0; j < groups; ++j) make(w + j * per, out + j * group);
-}
-#endif
-
-}  // namespace detail
-
 // The bulk forms work through a buffer of words: `per` words per group of
 // `group` outputs (double uniform: 2 per 1; float
 // normal: 2 per 2; double normal: 4 per 2); make(w, out) writes the group
@@ -454,12 +294,10 @@ void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsi
         const std::size_t whole = (n - k) / group;
         const std::size_t groups = whole < chunk ? whole : chunk;
         fill_bits(w, groups * per, g * per);
-#if REPRO_HAS_AVX2_PATH
-        if (active_isa() >= isa::avx2)
-            detail::convert_groups_avx2(w, groups, group, per, out + k, make);
-        else
-#endif
-            detail::convert_groups(w, groups, group, per, out + k, make);
+        // make's whole call tree (repro::math for the normals) with hardware fma
+        detail::simd::with_fma([&] {
+            for (std::size_t j = 0; j < groups; ++j) make(w + j * per, out + k + j * group);
+        });
         k += groups * group;
         g += groups;
     }
@@ -600,4 +438,6 @@ private:
     std::uint32_t mask_ = 1;
 };
 
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"

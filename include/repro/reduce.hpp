@@ -3,7 +3,7 @@
 //
 // Deterministic (batch_invariant, portable): sum, dot, nrm2, mean, variance,
 //   max/min/argmax/argmin. The bits depend only on the data and its length:
-//   the order is fixed (detail/lanes.hpp) and is the same on every ISA,
+//   the order is fixed (detail/reduce/lanes.hpp) and is the same on every ISA,
 //   alignment and thread count.
 // Compensated (batch_invariant, portable): sum_compensated, dot_compensated,
 //   the same order with TwoSum/TwoProd per lane (Ogita-Rump-Oishi Sum2/Dot2):
@@ -25,17 +25,21 @@
 #include <type_traits>
 #include <vector>
 
-#include "detail/exact_kernels.hpp"
-#include "detail/lanes.hpp"
-#include "detail/parallel.hpp"
-#include "detail/superaccumulator.hpp"
+#include "detail/errors.hpp"
+#include "detail/meta.hpp"
+#include "detail/parallel/pool.hpp"
+#include "detail/reduce/exact_bands.hpp"
+#include "detail/reduce/lanes.hpp"
+#include "detail/reduce/superaccumulator.hpp"
 #include "fp.hpp"
-#include "isa.hpp"
+#include "threads.hpp"
+#include "detail/prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 
+// The type of T's sums: double for double, float otherwise.
 template <class T>
-using accumulator_t = std::conditional_t<std::is_same<T, double>::value, double, float>;
+using accumulator_t = detail::widened_t<T>;
 
 namespace detail {
 
@@ -105,7 +109,7 @@ double sum_squares(const T* x, std::size_t n, double shift, double scale) {
         double lane[L];
         for (int j = 0; j < L; ++j) lane[j] = 0.0;
         for (std::size_t i = 0; i < len; ++i) {
-            const double d = (widen<double>(x[b + i]) - shift) * scale;
+            const double d = (widen_to<double>(x[b + i]) - shift) * scale;
             lane[i % L] = repro::fma(d, d, lane[i % L]);
         }
         return lane_tree<plain_sum<double>>(lane);
@@ -123,8 +127,8 @@ std::int64_t order_key(T x) {
 // First NaN if any, else the first index whose key is extreme (Greater: max).
 template <bool Greater, class T>
 std::size_t arg_extreme(const T* x, std::size_t n, const char* function) {
-    check_input(x, n, function, "x");
-    if (n == 0) throw std::invalid_argument(std::string("repro::") + function + ": empty input has no extreme");
+    check_pointer(x, n, function, "x");
+    if (n == 0) throw_invalid(function, "empty input has no extreme");
     std::size_t best = 0;
     std::int64_t best_key = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -135,28 +139,25 @@ std::size_t arg_extreme(const T* x, std::size_t n, const char* function) {
     return best;
 }
 
-template <class C>
-using element_of = std::remove_cv_t<std::remove_pointer_t<decltype(std::data(std::declval<const C&>()))>>;
-
 }  // namespace detail
 
 // ---------------------------------------------------------------- deterministic tier
 
-// Sum of x[0..n). Order (detail/lanes.hpp): chunks of 16384; in a chunk,
+// Sum of x[0..n). Order (detail/reduce/lanes.hpp): chunks of 16384; in a chunk,
 // element i goes to lane i % 32 (16 for double), each lane adds in ascending
 // order from +0, lanes combine as a halving tree; chunk results combine
 // pairwise level by level. n == 0 gives +0. batch_invariant, portable.
 template <class T>
-accumulator_t<T> sum(const T* x, std::size_t n, threads t = threads{1}) {
-    detail::check_input(x, n, "sum", "x");
+accumulator_t<T> sum(const T* x, std::size_t n, threads t = threads{}) {
+    detail::check_pointer(x, n, "sum", "x");
     return detail::sum_impl(x, n, detail::check_threads(t, "sum"));
 }
 
 // Dot product: the order of sum with lane = fma(x[i], y[i], lane).
 template <class T>
-accumulator_t<T> dot(const T* x, const T* y, std::size_t n, threads t = threads{1}) {
-    detail::check_input(x, n, "dot", "x");
-    detail::check_input(y, n, "dot", "y");
+accumulator_t<T> dot(const T* x, const T* y, std::size_t n, threads t = threads{}) {
+    detail::check_pointer(x, n, "dot", "x");
+    detail::check_pointer(y, n, "dot", "y");
     return detail::dot_impl(x, y, n, detail::check_threads(t, "dot"));
 }
 
@@ -167,7 +168,7 @@ accumulator_t<T> dot(const T* x, const T* y, std::size_t n, threads t = threads{
 template <class T>
 accumulator_t<T> nrm2(const T* x, std::size_t n) {
     using A = accumulator_t<T>;
-    detail::check_input(x, n, "nrm2", "x");
+    detail::check_pointer(x, n, "nrm2", "x");
     const detail::chunk_stats st = detail::stats(x, n);
     if (st.special) {
         for (std::size_t i = 0; i < n; ++i)
@@ -185,7 +186,7 @@ accumulator_t<T> nrm2(const T* x, std::size_t n) {
 template <class T>
 accumulator_t<T> mean(const T* x, std::size_t n) {
     using A = accumulator_t<T>;
-    detail::check_input(x, n, "mean", "x");
+    detail::check_pointer(x, n, "mean", "x");
     if (n == 0) return std::numeric_limits<A>::quiet_NaN();
     return detail::sum_impl(x, n, 1) / static_cast<A>(n);
 }
@@ -218,16 +219,16 @@ T min(const T* x, std::size_t n) {
 // e + TwoSum(s, x).error); lanes and chunks combine (s1, e1) + (s2, e2) =
 // (TwoSum(s1, s2).value, (e1 + e2) + TwoSum(s1, s2).error); the result is s + e.
 template <class T>
-accumulator_t<T> sum_compensated(const T* x, std::size_t n, threads t = threads{1}) {
-    detail::check_input(x, n, "sum_compensated", "x");
+accumulator_t<T> sum_compensated(const T* x, std::size_t n, threads t = threads{}) {
+    detail::check_pointer(x, n, "sum_compensated", "x");
     return detail::sum2_impl(x, n, detail::check_threads(t, "sum_compensated"));
 }
 
 // As sum_compensated, with p = TwoProd(x, y) and e <- e + (TwoSum(s, p.value).error + p.error).
 template <class T>
-accumulator_t<T> dot_compensated(const T* x, const T* y, std::size_t n, threads t = threads{1}) {
-    detail::check_input(x, n, "dot_compensated", "x");
-    detail::check_input(y, n, "dot_compensated", "y");
+accumulator_t<T> dot_compensated(const T* x, const T* y, std::size_t n, threads t = threads{}) {
+    detail::check_pointer(x, n, "dot_compensated", "x");
+    detail::check_pointer(y, n, "dot_compensated", "y");
     return detail::dot2_impl(x, y, n, detail::check_threads(t, "dot_compensated"));
 }
 
@@ -264,7 +265,7 @@ class exact_accumulator {
     template <class U>
     void add(const U* x, std::size_t n) {
         static_assert(std::is_same<detail::widened_t<U>, T>::value, "exact_accumulator::add: element type");
-        detail::check_input(x, n, "exact_accumulator::add", "x");
+        detail::check_pointer(x, n, "exact_accumulator::add", "x");
         detail::exact_add_values(state_, specials_, x, n);
         count_ += n;
     }
@@ -280,8 +281,8 @@ class exact_accumulator {
     template <class U>
     void add_products(const U* x, const U* y, std::size_t n) {
         static_assert(std::is_same<detail::widened_t<U>, T>::value, "exact_accumulator::add_products: element type");
-        detail::check_input(x, n, "exact_accumulator::add_products", "x");
-        detail::check_input(y, n, "exact_accumulator::add_products", "y");
+        detail::check_pointer(x, n, "exact_accumulator::add_products", "x");
+        detail::check_pointer(y, n, "exact_accumulator::add_products", "y");
         detail::exact_add_products(state_, specials_, x, y, n);
         count_ += n;
     }
@@ -351,7 +352,7 @@ class exact_accumulator {
 
     static exact_accumulator deserialize(const std::uint8_t* data, std::size_t size) {
         auto fail = [](const char* why) {
-            throw std::invalid_argument(std::string("repro::exact_accumulator::deserialize: ") + why);
+            detail::throw_invalid("exact_accumulator::deserialize", why);
         };
         if (data == nullptr && size != 0) fail("data is a null pointer");
         const std::size_t expected = 20 + 8 * static_cast<std::size_t>(state_type::limbs);
@@ -431,7 +432,7 @@ accumulator_t<T> exact_parallel(std::size_t n, unsigned t, AddRange add_range) {
 template <class T>
 accumulator_t<T> variance(const T* x, std::size_t n, std::size_t ddof = 0) {
     using A = accumulator_t<T>;
-    detail::check_input(x, n, "variance", "x");
+    detail::check_pointer(x, n, "variance", "x");
     if (n <= ddof) return std::numeric_limits<A>::quiet_NaN();
     exact_accumulator<A> acc;
     acc.add(x, n);
@@ -441,17 +442,17 @@ accumulator_t<T> variance(const T* x, std::size_t n, std::size_t ddof = 0) {
 
 // The correctly rounded sum of x[0..n). order_invariant, portable.
 template <class T>
-accumulator_t<T> exact_sum(const T* x, std::size_t n, threads t = threads{1}) {
-    detail::check_input(x, n, "exact_sum", "x");
+accumulator_t<T> exact_sum(const T* x, std::size_t n, threads t = threads{}) {
+    detail::check_pointer(x, n, "exact_sum", "x");
     return detail::exact_parallel<T>(n, detail::check_threads(t, "exact_sum"),
                                      [x](auto& acc, std::size_t b, std::size_t e) { acc.add(x + b, e - b); });
 }
 
 // The correctly rounded dot product of x and y. order_invariant, portable.
 template <class T>
-accumulator_t<T> exact_dot(const T* x, const T* y, std::size_t n, threads t = threads{1}) {
-    detail::check_input(x, n, "exact_dot", "x");
-    detail::check_input(y, n, "exact_dot", "y");
+accumulator_t<T> exact_dot(const T* x, const T* y, std::size_t n, threads t = threads{}) {
+    detail::check_pointer(x, n, "exact_dot", "x");
+    detail::check_pointer(y, n, "exact_dot", "y");
     return detail::exact_parallel<T>(n, detail::check_threads(t, "exact_dot"), [x, y](auto& acc, std::size_t b, std::size_t e) {
         acc.add_products(x + b, y + b, e - b);
     });
@@ -472,18 +473,16 @@ accumulator_t<T> exact_sum(const C& c) {
 
 template <class C, class T = detail::element_of<C>>
 accumulator_t<T> dot(const C& x, const C& y) {
-    if (std::size(x) != std::size(y))
-        throw std::invalid_argument("repro::dot: x has " + std::to_string(std::size(x)) + " values, y has " +
-                                    std::to_string(std::size(y)));
+    detail::check_same_length(std::size(x), std::size(y), "dot", "x", "y");
     return dot(std::data(x), std::data(y), std::size(x));
 }
 
 template <class C, class T = detail::element_of<C>>
 accumulator_t<T> exact_dot(const C& x, const C& y) {
-    if (std::size(x) != std::size(y))
-        throw std::invalid_argument("repro::exact_dot: x has " + std::to_string(std::size(x)) + " values, y has " +
-                                    std::to_string(std::size(y)));
+    detail::check_same_length(std::size(x), std::size(y), "exact_dot", "x", "y");
     return exact_dot(std::data(x), std::data(y), std::size(x));
 }
 
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"

@@ -53,16 +53,14 @@
 
 #include "../support/mpfr_oracle.hpp"
 
-#if !defined(CHECK_FLOAT_NO_EXP_LOG) && __has_include(<repro/detail/math_exp_log.hpp>)
-#include <repro/detail/math_exp_log.hpp>
+#include <repro/math.hpp>
+#if !defined(CHECK_FLOAT_NO_EXP_LOG)
 #define CHECK_FLOAT_HAVE_EXP_LOG 1
 #endif
-#if !defined(CHECK_FLOAT_NO_ERF) && __has_include(<repro/detail/math_erf.hpp>)
-#include <repro/detail/math_erf.hpp>
+#if !defined(CHECK_FLOAT_NO_ERF)
 #define CHECK_FLOAT_HAVE_ERF 1
 #endif
-#if !defined(CHECK_FLOAT_NO_TRIG) && __has_include(<repro/detail/math_trig.hpp>)
-#include <repro/detail/math_trig.hpp>
+#if !defined(CHECK_FLOAT_NO_TRIG)
 #define CHECK_FLOAT_HAVE_TRIG 1
 #endif
 

@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <new>
 #include <vector>
+#include "prologue.hpp"
 
-namespace repro::detail {
+REPRO_NAMESPACE_BEGIN
+namespace detail {
 
 template <class T>
 struct aligned_allocator {
@@ -28,4 +30,7 @@ struct aligned_allocator {
 template <class T>
 using aligned_vector = std::vector<T, aligned_allocator<T>>;
 
-}  // namespace repro::detail
+}  // namespace detail
+REPRO_NAMESPACE_END
+
+#include "epilogue.hpp"

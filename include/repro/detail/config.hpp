@@ -1,6 +1,8 @@
 #pragma once
-// Build-wide configuration: version, the host/device marker, and the refusal
-// of compiler modes under which no bitwise promise can hold.
+// repro/detail/config.hpp - the version, and the refusal of compiler modes
+// under which no bitwise promise can hold. The only macros repro defines for
+// its users are the version macros here and the assertions of repro/doctest.hpp;
+// everything internal lives between detail/prologue.hpp and detail/epilogue.hpp.
 
 #include <cfloat>
 
@@ -9,16 +11,7 @@
 #define REPRO_VERSION_PATCH 0
 #define REPRO_VERSION (REPRO_VERSION_MAJOR * 10000 + REPRO_VERSION_MINOR * 100 + REPRO_VERSION_PATCH)
 
-// REPRO_HD marks arithmetic cores shared by the CPU and the CUDA variants:
-// under nvcc they are compiled for both sides, so the CPU result is the
-// reference for the GPU result.
-#if defined(__CUDACC__)
-#define REPRO_HD __host__ __device__ inline
-#else
-#define REPRO_HD inline
-#endif
-
-// Rule 7: value-changing optimisation modes are refused. -ffast-math lets the
+// docs/design.md, rule 7: value-changing optimisation modes are refused. -ffast-math lets the
 // compiler reassociate reductions, contract, flush subnormals and assume no
 // NaN/Inf, so neither batch invariance nor portability survives it.
 #if !defined(REPRO_ALLOW_FAST_MATH)

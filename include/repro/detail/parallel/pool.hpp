@@ -1,6 +1,6 @@
 #pragma once
-// repro/detail/parallel.hpp - the threads{} argument of repro's parallel
-// overloads, argument checks, and the fork-join loop they run on. Work is
+// repro/detail/parallel/pool.hpp - the fork-join loop behind repro's
+// threads{} arguments, on a pool of threads kept from call to call. Work is
 // split into contiguous blocks of independent outputs (or of partials that a
 // fixed tree combines), so the thread count never changes a bit.
 
@@ -16,29 +16,17 @@
 #include <thread>
 #include <vector>
 
+#include "../../threads.hpp"
+
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
 #define REPRO_HAS_GETPID 1
 #endif
+#include "../prologue.hpp"
 
-namespace repro {
-
-// An explicit number of threads for the parallel overloads: repro::threads{4}.
-struct threads {
-    unsigned count = 1;
-};
+REPRO_NAMESPACE_BEGIN
 
 namespace detail {
-
-inline void check_input(const void* p, std::size_t n, const char* function, const char* argument) {
-    if (p == nullptr && n != 0)
-        throw std::invalid_argument(std::string("repro::") + function + ": " + argument + " is a null pointer");
-}
-
-inline unsigned check_threads(threads t, const char* function) {
-    if (t.count == 0) throw std::invalid_argument(std::string("repro::") + function + ": threads{0}");
-    return t.count;
-}
 
 // The number of workers that parallel_workers starts for `tasks` tasks.
 inline std::size_t worker_count(std::size_t tasks, unsigned count) {
@@ -208,4 +196,7 @@ void parallel_for(std::size_t tasks, unsigned count, F f) {
 }
 
 }  // namespace detail
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#undef REPRO_HAS_GETPID
+#include "../epilogue.hpp"

@@ -1,11 +1,15 @@
 #pragma once
-// repro/detail/math_trig.hpp - sin2pi, cos2pi, sincos2pi and rsqrt (part of
-// repro/math.hpp). `portable`: only +, -, *, /, std::sqrt (correctly rounded
-// by IEEE-754) and repro::fma, every multiply-add explicit; no libm calls.
+// repro/detail/math/trig.hpp - the cores of sin2pi, cos2pi and sincos2pi
+// (repro/math.hpp). `portable`: only +, -, *, / and repro::fma, every
+// multiply-add explicit; no libm calls.
 
-#include "../fp.hpp"
+#include <cmath>
+#include <cstdint>
 
-namespace repro {
+#include "../../fp.hpp"
+#include "../prologue.hpp"
+
+REPRO_NAMESPACE_BEGIN
 namespace math {
 namespace detail {
 namespace trig {
@@ -140,123 +144,9 @@ REPRO_HD void sincos2pi_impl(T u, T* s, T* c) {
     if (c) *c = static_cast<T>(cv);
 }
 
-// Correctly rounded float 1/sqrt(x) for finite x > 0. y = 1/sqrt(x) in double
-// is within 2^-52 of the exact value t; f = float(y) can be wrong only when a
-// float midpoint m lies between t and y, and then m is the midpoint next to f
-// on y's side. m has 25 bits, so m*m is exact in double, and the sign of
-// x*m^2 - 1 (one fma, exact sign) tells on which side of m the exact value
-// lies: t > m iff x m^2 < 1. (x m^2 = 1 is impossible: m is not a power of 2.)
-// Fast exit: t and y differ by less than 2 double ulps of y, so unless y's 29
-// bits below float precision lie within 8 ulps of the midpoint pattern 2^28,
-// no midpoint lies between them and f is already right.
-REPRO_HD float rsqrt_f_positive(float x) {
-    const double xd = x;
-    const double y = 1.0 / std::sqrt(xd);
-    const float f = static_cast<float>(y);
-    const std::uint64_t below_float = repro::to_bits(y) & 0x1fffffffu;
-    if (below_float - (0x10000000u - 8u) > 16u) return f;
-    const double fd = f;
-    if (y > fd) {
-        const float up = repro::next_up(f);
-        const double m = 0.5 * (fd + static_cast<double>(up));
-        if (repro::fma(xd, m * m, -1.0) < 0.0) return up;
-    } else if (y < fd) {
-        const float down = repro::next_down(f);
-        const double m = 0.5 * (fd + static_cast<double>(down));
-        if (repro::fma(xd, m * m, -1.0) > 0.0) return down;
-    }
-    return f;
-}
-
-// Double 1/sqrt(x) for finite x > 0: y = 1/sqrt(x) (two roundings, relative
-// error below 2^-52), then one Newton step y (1 + r/2 + 3r^2/8) with the
-// residual r = 1 - x y^2 computed from exact products (two_prod), rounded
-// once by the final fma. x is first scaled by 2^-+600 into [2^-500, 2^500] so
-// that y^2 and its error term stay normal.
-REPRO_HD double rsqrt_d_positive(double x) {
-    double scale = 1.0;
-    if (x < 0x1p-500) {
-        x *= 0x1p600;
-        scale = 0x1p300;
-    } else if (x > 0x1p500) {
-        x *= 0x1p-600;
-        scale = 0x1p-300;
-    }
-    const double y = 1.0 / std::sqrt(x);
-    const repro::exact_pair<double> y2 = repro::two_prod(y, y);
-    const repro::exact_pair<double> q = repro::two_prod(x, y2.value);
-    // r = 1 - x (y2.value + y2.error); 1 - q.value is exact (q.value ~ 1).
-    const double r = ((1.0 - q.value) - q.error) - repro::mul_rn(x, y2.error);
-    const double c = repro::mul_rn(r, repro::fma(0.375, r, 0.5));
-    return repro::fma(y, c, y) * scale;
-}
-
 }  // namespace trig
 }  // namespace detail
-
-// sin2pi(u) = sin(2 pi u), cos2pi(u) = cos(2 pi u), sincos2pi both at once.
-// `portable`. Method: |u| is reduced exactly to |u| = n + q/4 + r, |r| <= 1/8
-// (detail::reduce_quarter), sin and cos of 2 pi r come from Taylor
-// polynomials in r (coefficients (2 pi)^n / n!, mpmath), and the quadrant q
-// picks and signs them; sin is odd, cos even. Float: evaluated in double
-// (degree 11 / 12), one rounding to float at the end. Double: degree 17 / 18
-// with two-word leading coefficients.
-// Special values: NaN and +-inf give NaN; sin2pi(+-0) = +-0, cos2pi(0) = 1;
-// exact zeros follow C23 sinpi/cospi: sin2pi(n/2) = +0 for u > 0 and -0 for
-// u < 0, cos2pi(n/2 + 1/4) = +0. u = 1/4, 1/2, 3/4 give exactly 1, 0, -1
-// (sin) and 0, -1, 0 (cos).
-// Measured max error: see tests/test_math_trig.cpp and the report of
-// tests/exhaustive/check_float.cpp (float: all 2^32 inputs).
-REPRO_HD float sin2pi(float u) {
-    float s;
-    detail::trig::sincos2pi_impl<float>(u, &s, nullptr);
-    return s;
-}
-
-REPRO_HD double sin2pi(double u) {
-    double s;
-    detail::trig::sincos2pi_impl<double>(u, &s, nullptr);
-    return s;
-}
-
-REPRO_HD float cos2pi(float u) {
-    float c;
-    detail::trig::sincos2pi_impl<float>(u, nullptr, &c);
-    return c;
-}
-
-REPRO_HD double cos2pi(double u) {
-    double c;
-    detail::trig::sincos2pi_impl<double>(u, nullptr, &c);
-    return c;
-}
-
-// The same bits as sin2pi(u) and cos2pi(u), sharing the reduction.
-REPRO_HD void sincos2pi(float u, float& s, float& c) { detail::trig::sincos2pi_impl<float>(u, &s, &c); }
-
-REPRO_HD void sincos2pi(double u, double& s, double& c) { detail::trig::sincos2pi_impl<double>(u, &s, &c); }
-
-// rsqrt(x) = 1 / sqrt(x). `portable`. Float: correctly rounded (proof above
-// detail::trig::rsqrt_f_positive; checked on all 2^32 inputs). Double: one Newton
-// step with an exact residual after 1/sqrt(x) in double, rounded once; within
-// 1 ULP and correctly rounded on every tested input (not proven for all).
-// rsqrt(+0) = +inf, rsqrt(-0) = -inf, rsqrt(x < 0) = NaN, rsqrt(+inf) = +0,
-// rsqrt(NaN) = NaN.
-REPRO_HD float rsqrt(float x) {
-    if (repro::is_nan(x)) return x + x;
-    if (x == 0.0f) return 1.0f / x;                          // +-inf with the sign of the zero
-    if (repro::sign_bit(x)) return (x - x) / (x - x);               // NaN (also for -inf)
-    if (repro::is_inf(x)) return 0.0f;
-    return detail::trig::rsqrt_f_positive(x);
-}
-
-REPRO_HD double rsqrt(double x) {
-    if (repro::is_nan(x)) return x + x;
-    if (x == 0.0) return 1.0 / x;
-    if (repro::sign_bit(x)) return (x - x) / (x - x);
-    if (repro::is_inf(x)) return 0.0;
-    return detail::trig::rsqrt_d_positive(x);
-}
-
 }  // namespace math
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "../epilogue.hpp"

@@ -12,9 +12,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "../fp.hpp"
+#include "../../fp.hpp"
+#include "../prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 namespace detail {
 
 template <int MinExp, int Limbs>
@@ -207,4 +208,6 @@ REPRO_HD T round_digits(const std::uint32_t (&digit)[N], int base, bool negative
 }
 
 }  // namespace detail
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "../epilogue.hpp"

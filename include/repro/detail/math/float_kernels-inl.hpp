@@ -1,14 +1,14 @@
-// repro/detail/math_float_kernels.hpp - the float functions of repro::math,
-// evaluated in double arithmetic, written once for V = double (one value:
-// the scalar functions and the CUDA variants) and V = f64x4 (four values:
-// the AVX2 array forms). Every step is one IEEE operation per value in the
+// repro/detail/math/float_kernels-inl.hpp - the float functions of
+// repro::math, evaluated in double arithmetic, written once for V = double
+// (one value: the scalar functions and the CUDA variants) and V =
+// simd::pack of four doubles (the AVX2 array forms). Every step is one IEEE operation per value in the
 // same order for both, so both give the same bits. Callers screen special
 // values and ranges; each kernel states the inputs it accepts.
 //
-// No include guard on purpose: detail/math_exp_log.hpp includes this file
+// No include guard on purpose: exp_log.hpp includes this file
 // twice, into namespace fk and, compiled for AVX2+FMA, into fk_avx2.
 // Coefficients: Taylor coefficients rounded to double (exp, log); erf's are
-// Chebyshev interpolants fitted with mpmath (see detail/math_erf.hpp).
+// Chebyshev interpolants fitted with mpmath (see erf.hpp).
 
 // e^r - 1 for |r| <= 0.35: degree-9 Taylor (truncation < 2^-37 relative).
 template <class V>

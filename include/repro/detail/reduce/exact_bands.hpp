@@ -22,11 +22,14 @@
 #include <limits>
 #include <type_traits>
 
-#include "../fp.hpp"
-#include "../isa.hpp"
+#include "../../fp.hpp"
+#include "../meta.hpp"
+#include "../simd/avx512.hpp"
+#include "../simd/dispatch.hpp"
 #include "superaccumulator.hpp"
+#include "../prologue.hpp"
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 namespace detail {
 
 inline constexpr std::size_t band_block = 2048;      // inputs per pass: the second pass reads L1
@@ -58,18 +61,6 @@ inline double one_and_half_pow2(int e) {  // 1.5 * 2^e, from its bits
 
 // ---- inputs ----
 
-// The exact widening of an input: float for float, half and bfloat16, double for double.
-template <class T>
-using widened_t = std::conditional_t<std::is_same<T, double>::value, double, float>;
-
-template <class T>
-widened_t<T> widen_exact(T x) {
-    if constexpr (std::is_floating_point<T>::value)
-        return x;
-    else
-        return static_cast<float>(x);
-}
-
 template <class T>
 inline void note_special(specials& sp, T x) {
     if (is_nan(x))
@@ -96,7 +87,8 @@ struct chunk_stats {
     std::uint64_t max_mag = 0;
     std::uint64_t min_mag = ~std::uint64_t(0);
     bool special = false;
-    bool all_zero() const { return max_mag == 0; }
+    // no nonzero term: every input a zero (a NaN or an infinity is not one)
+    bool all_zero() const { return max_mag == 0 && !special; }
 };
 
 template <class T>
@@ -139,62 +131,38 @@ int last_bit_exponent(const chunk_stats& st) {
     return (field == 0 ? 1 : field) - ((1 << (tr::exponent_bits - 1)) - 1) - tr::fraction_bits;
 }
 
-// Loaders give the band kernel its terms: 4 inputs at a time as 4-lane
-// vectors (AVX2) or one at a time (generic), `terms` doubles per input.
+// Loaders give the band kernel its terms, one double per input: at(i) in
+// scalar code; band_kernels<Tag>::load (bands-inl.hpp) reads a register of
+// them where `vectorized`.
 template <class T>
 struct values_loader {
-    static constexpr int terms = 1;
     static constexpr bool vectorized = std::is_same<T, double>::value || std::is_same<T, float>::value;
     const T* x;
-    void at(std::size_t i, double* t) const { t[0] = static_cast<double>(widen_exact(x[i])); }
-#if REPRO_HAS_AVX2_PATH
-    REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
-        if constexpr (std::is_same<T, double>::value)
-            t[0] = _mm256_loadu_pd(x + i);
-        else if constexpr (std::is_same<T, float>::value)
-            t[0] = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
-    }
-#endif
+    double at(std::size_t i) const { return static_cast<double>(widen_to<widened_t<T>>(x[i])); }
 };
 
 // Products of floats: exact in double.
 template <class T>
 struct float_products_loader {
-    static constexpr int terms = 1;
     static constexpr bool vectorized = std::is_same<T, float>::value;
     const T* x;
     const T* y;
-    void at(std::size_t i, double* t) const {
-        t[0] = mul_rn(static_cast<double>(widen_exact(x[i])), static_cast<double>(widen_exact(y[i])));
+    double at(std::size_t i) const {
+        return mul_rn(static_cast<double>(widen_to<float>(x[i])), static_cast<double>(widen_to<float>(y[i])));
     }
-#if REPRO_HAS_AVX2_PATH
-    REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
-        if constexpr (vectorized)
-            t[0] = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i)), _mm256_cvtps_pd(_mm_loadu_ps(y + i)));
-    }
-#endif
 };
 
 // Products of doubles: TwoProd's hi (part 0) or lo (part 1), each an exact
 // stream of its own (exact away from underflow and overflow).
 struct double_products_loader {
-    static constexpr int terms = 1;
     static constexpr bool vectorized = true;
     const double* x;
     const double* y;
     int part;
-    void at(std::size_t i, double* t) const {
+    double at(std::size_t i) const {
         const exact_pair<double> p = two_prod(x[i], y[i]);
-        t[0] = part == 0 ? p.value : p.error;
+        return part == 0 ? p.value : p.error;
     }
-#if REPRO_HAS_AVX2_PATH
-    REPRO_TARGET_AVX2 void load(std::size_t i, __m256d* t) const {
-        const __m256d a = _mm256_loadu_pd(x + i), b = _mm256_loadu_pd(y + i);
-        __m256d hi = _mm256_mul_pd(a, b);
-        __asm__("" : "+x"(hi));  // RN(a b), not to be fused with the bands' additions
-        t[0] = part == 0 ? hi : _mm256_fmsub_pd(a, b, hi);
-    }
-#endif
 };
 
 // ---- band kernels ----
@@ -211,63 +179,26 @@ inline void band_split(double r, const double (&c)[max_bands], double (&out)[max
 }
 
 template <int K, class Loader>
-void band_kernel_generic(const Loader& ld, std::size_t n, const double (&c)[max_bands],
+void band_kernel_generic(const Loader& ld, std::size_t begin, std::size_t n, const double (&c)[max_bands],
                          double (&out)[max_bands][band_lanes]) {
-    double t[Loader::terms];
-    for (std::size_t i = 0; i < n; ++i) {
-        ld.at(i, t);
-        for (int j = 0; j < Loader::terms; ++j) band_split<K>(t[j], c, out, static_cast<int>(i % band_lanes));
-    }
+    for (std::size_t i = begin; i < n; ++i) band_split<K>(ld.at(i), c, out, static_cast<int>(i % band_lanes));
 }
 
-#if REPRO_HAS_AVX2_PATH
-template <int K, class Loader>
-REPRO_TARGET_AVX2 void band_kernel_avx2(const Loader& ld, std::size_t n, const double (&c)[max_bands],
-                                        double (&out)[max_bands][band_lanes]) {
-    constexpr int R = band_lanes / 4;  // registers per band
-    __m256d acc[K][R];
-    __m256d cv[max_bands];
-    for (int k = 0; k < K; ++k) {
-        cv[k] = _mm256_set1_pd(c[k]);
-        for (int h = 0; h < R; ++h) acc[k][h] = _mm256_loadu_pd(out[k] + 4 * h);
-    }
-    std::size_t i = 0;
-    // Fully unrolled, so that the accumulators live in registers.
-    for (; i + band_lanes <= n; i += band_lanes) {
-#pragma GCC unroll 4
-        for (int h = 0; h < R; ++h) {
-            __m256d t[Loader::terms];
-            ld.load(i + 4 * h, t);
-#pragma GCC unroll 2
-            for (int j = 0; j < Loader::terms; ++j) {
-                __m256d r = t[j];
-#pragma GCC unroll 4
-                for (int k = 0; k + 1 < K; ++k) {
-                    const __m256d hi = _mm256_sub_pd(_mm256_add_pd(r, cv[k]), cv[k]);
-                    acc[k][h] = _mm256_add_pd(acc[k][h], hi);
-                    r = _mm256_sub_pd(r, hi);
-                }
-                acc[K - 1][h] = _mm256_add_pd(acc[K - 1][h], r);
-            }
-        }
-    }
-    for (int k = 0; k < K; ++k)
-        for (int h = 0; h < R; ++h) _mm256_storeu_pd(out[k] + 4 * h, acc[k][h]);
-    double t[Loader::terms];
-    for (; i < n; ++i) {
-        ld.at(i, t);
-        for (int j = 0; j < Loader::terms; ++j) band_split<K>(t[j], c, out, static_cast<int>(i % band_lanes));
-    }
-}
-#endif
+// The SIMD forms (bands-inl.hpp): the band kernel and the block statistics.
+template <class Tag>
+struct band_kernels;
+
+#define REPRO_SIMD_KERNELS "../reduce/bands-inl.hpp"
+#include "../simd/for_each_isa.hpp"
 
 template <int K, class Loader>
 void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands], double (&out)[max_bands][band_lanes]) {
-#if REPRO_HAS_AVX2_PATH
-    if constexpr (Loader::vectorized)
-        if (active_isa() >= isa::avx2) return band_kernel_avx2<K>(ld, n, c, out);
-#endif
-    band_kernel_generic<K>(ld, n, c, out);
+    simd::dispatch([&](auto tag) {
+        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !Loader::vectorized)
+            band_kernel_generic<K>(ld, 0, n, c, out);
+        else
+            band_kernels<decltype(tag)>::template band_kernel<K>(ld, n, c, out);
+    });
 }
 
 // Band accumulators carried from block to block while the blocks fit the
@@ -293,7 +224,7 @@ struct band_state {
     // 2^min_quantum). Returns false, adding nothing, when no bands can hold them.
     template <class Acc, class Loader>
     bool add(Acc& acc, const Loader& ld, std::size_t n, int block_emax, int min_quantum) {
-        const std::size_t block_terms = n * Loader::terms;
+        const std::size_t block_terms = n;
         const bool fits = k != 0 && block_emax <= emax && min_quantum >= band_quantum(emax, k) &&
                           terms + block_terms <= lane_capacity * band_lanes;
         if (!fits) {
@@ -316,81 +247,16 @@ struct band_state {
     }
 };
 
-#if REPRO_HAS_AVX2_PATH
-// Magnitudes as integers: the maximum also flags Inf/NaN (they sort above
-// every finite value), and mag - 1 as unsigned puts zeros above everything,
-// so its minimum + 1 is the smallest nonzero magnitude.
-REPRO_TARGET_AVX2 inline void stats_of_avx2(chunk_stats& st, const float* v, std::size_t n) {
-    const __m256i mask = _mm256_set1_epi32(0x7fffffff), one = _mm256_set1_epi32(1);
-    __m256i mx = _mm256_setzero_si256(), mn = _mm256_set1_epi32(-1);
-    __m256i mx2 = mx, mn2 = mn;
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i)), mask);
-        const __m256i b = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i + 8)), mask);
-        mx = _mm256_max_epi32(mx, a);
-        mx2 = _mm256_max_epi32(mx2, b);
-        mn = _mm256_min_epu32(mn, _mm256_sub_epi32(a, one));
-        mn2 = _mm256_min_epu32(mn2, _mm256_sub_epi32(b, one));
-    }
-    mx = _mm256_max_epi32(mx, mx2);
-    mn = _mm256_min_epu32(mn, mn2);
-    alignas(32) std::uint32_t a[8], b[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(a), mx);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(b), mn);
-    for (int j = 0; j < 8; ++j) {
-        st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
-        if (b[j] != 0xffffffffu && b[j] + 1u < st.min_mag) st.min_mag = b[j] + 1u;
-    }
-    st.special |= st.max_mag >= float_traits<float>::infinity_bits;
-    stats_of(st, v + i, n - i);
-}
-
-// Doubles: AVX2 has no 64-bit integer max, so the magnitudes are compared as
-// doubles (zeros replaced by +inf for the minimum); Inf/NaN are flagged by an
-// unordered-or-greater comparison with the largest finite value.
-REPRO_TARGET_AVX2 inline void stats_of_avx2(chunk_stats& st, const double* v, std::size_t n) {
-    const __m256d sign = _mm256_set1_pd(-0.0), inf = _mm256_set1_pd(std::numeric_limits<double>::infinity());
-    const __m256d finite_max = _mm256_set1_pd(std::numeric_limits<double>::max()), zero = _mm256_setzero_pd();
-    __m256d mx = zero, mn = inf, sp = zero, mx2 = zero, mn2 = inf, sp2 = zero;
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256d a = _mm256_andnot_pd(sign, _mm256_loadu_pd(v + i));
-        const __m256d b = _mm256_andnot_pd(sign, _mm256_loadu_pd(v + i + 4));
-        mx = _mm256_max_pd(mx, a);
-        mx2 = _mm256_max_pd(mx2, b);
-        mn = _mm256_min_pd(mn, _mm256_blendv_pd(a, inf, _mm256_cmp_pd(a, zero, _CMP_EQ_OQ)));
-        mn2 = _mm256_min_pd(mn2, _mm256_blendv_pd(b, inf, _mm256_cmp_pd(b, zero, _CMP_EQ_OQ)));
-        sp = _mm256_or_pd(sp, _mm256_cmp_pd(a, finite_max, _CMP_NLE_UQ));
-        sp2 = _mm256_or_pd(sp2, _mm256_cmp_pd(b, finite_max, _CMP_NLE_UQ));
-    }
-    mx = _mm256_max_pd(mx, mx2);
-    mn = _mm256_min_pd(mn, mn2);
-    sp = _mm256_or_pd(sp, sp2);
-    alignas(32) double a[4], b[4];
-    _mm256_store_pd(a, mx);
-    _mm256_store_pd(b, mn);
-    for (int j = 0; j < 4; ++j) {
-        const std::uint64_t ma = to_bits(a[j]), mb = to_bits(b[j]);
-        st.max_mag = ma > st.max_mag ? ma : st.max_mag;
-        if (mb != float_traits<double>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
-    }
-    st.special |= _mm256_movemask_pd(sp) != 0;
-    stats_of(st, v + i, n - i);
-}
-#endif
-
 template <class T>
 chunk_stats stats(const T* v, std::size_t n) {
     chunk_stats st;
-#if REPRO_HAS_AVX2_PATH
-    if constexpr (std::is_same<T, double>::value || std::is_same<T, float>::value)
-        if (active_isa() >= isa::avx2) {
-            stats_of_avx2(st, v, n);
-            return st;
-        }
-#endif
-    stats_of(st, v, n);
+    simd::dispatch([&](auto tag) {
+        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value ||
+                      !(std::is_same<T, double>::value || std::is_same<T, float>::value))
+            stats_of(st, v, n);
+        else
+            band_kernels<decltype(tag)>::stats_of(st, v, n);
+    });
     return st;
 }
 
@@ -409,7 +275,7 @@ void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
             continue;
         for (std::size_t i = 0; i < len; ++i) {
             if (is_finite(xs[i]))
-                acc.add(static_cast<double>(widen_exact(xs[i])));
+                acc.add(static_cast<double>(widen_to<widened_t<T>>(xs[i])));
             else
                 note_special(sp, xs[i]);
         }
@@ -454,7 +320,7 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
             if (done) continue;
         }
         for (std::size_t i = 0; i < len; ++i) {
-            const auto a = widen_exact(xs[i]), b = widen_exact(ys[i]);
+            const auto a = widen_to<widened_t<T>>(xs[i]), b = widen_to<widened_t<T>>(ys[i]);
             if (is_finite(a) && is_finite(b))
                 acc.add_product(a, b);
             else
@@ -466,4 +332,6 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
 }
 
 }  // namespace detail
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "../epilogue.hpp"

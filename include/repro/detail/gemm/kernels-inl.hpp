@@ -1,33 +1,31 @@
-// repro/detail/gemm_kernels.hpp - the matrix-product kernels, written once
-// over a register set and compiled once per instruction set: linalg.hpp
-// includes this file (no include guard, on purpose) with
-//   REPRO_GEMM_ISA     the namespace to define them in (avx2_kernels, avx512_kernels),
-//   REPRO_GEMM_TARGET  that instruction set's target attribute,
-//   REPRO_GEMM_REGS    its register traits (gemm_regs.hpp).
-// Every kernel computes the chains defined in linalg.hpp; the register width
-// and the tile shapes change which elements run side by side, never the
-// order of the operations of one element, so every instruction set gives the
-// same bits.
+// repro/detail/gemm/kernels-inl.hpp - the matrix-product kernels, written
+// once over the register traits and compiled once per instruction set
+// (simd/for_each_isa.hpp; no include guard, on purpose) as
+// gemm_kernels<REPRO_SIMD_TAG>, with that ISA's tile shapes (gemm_tiles,
+// gemm.hpp). Every kernel computes the chains defined in linalg.hpp; the
+// register width and the tile shapes change which elements run side by
+// side, never the order of the operations of one element, so every
+// instruction set gives the same bits.
 
-namespace repro::detail::REPRO_GEMM_ISA {
+template <>
+struct gemm_kernels<REPRO_SIMD_TAG> {
 
 template <class T>
-using regs = REPRO_GEMM_REGS<T>;
-using tiles = gemm_tiles<REPRO_GEMM_REGS>;
+using regs = simd::registers<REPRO_SIMD_TAG, T>;
+using tiles = gemm_tiles<REPRO_SIMD_TAG>;
 
 // Fully unrolled tile loops keep the accumulators in registers (GCC spills
 // arrays of vectors otherwise).
 #define REPRO_UNROLL _Pragma("GCC unroll 64")
-// Helpers that hand back arrays of registers: left out of line (GCC does at
-// -O2 and -O3), each call stores and reloads every register, and the
-// transposed-B path at batch 1 ran 10-20% slower.
-#define REPRO_GEMM_INLINE __attribute__((always_inline)) inline
+// Helpers that hand back arrays of registers are always inlined: left out
+// of line (GCC does at -O2 and -O3), each call stores and reloads every
+// register.
 
 // A register of B or C; `masked`: only the lanes of `last` are read. Masked
 // tiles (the leftover columns of a matrix) keep only last_lanes columns of
 // their last register, and touch nothing past them.
 template <class T>
-REPRO_GEMM_TARGET typename regs<T>::reg load_part(const T* p, bool masked, typename regs<T>::mask_t last) {
+REPRO_SIMD_TARGET static typename regs<T>::reg load_part(const T* p, bool masked, typename regs<T>::mask_t last) {
     return masked ? regs<T>::load(p, last) : regs<T>::load(p);
 }
 
@@ -37,7 +35,7 @@ REPRO_GEMM_TARGET typename regs<T>::reg load_part(const T* p, bool masked, typen
 // block, p values a lane), so in-lane p x p transposes finish the job
 // without cross-lane shuffles.
 template <class T>
-REPRO_GEMM_TARGET REPRO_GEMM_INLINE void transpose_regs(const T* from, std::size_t ld, typename regs<T>::reg* t) {
+REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void transpose_regs(const T* from, std::size_t ld, typename regs<T>::reg* t) {
     using V = regs<T>;
     constexpr int p = 16 / sizeof(T), chunks = V::width / p;
     typename V::reg u[V::width];
@@ -50,7 +48,7 @@ REPRO_GEMM_TARGET REPRO_GEMM_INLINE void transpose_regs(const T* from, std::size
 // `count` panels of W columns from column j, rows [k0, k0 + kk), laid out as
 // b_transposed::pack lays them out.
 template <class T>
-REPRO_GEMM_TARGET REPRO_GEMM_INLINE void transpose_block(const T* from, std::size_t ld, T* to, std::size_t W) {
+REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void transpose_block(const T* from, std::size_t ld, T* to, std::size_t W) {
     using V = regs<T>;
     typename V::reg t[V::width];
     transpose_regs<T>(from, ld, t);
@@ -58,7 +56,7 @@ REPRO_GEMM_TARGET REPRO_GEMM_INLINE void transpose_block(const T* from, std::siz
 }
 
 template <std::size_t W, class T, class Src>
-REPRO_GEMM_TARGET void pack_panels(const Src& b, std::size_t k0, std::size_t kk, std::size_t j, std::size_t count,
+REPRO_SIMD_TARGET static void pack_panels(const Src& b, std::size_t k0, std::size_t kk, std::size_t j, std::size_t count,
                                    T* out) {
     if constexpr (std::is_same<Src, b_transposed<T, T>>::value) {
         constexpr std::size_t w = regs<T>::width;
@@ -82,7 +80,7 @@ REPRO_GEMM_TARGET void pack_panels(const Src& b, std::size_t k0, std::size_t kk,
 // this way leaves every chain, and its bits, as defined.
 // B rows are ldb apart (ldb = NV * width for a packed panel).
 template <class T, int MR, int NV, bool Masked = false>
-REPRO_GEMM_TARGET void gemm_tile(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
+REPRO_SIMD_TARGET static void gemm_tile(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
                                  std::size_t kc, bool resume, int last_lanes) {
     using V = regs<T>;
     const typename V::mask_t last = V::mask(last_lanes);
@@ -114,7 +112,7 @@ REPRO_GEMM_TARGET void gemm_tile(const T* A, std::size_t lda, const T* B, std::s
 // by every row: NG groups of w columns side by side, MR rows, the chains of
 // the definition with k ascending from +0.
 template <class T, int MR, int NG>
-REPRO_GEMM_TARGET void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, std::size_t K, T* C, std::size_t ldc) {
+REPRO_SIMD_TARGET static void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, std::size_t K, T* C, std::size_t ldc) {
     using V = regs<T>;
     constexpr int w = V::width;
     typename V::reg acc[MR * NG];
@@ -150,12 +148,11 @@ REPRO_GEMM_TARGET void gemm_bt_tile(const T* A, std::size_t lda, const T* Bt, st
     }
 }
 #undef REPRO_UNROLL
-#undef REPRO_GEMM_INLINE
 
 // Rows [0, rows) of a column panel: MR-row tiles, then one tile of the
 // leftover rows (same chains, fewer of them).
 template <class T, int MR, int NV, bool Masked = false>
-REPRO_GEMM_TARGET void gemm_rows(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
+REPRO_SIMD_TARGET static void gemm_rows(const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc,
                                  std::size_t rows, std::size_t kc, bool resume, int last_lanes = regs<T>::width) {
     std::size_t i = 0;
     for (; i + MR <= rows; i += MR)
@@ -172,7 +169,7 @@ REPRO_GEMM_TARGET void gemm_rows(const T* A, std::size_t lda, const T* B, std::s
 // head at batch 1 is two chains side by side, not one after the other). B
 // stored by rows is read in place; otherwise the columns are packed first.
 template <class T, int NV>
-REPRO_GEMM_TARGET void gemm_tail_panel(const T* A, std::size_t K, const T* B, std::size_t ldb, T* C, std::size_t N,
+REPRO_SIMD_TARGET static void gemm_tail_panel(const T* A, std::size_t K, const T* B, std::size_t ldb, T* C, std::size_t N,
                                        std::size_t M, int last_lanes) {
     // as many rows as the accumulators allow, up to 12 (the fma latency
     // needs about 8 chains; a 10-column head at M = 64 ran 1.4x faster with
@@ -182,7 +179,7 @@ REPRO_GEMM_TARGET void gemm_tail_panel(const T* A, std::size_t K, const T* B, st
 }
 
 template <class T, class Src>
-REPRO_GEMM_TARGET void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, std::size_t j) {
+REPRO_SIMD_TARGET static void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, std::size_t j) {
     constexpr std::size_t w = regs<T>::width;
     const std::size_t K = b.K, N = b.N, n = N - j, count = (n + w - 1) / w;
     if (n == 0) return;
@@ -216,7 +213,7 @@ REPRO_GEMM_TARGET void gemm_tail(const T* A, const Src& b, T* C, std::size_t M, 
 // tile (tiles::in_place_*; 1 x 8 registers below 4 rows, eight chains to
 // hide the fma latency). Threads take contiguous column ranges.
 template <class T, class Src>
-REPRO_GEMM_TARGET void gemm_in_place(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
+REPRO_SIMD_TARGET static void gemm_in_place(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
     constexpr std::size_t w = regs<T>::width;
     constexpr int MR = tiles::in_place_rows, NV = tiles::in_place_regs;
     const std::size_t K = b.K, N = b.N, pw = (M < 4 ? 8 : NV) * w, panels = N / pw;
@@ -251,7 +248,7 @@ REPRO_GEMM_TARGET void gemm_in_place(const T* A, const Src& b, T* C, std::size_t
 // block re-uses from cache (tiles::packed_rows rows; 1 x 8 below 6 rows).
 // Threads take contiguous column ranges and pack their own panels.
 template <class T, class Src>
-REPRO_GEMM_TARGET void gemm_packed(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
+REPRO_SIMD_TARGET static void gemm_packed(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) {
     constexpr std::size_t w = regs<T>::width;
     constexpr int MR = tiles::packed_rows, NV = tiles::packed_regs;
     const bool few = M < 6;
@@ -293,7 +290,7 @@ REPRO_GEMM_TARGET void gemm_packed(const T* A, const Src& b, T* C, std::size_t M
 // columns (threads take contiguous ranges of groups), then single groups,
 // then the leftover columns.
 template <class T, int MR>
-REPRO_GEMM_TARGET void gemm_bt_rows(const T* A, const b_transposed<T, T>& b, T* C, unsigned thread_count) {
+REPRO_SIMD_TARGET static void gemm_bt_rows(const T* A, const b_transposed<T, T>& b, T* C, unsigned thread_count) {
     constexpr int NG = MR == 1 ? tiles::bt_groups_one_row : tiles::bt_groups;
     constexpr std::size_t w = regs<T>::width, gw = NG * w;
     const std::size_t K = b.K, N = b.N, groups = N / gw;
@@ -306,10 +303,10 @@ REPRO_GEMM_TARGET void gemm_bt_rows(const T* A, const b_transposed<T, T>& b, T* 
 }
 
 template <class T>
-REPRO_GEMM_TARGET void gemm_bt_direct(const T* A, const b_transposed<T, T>& b, T* C, std::size_t M, unsigned thread_count) {
+REPRO_SIMD_TARGET static void gemm_bt_direct(const T* A, const b_transposed<T, T>& b, T* C, std::size_t M, unsigned thread_count) {
     if (M == 1) return gemm_bt_rows<T, 1>(A, b, C, thread_count);
     if (M == 2) return gemm_bt_rows<T, 2>(A, b, C, thread_count);
     return gemm_bt_rows<T, 3>(A, b, C, thread_count);
 }
 
-}  // namespace repro::detail::REPRO_GEMM_ISA
+};

@@ -1,7 +1,8 @@
 #pragma once
-// repro::math::erf, gelu (erf form) and gelu_tanh for float and double:
-// `portable` - fixed polynomials evaluated with explicit repro::fma, only
-// +, -, *, / and the exp of detail/math_exp_log.hpp, so every platform and
+// repro/detail/math/erf.hpp - the cores of repro::math::erf, gelu (erf
+// form) and gelu_tanh for float and double: `portable` - fixed polynomials
+// evaluated with explicit repro::fma, only +, -, *, / and the exp of
+// exp_log.hpp, so every platform and
 // build mode gives the same bits. No libm call.
 //
 // Coefficients: Chebyshev interpolants fitted with mpmath at 60 digits
@@ -19,11 +20,12 @@
 
 #include <cstdint>
 
-#include "../fp.hpp"
-#include "math_exp_log.hpp"
+#include "../../fp.hpp"
+#include "exp_log.hpp"
+#include "../prologue.hpp"
 
 
-namespace repro {
+REPRO_NAMESPACE_BEGIN
 namespace math {
 namespace detail {
 namespace erf_impl {
@@ -175,175 +177,7 @@ REPRO_HD split_value mills_double(int i, double t) {
 
 }  // namespace erf_impl
 }  // namespace detail
-
-// erf(x), float. Evaluated in double: |x| < 0.75: x + x * Q(x^2) (degree 8 in
-// x^2); 0.75 <= |x| < 4.25: 7 pieces of width 1/2 (degree 10); beyond, +-1
-// (erf rounds to 1 in float from 3.92). Odd; erf(+-0) = +-0, erf(+-inf) = +-1.
-// Max error: 0.5 ULP + double rounding (measured: see tests/test_math_erf.cpp).
-REPRO_HD float erf(float x) {
-    namespace d = detail::erf_impl;
-    if (repro::is_nan(x)) return x + x;
-    const double a = d::abs_value(static_cast<double>(x));
-    double r;
-    if (a < 0.75) {
-        r = repro::math::detail::fk::erf_small(a);
-    } else if (a < 4.25) {
-        r = repro::math::detail::fk::erf_mid(a);
-    } else {
-        r = 1.0;
-    }
-    const float y = static_cast<float>(r);
-    return repro::sign_bit(x) ? -y : y;
-}
-
-// erf(x), double. |x| < 0.75: x + x * Q(x^2); 0.75 <= |x| < 6.25: 11 pieces
-// of width 1/2, erf(m) carried as hi + lo; beyond, +-1 (erf rounds to 1 from
-// 5.92). No exp needed. Odd; erf(+-0) = +-0, erf(+-inf) = +-1.
-REPRO_HD double erf(double x) {
-    namespace d = detail::erf_impl;
-    if (repro::is_nan(x)) return x + x;
-    const double a = d::abs_value(x);
-    double r;
-    if (a < 0.75) {
-        r = repro::fma(a, d::erf_small_double(a * a), a);
-    } else if (a < 6.25) {
-        const int i = static_cast<int>((a - 0.75) * 2.0);
-        const d::split_value v = d::erf_mid_double(i, a - repro::fma(0.5, static_cast<double>(i), 1.0));
-        r = v.hi + v.rest;
-    } else {
-        r = 1.0;
-    }
-    return repro::sign_bit(x) ? -r : r;
-}
-
-// gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), float, evaluated in
-// double without rounding x / sqrt 2: |x| < 0.5: x/2 + x * (x * G(x^2));
-// 0.5 <= x < 6: x * Phi(x) from 11 pieces; x >= 6: x; x <= -0.5:
-// x * exp(-x^2/2) * Q(-x) with Q(a) = Phi(-a) exp(a^2/2) from half-binade
-// pieces (x^2/2 is exact in double), so large negative x keeps its relative
-// accuracy down to the underflow; x < -16: -0. gelu(+-0) = +-0,
-// gelu(+inf) = +inf, gelu(-inf) = -0 (the limit; the formula gives NaN).
-REPRO_HD float gelu(float x) {
-    namespace d = detail::erf_impl;
-    if (repro::is_nan(x)) return x + x;
-    const double xd = x;
-    if (xd >= 6.0 || xd == 0) return x;  // x = +-0 keeps its sign
-    if (xd < -16.0) return -0.0f;
-    const double a = d::abs_value(xd);
-    double r;
-    if (a < 0.5) {
-        r = repro::fma(xd, xd * d::gelu_small_float(a * a), 0.5 * xd);
-    } else if (xd > 0) {
-        const int i = static_cast<int>((xd - 0.5) * 2.0);
-        const d::split_value v = d::phi_pos_float(i, xd - repro::fma(0.5, static_cast<double>(i), 0.75));
-        r = xd * (v.hi + v.rest);
-    } else {
-        double m;
-        const int i = d::half_binade(a, m);
-        const d::split_value q = d::mills_float(i, a - m);
-        const double e = repro::math::exp(-0.5 * (xd * xd));  // x^2 exact: 48 significant bits
-        r = xd * e * (q.hi + q.rest);
-    }
-    return static_cast<float>(r);
-}
-
-// gelu(x), double. |x| < 0.5: x/2 + x * (x * G(x^2)); 0.5 <= x < 8.5:
-// x * Phi(x) from 16 pieces, the product taken as TwoProd(x, hi) + x * rest;
-// x >= 8.5: x; -39 <= x <= -0.5: x * Q(-x) * exp(-x^2/2) with x^2/2 split
-// exactly as h + l (exp(-h - l) = exp(-h) (1 - l)) and the products carried
-// in double-double, e^-h taken as a double-double 2^k (hi + lo) and scaled
-// once at the end; x < -39: -0. Special values as for float.
-REPRO_HD double gelu(double x) {
-    namespace d = detail::erf_impl;
-    if (repro::is_nan(x)) return x + x;
-    if (x >= 8.5 || x == 0) return x;  // x = +-0 keeps its sign
-    if (x < -39.0) return -0.0;  // |result| < 2^-1090: rounds to -0
-    const double a = d::abs_value(x);
-    if (a < 0.5) {
-        const double r = repro::fma(x, x * d::gelu_small_double(a * a), 0.5 * x);
-        return r == 0 ? 0.5 * x : r;  // a zero result keeps the sign of x (x/2 rounds to -0 for x < 0)
-    }
-    if (x > 0) {
-        const int i = static_cast<int>((x - 0.5) * 2.0);
-        const d::split_value v = d::phi_pos_double(i, x - repro::fma(0.5, static_cast<double>(i), 0.75));
-        const repro::exact_pair<double> p = repro::two_prod(x, v.hi);
-        return p.value + repro::fma(x, v.rest, p.error);
-    }
-    double m;
-    const int i = d::half_binade(a, m);
-    const d::split_value q = d::mills_double(i, a - m);
-    const repro::exact_pair<double> s = repro::two_prod(x, x);
-    const double h = 0.5 * s.value, l = 0.5 * s.error;  // x^2/2 = h + l exactly
-    // exp(-h - l) = 2^k (hi + lo) (1 - l): e^-h as a double-double, scaled once
-    // at the end, so results down to the subnormals keep their accuracy.
-    const repro::math::detail::el_exp_parts ep = repro::math::detail::el_exp_core(-h);
-    const double e_lo = repro::fma(-l, ep.hi, ep.lo);
-    const repro::exact_pair<double> xq0 = repro::two_prod(x, q.hi);
-    // x * Q as a normalised double-double (q.rest can be a quarter of q.hi)
-    const repro::exact_pair<double> xq = repro::fast_two_sum(xq0.value, repro::fma(x, q.rest, xq0.error));
-    const repro::exact_pair<double> p = repro::two_prod(ep.hi, xq.value);
-    const double lo = repro::fma(ep.hi, xq.error, repro::fma(e_lo, xq.value, p.error));
-    return repro::math::detail::el_scale(p.value + lo, ep.k);
-}
-
-// gelu_tanh(x) = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), float.
-// Evaluated in double as x / (1 + exp(-2u)) (the same function: 1 + tanh(u) =
-// 2 / (1 + exp(-2u))), 2u = x (k0 + k1 x^2) with x^2 exact.
-// gelu_tanh(+-0) = +-0, gelu_tanh(+inf) = +inf, gelu_tanh(-inf) = -0.
-REPRO_HD float gelu_tanh(float x) {
-    if (repro::is_nan(x)) return x + x;
-    if (repro::is_inf(x)) return repro::sign_bit(x) ? -0.0f : x;
-    constexpr double k0 = 0x1.9884533d43651p+0;  // 2 sqrt(2/pi)
-    constexpr double k1 = 0x1.2444f2a4d8b4bp-4;   // 2 sqrt(2/pi) * 0.044715
-    const double xd = x;
-    const double u2 = xd * repro::fma(k1, xd * xd, k0);
-    const double r = xd / (1.0 + repro::math::exp(-u2));
-    return static_cast<float>(r);
-}
-
-// gelu_tanh(x), double. 2u = x (k0 + k1 x^2) in double-double (k0, k1 and
-// x^2 carried as hi + lo, so exp sees 2u with a relative error near 2^-100);
-// with e = exp(-|2u|) (split as exp(-h)(1 - l)), x >= 0: x / (1 + e),
-// x < 0: x e / (1 + e), each quotient taken from double-double numerator
-// and denominator with one correction step; below 2u = -700, x e scaled once
-// (subnormal results). x > 10: x; 2u < -760: -0.
-REPRO_HD double gelu_tanh(double x) {
-    if (repro::is_nan(x)) return x + x;
-    if (x > 10.0 || x == 0) return x;  // x = +-0 keeps its sign
-    if (x < -30.0) return -0.0;
-    constexpr double k0h = 0x1.9884533d43651p+0, k0l = -0x1.cbc0d30ebfd15p-54;
-    constexpr double k1h = 0x1.2444f2a4d8b4bp-4, k1l = -0x1.6c843a29d1c70p-61;
-    const repro::exact_pair<double> s = repro::two_prod(x, x);
-    const repro::exact_pair<double> w = repro::two_prod(k1h, s.value);
-    const double w_lo = repro::fma(k1h, s.error, repro::fma(k1l, s.value, w.error));
-    const repro::exact_pair<double> v = repro::two_sum(k0h, w.value);  // w > k0 once |x| > 6.6
-    const double v_lo = v.error + (k0l + w_lo);
-    const repro::exact_pair<double> u = repro::two_prod(x, v.value);
-    const repro::exact_pair<double> u2 = repro::fast_two_sum(u.value, repro::fma(x, v_lo, u.error));
-    // e = exp(-|2u|) = 2^k (hi + lo) (1 + l), -|2u| = h + l
-    const bool neg = u2.value < 0;
-    const double h = neg ? u2.value : -u2.value, l = neg ? u2.error : -u2.error;
-    if (h < -760.0) return -0.0;  // x < -21.3: |x| e < 2^-1090 rounds to -0
-    const repro::math::detail::el_exp_parts ep = repro::math::detail::el_exp_core(h);
-    const double m_lo = repro::fma(l, ep.hi, ep.lo);
-    if (h < -700.0) {  // 1 + e = 1 to 2^-1000; x e scaled once (subnormal results)
-        const repro::exact_pair<double> p = repro::two_prod(x, ep.hi);
-        return repro::math::detail::el_scale(p.value + repro::fma(x, m_lo, p.error), ep.k);
-    }
-    const double scale = repro::math::detail::el_pow2(ep.k);
-    const double e = ep.hi * scale, e_lo = m_lo * scale;  // e is normal: exact
-    const repro::exact_pair<double> den = repro::fast_two_sum(1.0, e);  // 1 >= e
-    const double den_lo = den.error + e_lo;
-    repro::exact_pair<double> num{x, 0.0};
-    if (neg) {
-        const repro::exact_pair<double> p = repro::two_prod(x, e);
-        num = {p.value, repro::fma(x, e_lo, p.error)};
-    }
-    const double q = num.value / den.value;
-    // (num - q den) / den, the remainder num.value - q * den.value exact by fma
-    const double rem = repro::fma(-q, den.value, num.value) + repro::fma(-q, den_lo, num.error);
-    return q + rem / den.value;
-}
-
 }  // namespace math
-}  // namespace repro
+REPRO_NAMESPACE_END
+
+#include "../epilogue.hpp"

@@ -1,51 +1,46 @@
-// repro/detail/lane_kernels.hpp - the SIMD forms of the lane reductions
-// (sum, dot, their compensated forms) and of the row scaling of rms_norm,
-// written once over a register set and compiled once per instruction set:
-// lanes.hpp includes this file (no include guard, on purpose) with
-//   REPRO_LANES_ISA     the namespace to define them in (avx2_kernels, avx512_kernels),
-//   REPRO_LANES_TARGET  that instruction set's target attribute,
-//   REPRO_LANES_REGS    its register traits (avx2 or avx512, lanes.hpp).
+// repro/detail/reduce/lanes-inl.hpp - the SIMD forms of the lane reductions
+// (sum, dot, their compensated forms), written once over the register traits
+// and compiled once per instruction set (simd/for_each_isa.hpp; no include
+// guard, on purpose) as lane_kernels<REPRO_SIMD_TAG>.
 // The `lanes<A>` lanes of lanes.hpp sit in R = lanes<A> / width registers,
 // register r holding lanes r*width .. r*width + width-1: a wider register
 // holds more lanes side by side, never changes what one lane adds in which
 // order, so every instruction set gives the generic kernels' bits.
 
-namespace repro::detail::REPRO_LANES_ISA {
+template <>
+struct lane_kernels<REPRO_SIMD_TAG> {
 
 template <class A>
-using lane_regs = REPRO_LANES_REGS<A>;
+using lane_regs = simd::registers<REPRO_SIMD_TAG, A>;
 
 template <class A>
-inline constexpr int registers = lanes<A> / lane_regs<A>::width;
+static constexpr int register_count = lanes<A> / lane_regs<A>::width;
 
 #define REPRO_UNROLL _Pragma("GCC unroll 4")
-// Helpers taking or handing back registers: left out of line, each call
-// stores and reloads them.
-#define REPRO_LANES_INLINE __attribute__((always_inline)) inline
 
 // The lane tree on the registers, when no tail is pending: lane j += lane
 // j + w for w = L/2 down to the register width is register j += register
 // j + w/width; the rest happens inside register 0 (lane_regs<A>::tree).
 template <class A>
-REPRO_LANES_TARGET REPRO_LANES_INLINE A register_tree(typename lane_regs<A>::reg (&r)[registers<A>]) {
+REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static A register_tree(typename lane_regs<A>::reg (&r)[register_count<A>]) {
     using V = lane_regs<A>;
-    REPRO_UNROLL for (int w = registers<A> / 2; w >= 1; w /= 2)
+    REPRO_UNROLL for (int w = register_count<A> / 2; w >= 1; w /= 2)
         REPRO_UNROLL for (int j = 0; j < w; ++j) r[j] = V::add(r[j], r[j + w]);
     return V::tree(r[0]);
 }
 
 // The registers written out as lanes, for a tail that the scalar code adds on.
 template <class A, class Reg, int R>
-REPRO_LANES_TARGET REPRO_LANES_INLINE void store_lanes(A (&lane)[lanes<A>], const Reg (&r)[R]) {
+REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_lanes(A (&lane)[lanes<A>], const Reg (&r)[R]) {
     REPRO_UNROLL for (int q = 0; q < R; ++q) lane_regs<A>::store(lane + q * lane_regs<A>::width, r[q]);
 }
 
 // Full blocks of `lanes` elements run in registers; the tail and the tree
 // run on the stored lanes with the generic scalar operations.
 template <class A, sum_terms Terms = sum_terms::values>
-REPRO_LANES_TARGET A sum_chunk(const A* x, std::size_t n) {
+REPRO_SIMD_TARGET static A sum_chunk(const A* x, std::size_t n) {
     using V = lane_regs<A>;
-    constexpr int L = lanes<A>, W = V::width, R = registers<A>;
+    constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
     typename V::reg r[R];
     REPRO_UNROLL for (int q = 0; q < R; ++q) r[q] = V::zero();
     std::size_t i = 0;
@@ -63,13 +58,13 @@ REPRO_LANES_TARGET A sum_chunk(const A* x, std::size_t n) {
     return lane_tree<plain_sum<A>>(lane);
 }
 
-// The terms of dot_chunk: x[i] y[i]; x[i] x[i] loaded once (y is x); or
+// The terms (lanes.hpp, dot_terms): x[i] y[i]; x[i] x[i] loaded once; or
 // d[i] d[i] with d[i] = x[i] - m, each d[i] stored on the way (y unused):
 // the lanes of dot_chunk(d, d) in one pass.
 template <class A, dot_terms Terms = dot_terms::products>
-REPRO_LANES_TARGET A dot_chunk(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
+REPRO_SIMD_TARGET static A dot_chunk(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
     using V = lane_regs<A>;
-    constexpr int L = lanes<A>, W = V::width, R = registers<A>;
+    constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
     const typename V::reg mv = V::broadcast(&m);
     typename V::reg r[R];
     REPRO_UNROLL for (int q = 0; q < R; ++q) r[q] = V::zero();
@@ -104,7 +99,7 @@ REPRO_LANES_TARGET A dot_chunk(const A* x, const A* y, std::size_t n, A m = A(0)
 // Vector TwoSum on every lane, the same six operations as repro::two_sum:
 // s becomes fl(s + v), the rounding error is returned.
 template <class A>
-REPRO_LANES_TARGET REPRO_LANES_INLINE typename lane_regs<A>::reg two_sum_step(typename lane_regs<A>::reg& s, typename lane_regs<A>::reg v) {
+REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename lane_regs<A>::reg two_sum_step(typename lane_regs<A>::reg& s, typename lane_regs<A>::reg v) {
     using V = lane_regs<A>;
     const typename V::reg t = V::add(s, v);
     const typename V::reg bb = V::sub(t, s);
@@ -115,7 +110,7 @@ REPRO_LANES_TARGET REPRO_LANES_INLINE typename lane_regs<A>::reg two_sum_step(ty
 
 // The compensated lanes (s, e) of sum2 / dot2 written out, for the tail and the tree.
 template <class A, class Reg, int R>
-REPRO_LANES_TARGET REPRO_LANES_INLINE void store_compensated(compensated<A> (&lane)[lanes<A>], const Reg (&s)[R], const Reg (&e)[R]) {
+REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_compensated(compensated<A> (&lane)[lanes<A>], const Reg (&s)[R], const Reg (&e)[R]) {
     A ls[lanes<A>], le[lanes<A>];
     store_lanes(ls, s);
     store_lanes(le, e);
@@ -123,9 +118,9 @@ REPRO_LANES_TARGET REPRO_LANES_INLINE void store_compensated(compensated<A> (&la
 }
 
 template <class A>
-REPRO_LANES_TARGET compensated<A> sum2_chunk(const A* x, std::size_t n) {
+REPRO_SIMD_TARGET static compensated<A> sum2_chunk(const A* x, std::size_t n) {
     using V = lane_regs<A>;
-    constexpr int L = lanes<A>, W = V::width, R = registers<A>;
+    constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
     typename V::reg s[R], e[R];
     REPRO_UNROLL for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
     std::size_t i = 0;
@@ -141,9 +136,9 @@ REPRO_LANES_TARGET compensated<A> sum2_chunk(const A* x, std::size_t n) {
 }
 
 template <class A>
-REPRO_LANES_TARGET compensated<A> dot2_chunk(const A* x, const A* y, std::size_t n) {
+REPRO_SIMD_TARGET static compensated<A> dot2_chunk(const A* x, const A* y, std::size_t n) {
     using V = lane_regs<A>;
-    constexpr int L = lanes<A>, W = V::width, R = registers<A>;
+    constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
     typename V::reg s[R], e[R];
     REPRO_UNROLL for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
     std::size_t i = 0;
@@ -166,34 +161,6 @@ REPRO_LANES_TARGET compensated<A> dot2_chunk(const A* x, const A* y, std::size_t
     return lane_tree<compensated_sum<A>>(lane);
 }
 
-// (x[c..c+width) * s), times w[c..c+width) when Weighted.
-template <bool Weighted, class T>
-REPRO_LANES_TARGET REPRO_LANES_INLINE typename lane_regs<T>::reg scaled(const T* x, typename lane_regs<T>::reg s, const T* w, std::size_t c) {
-    using V = lane_regs<T>;
-    const typename V::reg r = V::mul(V::load(x + c), s);
-    if constexpr (Weighted) return V::mul(r, V::load(w + c));
-    return r;
-}
-
-// y[c] = x[c] * s, or (x[c] * s) * w[c]: steps of four registers (every
-// load of a step before its stores, so y may be x), then single registers;
-// returns where the registers stopped.
-template <bool Weighted, class T>
-REPRO_LANES_TARGET std::size_t scale_steps(const T* x, T s, const T* w, T* y, std::size_t n) {
-    using V = lane_regs<T>;
-    constexpr std::size_t W = V::width;
-    const typename V::reg sv = V::broadcast(&s);
-    std::size_t c = 0;
-    for (; c + 4 * W <= n; c += 4 * W) {
-        typename V::reg r[4];
-        REPRO_UNROLL for (std::size_t q = 0; q < 4; ++q) r[q] = scaled<Weighted>(x, sv, w, c + q * W);
-        REPRO_UNROLL for (std::size_t q = 0; q < 4; ++q) V::store(y + c + q * W, r[q]);
-    }
-    for (; c + W <= n; c += W) V::store(y + c, scaled<Weighted>(x, sv, w, c));
-    return c;
-}
-
 #undef REPRO_UNROLL
-#undef REPRO_LANES_INLINE
 
-}  // namespace repro::detail::REPRO_LANES_ISA
+};

@@ -1,0 +1,266 @@
+#pragma once
+// repro/detail/math/exp_log.hpp - the cores of exp, expm1, log, log1p, log2,
+// tanh, sigmoid and silu (repro/math.hpp) for float and double, `portable`: only +, -, *, / (IEEE,
+// correctly rounded), conversions, explicit repro::fma and repro::mul_rn, and
+// bit manipulation, so every platform, -O level, -ffp-contract mode, ISA and
+// the CUDA device give the same bits.
+//
+// Method.
+// - double: Cody-Waite style reduction x = k ln2 + r, |r| <= ln2/2, with r
+//   kept as a double-double (r, r_lo); e^r - 1 by a degree-13 Taylor
+//   polynomial (coefficients 1/n! rounded to double, Horner with fma); the
+//   result is carried as a double-double and rounded once at the end. log
+//   reduces x = 2^e m, m in [sqrt(1/2), sqrt(2)), and uses
+//   log(m) = 2 atanh(s), s = (m-1)/(m+1) carried as a double-double, with the
+//   odd Taylor series of atanh (11 terms, coefficients 2/(2j+3)).
+//   tanh, sigmoid and silu are formed from the double-double exp/expm1 with
+//   a corrected division, so the final rounding is the only large one.
+// - float: evaluated through double arithmetic (allowed by the rules; each
+//   double operation is IEEE correctly rounded, so this is portable too) with
+//   shorter polynomials (errors below 2^-32 relative), then rounded once to
+//   float by the conversion; that one rounding also gives correctly placed
+//   subnormal and overflowing float results.
+// Coefficients are exact Taylor coefficients rounded to double (computed with
+// mpmath); no other project's code or tables were used.
+// Measured errors (against MPFR, see tests/test_math_exp_log.cpp) are given
+// above each function.
+
+#include <cstdint>
+
+#include "../../fp.hpp"
+#include "../simd/pack.hpp"
+#include "../prologue.hpp"
+
+REPRO_NAMESPACE_BEGIN
+namespace math {
+namespace detail {
+
+REPRO_HD double el_pow2(int k) {  // 2^k for k in [-1022, 1023]
+    return from_bits<double>(static_cast<std::uint64_t>(k + 1023) << 52);
+}
+
+// v * 2^k for k in [-1100, 1100] with a single rounding: the first factor
+// keeps the product normal (exact), the second rounds once.
+REPRO_HD double el_scale(double v, int k) {
+    const int k1 = k / 2;
+    const int k2 = k - k1;
+    return (v * el_pow2(k1)) * el_pow2(k2);
+}
+
+REPRO_HD double el_quiet_nan() { return from_bits<double>(0x7ff8000000000000ull); }
+REPRO_HD float el_quiet_nanf() { return from_bits<float>(0x7fc00000u); }
+
+constexpr double el_shifter = 0x1.8p52;
+constexpr double el_inv_ln2 = 0x1.71547652b82fep+0;
+constexpr double el_inv_ln2_lo = 0x1.777d0ffda0d24p-56;
+constexpr double el_ln2 = 0x1.62e42fefa39efp-1;
+constexpr double el_ln2_hi42 = 0x1.62e42fefa3800p-1;  // 42 significant bits: k * hi exact for |k| < 2^11
+constexpr double el_ln2_lo42 = 0x1.ef35793c76730p-45;
+
+// k = round(x / ln2) and r = x - k ln2 as a double-double, |x| < 2^50.
+struct el_reduced {
+    double r;
+    double r_lo;
+    int k;
+};
+
+REPRO_HD el_reduced el_reduce(double x) {
+    const double t = fma(x, el_inv_ln2, el_shifter);
+    const double kd = t - el_shifter;
+    const int k = static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(to_bits(t))));
+    const double r_hi = fma(-kd, el_ln2_hi42, x);  // exact
+    const double c = mul_rn(kd, el_ln2_lo42);
+    const auto s = two_sum(r_hi, -c);
+    return {s.value, s.error, k};
+}
+
+// e^r - 1 for |r| <= 0.35 (plus r_lo) as a double-double; degree-13 Taylor.
+REPRO_HD exact_pair<double> el_expm1_small(double r, double r_lo) {
+    double q = 0x1.6124613a86d09p-33;     // 1/13!
+    q = fma(q, r, 0x1.1eed8eff8d898p-29);  // 1/12!
+    q = fma(q, r, 0x1.ae64567f544e4p-26);  // 1/11!
+    q = fma(q, r, 0x1.27e4fb7789f5cp-22);  // 1/10!
+    q = fma(q, r, 0x1.71de3a556c734p-19);  // 1/9!
+    q = fma(q, r, 0x1.a01a01a01a01ap-16);  // 1/8!
+    q = fma(q, r, 0x1.a01a01a01a01ap-13);  // 1/7!
+    q = fma(q, r, 0x1.6c16c16c16c17p-10);  // 1/6!
+    q = fma(q, r, 0x1.1111111111111p-7);   // 1/5!
+    q = fma(q, r, 0x1.5555555555555p-5);   // 1/4!
+    q = fma(q, r, 0x1.5555555555555p-3);   // 1/3!
+    q = fma(q, r, 0.5);
+    const double r2 = mul_rn(r, r);
+    // r_lo enters as r_lo * (1 + r).
+    const double s = fma(r2, q, fma(r_lo, r, r_lo));
+    return fast_two_sum(r, s);
+}
+
+// e^x = 2^k (hi + lo) for finite |x| < 800.
+struct el_exp_parts {
+    double hi;
+    double lo;
+    int k;
+};
+
+REPRO_HD el_exp_parts el_exp_core(double x) {
+    const el_reduced red = el_reduce(x);
+    const auto e = el_expm1_small(red.r, red.r_lo);
+    const auto y = fast_two_sum(1.0, e.value);
+    return {y.value, y.error + e.error, red.k};
+}
+
+// e^x - 1 as a double-double for x in [-40, 40].
+REPRO_HD exact_pair<double> el_expm1_dd(double x) {
+    const el_reduced red = el_reduce(x);
+    const auto e = el_expm1_small(red.r, red.r_lo);
+    const double p = el_pow2(red.k);
+    const auto u = two_sum(p, -1.0);
+    const double t = p * e.value;  // exact
+    const double l = p * e.error;
+    const auto v = two_sum(u.value, t);
+    const double rest = (v.error + u.error) + l;
+    return fast_two_sum(v.value, rest);
+}
+
+// log(m) for m in [sqrt(1/2), sqrt(2)) as a double-double (f = m - 1 exact).
+REPRO_HD exact_pair<double> el_log1p_reduced(double f) {
+    const double d = 2.0 + f;
+    const double d_lo = (2.0 - d) + f;
+    const double s = f / d;
+    const double res = fma(-s, d_lo, fma(-s, d, f));
+    const double s_lo = res / d;
+    const double z = mul_rn(s, s);
+    double p = 0x1.642c8590b2164p-4;      // 2/23
+    p = fma(p, z, 0x1.8618618618618p-4);  // 2/21
+    p = fma(p, z, 0x1.af286bca1af28p-4);  // 2/19
+    p = fma(p, z, 0x1.e1e1e1e1e1e1ep-4);  // 2/17
+    p = fma(p, z, 0x1.1111111111111p-3);  // 2/15
+    p = fma(p, z, 0x1.3b13b13b13b14p-3);  // 2/13
+    p = fma(p, z, 0x1.745d1745d1746p-3);  // 2/11
+    p = fma(p, z, 0x1.c71c71c71c71cp-3);  // 2/9
+    p = fma(p, z, 0x1.2492492492492p-2);  // 2/7
+    p = fma(p, z, 0x1.999999999999ap-2);  // 2/5
+    p = fma(p, z, 0x1.5555555555555p-1);  // 2/3
+    const double sz = mul_rn(s, z);
+    // 2 s + 2 s_lo (1 + z) + s^3 p
+    const double two_s_lo = 2.0 * s_lo;
+    const double lo = fma(sz, p, fma(two_s_lo, z, two_s_lo));
+    return fast_two_sum(2.0 * s, lo);
+}
+
+// Splits a positive finite normal-or-subnormal x into e and f = m - 1 with
+// m in [sqrt(1/2), sqrt(2)).
+struct el_log_split {
+    double f;
+    int e;
+};
+
+REPRO_HD el_log_split el_split(double x) {
+    int adj = 0;
+    std::uint64_t b = to_bits(x);
+    if (b < 0x0010000000000000ull) {  // subnormal
+        b = to_bits(x * 0x1p54);
+        adj = -54;
+    }
+    int e = static_cast<int>(b >> 52) - 1023 + adj;
+    std::uint64_t mb = (b & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    if (mb > 0x3ff6a09e667f3bcdull) {  // m > sqrt(2): use m/2
+        mb -= 0x0010000000000000ull;
+        e += 1;
+    }
+    return {from_bits<double>(mb) - 1.0, e};
+}
+
+// log(x) as a double-double for positive finite x.
+REPRO_HD exact_pair<double> el_log_dd(double x) {
+    const el_log_split sp = el_split(x);
+    const auto l = el_log1p_reduced(sp.f);
+    const double ed = static_cast<double>(sp.e);
+    const auto s = two_sum(ed * el_ln2_hi42, l.value);  // the product is exact
+    const double lo = s.error + fma(ed, el_ln2_lo42, l.error);
+    return fast_two_sum(s.value, lo);
+}
+
+// sigmoid(x) as a double-double for x in [-700, 40].
+REPRO_HD exact_pair<double> el_sigmoid_dd(double x) {
+    const bool neg = x < 0;
+    const el_exp_parts ep = el_exp_core(neg ? x : -x);
+    const double p = el_pow2(ep.k);
+    const double e_hi = ep.hi * p;
+    const double e_lo = ep.lo * p;
+    const auto d = fast_two_sum(1.0, e_hi);
+    const double d_hi = d.value;
+    const double d_lo = d.error + e_lo;
+    const double n_hi = neg ? e_hi : 1.0;
+    const double n_lo = neg ? e_lo : 0.0;
+    const double q = n_hi / d_hi;
+    const double res = fma(-q, d_lo, n_lo) + fma(-q, d_hi, n_hi);
+    return fast_two_sum(q, res / d_hi);
+}
+
+// ---- the float functions: float_kernels-inl.hpp, on V = double ----
+
+
+template <class V>
+struct index_type {
+    using type = int;
+};
+template <class V>
+using index_t = typename index_type<V>::type;
+
+// 2^k from t = 0x1.8p52 + k, k in [-1022, 1023].
+REPRO_HD double pow2_shifted(double t) { return from_bits<double>((to_bits(t) + 1023u) << 52); }
+
+// x = 2^e m, m in [sqrt(1/2), sqrt(2)), for positive normal x: f = m - 1
+// (exact) and e.
+REPRO_HD void log_split(double x, double& f, double& e) {
+    const el_log_split sp = el_split(x);
+    f = sp.f;
+    e = static_cast<double>(sp.e);
+}
+
+REPRO_HD double max_of(double a, double b) { return a > b ? a : b; }
+
+// trunc(v) for 0 <= v < 2^31, as a double and as a table index.
+REPRO_HD double trunc_index(double v, int& i) {
+    i = static_cast<int>(v);
+    return static_cast<double>(i);
+}
+
+REPRO_HD double coefficient(const double* table, int stride, int i, int k) { return table[i * stride + k]; }
+
+namespace fk {
+#include "float_kernels-inl.hpp"
+}  // namespace fk
+
+}  // namespace detail
+}  // namespace math
+REPRO_NAMESPACE_END
+
+#if REPRO_X86_SIMD
+REPRO_AVX2_REGION_BEGIN
+REPRO_NAMESPACE_BEGIN
+namespace math {
+namespace detail {
+
+template <>
+struct index_type<repro::detail::simd::f64x4> {
+    using type = repro::detail::simd::f64x4::index;
+};
+
+// The same kernels on four double lanes.
+namespace fk_avx2 {
+using repro::detail::simd::coefficient;
+using repro::detail::simd::log_split;
+using repro::detail::simd::max_of;
+using repro::detail::simd::pow2_shifted;
+using repro::detail::simd::trunc_index;
+#include "float_kernels-inl.hpp"
+}  // namespace fk_avx2
+
+}  // namespace detail
+}  // namespace math
+REPRO_NAMESPACE_END
+REPRO_AVX2_REGION_END
+#endif
+
+#include "../epilogue.hpp"

@@ -1,0 +1,241 @@
+#pragma once
+// The fixed-lane reductions behind repro::sum, dot and their compensated
+// forms (docs/design.md, rules 1-3). One chunk of at most `chunk_size` elements is
+// reduced in `lanes<A>` virtual lanes: element i goes to lane i % lanes, each
+// lane accumulates its elements in ascending order from +0, and the lanes
+// combine as a tree (lane j += lane j + w for w = lanes/2, ..., 1). Chunks
+// combine pairwise, level by level (c0+c1, c2+c3, ...; an odd last one moves
+// up unchanged). The scalar code below is the definition; the AVX2 and
+// AVX-512 kernels (lanes-inl.hpp) do the same operations on the same
+// lanes, so every path gives the same bits.
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "../../fp.hpp"
+#include "../meta.hpp"
+#include "../simd/avx512.hpp"
+#include "../simd/dispatch.hpp"
+#include "../prologue.hpp"
+
+REPRO_NAMESPACE_BEGIN
+namespace detail {
+
+inline constexpr std::size_t chunk_size = 16384;
+
+// 32 float lanes or 16 double lanes: four AVX2 or two AVX-512 registers either way.
+template <class A>
+inline constexpr int lanes = sizeof(A) == 4 ? 32 : 16;
+
+// A value with the rounding error it still owes (compensated tier).
+template <class A>
+struct compensated {
+    A sum;
+    A error;
+};
+
+// The operations a reduction needs: start value, one term, combining two partials.
+template <class A>
+struct plain_sum {
+    using partial = A;
+    static REPRO_HD partial zero() { return A(0); }
+    static REPRO_HD partial combine(partial a, partial b) { return a + b; }
+    static REPRO_HD A finish(partial p) { return p; }
+};
+
+template <class A>
+struct compensated_sum {
+    using partial = compensated<A>;
+    static REPRO_HD partial zero() { return {A(0), A(0)}; }
+    // (s1, e1) + (s2, e2) = TwoSum(s1, s2) with the errors added to its error.
+    static REPRO_HD partial combine(partial a, partial b) {
+        const exact_pair<A> t = two_sum(a.sum, b.sum);
+        return {t.value, (a.error + b.error) + t.error};
+    }
+    static REPRO_HD A finish(partial p) { return p.sum + p.error; }
+};
+
+// Lane tree: lane j += lane j + w for w = L/2, L/4, ..., 1.
+template <class Op, int L>
+REPRO_HD typename Op::partial lane_tree(typename Op::partial (&lane)[L]) {
+    for (int w = L / 2; w >= 1; w /= 2)
+        for (int j = 0; j < w; ++j) lane[j] = Op::combine(lane[j], lane[j + w]);
+    return lane[0];
+}
+
+// ---- generic chunk kernels: the definition of each reduction ----
+
+// The terms of a sum: x[i], or its square rounded on its own (x[i] * x[i],
+// never fused with the add that follows).
+enum class sum_terms { values, squares };
+
+template <sum_terms Terms, class A>
+REPRO_HD A sum_term(A v) {
+    if constexpr (Terms == sum_terms::squares)
+        return mul_rn(v, v);
+    else
+        return v;
+}
+
+// sum: lane += term(x[i])
+template <class A, sum_terms Terms = sum_terms::values, class T>
+REPRO_HD A sum_chunk_generic(const T* x, std::size_t n) {
+    constexpr int L = lanes<A>;
+    A lane[L];
+    for (int j = 0; j < L; ++j) lane[j] = A(0);
+    for (std::size_t i = 0; i < n; ++i) lane[i % L] += sum_term<Terms>(widen_to<A>(x[i]));
+    return lane_tree<plain_sum<A>>(lane);
+}
+
+// dot: lane = fma(x[i], y[i], lane)
+template <class A, class T>
+REPRO_HD A dot_chunk_generic(const T* x, const T* y, std::size_t n) {
+    constexpr int L = lanes<A>;
+    A lane[L];
+    for (int j = 0; j < L; ++j) lane[j] = A(0);
+    for (std::size_t i = 0; i < n; ++i) lane[i % L] = repro::fma(widen_to<A>(x[i]), widen_to<A>(y[i]), lane[i % L]);
+    return lane_tree<plain_sum<A>>(lane);
+}
+
+// compensated sum: (s, e) -> (TwoSum(s, x).value, e + TwoSum(s, x).error)
+template <class A, class T>
+REPRO_HD compensated<A> sum2_chunk_generic(const T* x, std::size_t n) {
+    constexpr int L = lanes<A>;
+    compensated<A> lane[L];
+    for (int j = 0; j < L; ++j) lane[j] = {A(0), A(0)};
+    for (std::size_t i = 0; i < n; ++i) {
+        compensated<A>& l = lane[i % L];
+        const exact_pair<A> t = two_sum(l.sum, widen_to<A>(x[i]));
+        l = {t.value, l.error + t.error};
+    }
+    return lane_tree<compensated_sum<A>>(lane);
+}
+
+// compensated dot: p = TwoProd(x, y); t = TwoSum(s, p.value);
+// (s, e) -> (t.value, e + (t.error + p.error))
+template <class A, class T>
+REPRO_HD compensated<A> dot2_chunk_generic(const T* x, const T* y, std::size_t n) {
+    constexpr int L = lanes<A>;
+    compensated<A> lane[L];
+    for (int j = 0; j < L; ++j) lane[j] = {A(0), A(0)};
+    for (std::size_t i = 0; i < n; ++i) {
+        compensated<A>& l = lane[i % L];
+        const exact_pair<A> p = two_prod(widen_to<A>(x[i]), widen_to<A>(y[i]));
+        const exact_pair<A> t = two_sum(l.sum, p.value);
+        l = {t.value, l.error + (t.error + p.error)};
+    }
+    return lane_tree<compensated_sum<A>>(lane);
+}
+
+// The terms of lane_kernels::dot_chunk: x[i] y[i]; x[i] x[i] (y is x); or
+// d[i] d[i] with d[i] = x[i] - m, stored to d on the way.
+enum class dot_terms { products, squares, deviations };
+
+// The SIMD forms of the chunk kernels (lanes-inl.hpp), one specialisation per ISA tag.
+template <class Tag>
+struct lane_kernels;
+
+#define REPRO_SIMD_KERNELS "../reduce/lanes-inl.hpp"
+#include "../simd/for_each_isa.hpp"
+
+// ---- chunk dispatch ----
+
+// The SIMD kernels take A values (no widening on the way).
+template <class A, class T>
+inline constexpr bool has_simd_kernel = std::is_same<A, T>::value;
+
+template <class A, sum_terms Terms = sum_terms::values, class T>
+A sum_chunk(const T* x, std::size_t n) {
+    return simd::dispatch([&](auto tag) -> A {
+        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !has_simd_kernel<A, T>)
+            return sum_chunk_generic<A, Terms>(x, n);
+        else
+            return lane_kernels<decltype(tag)>::template sum_chunk<A, Terms>(x, n);
+    });
+}
+
+template <class A, class T>
+A dot_chunk(const T* x, const T* y, std::size_t n) {
+    return simd::dispatch([&](auto tag) -> A {
+        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !has_simd_kernel<A, T>)
+            return dot_chunk_generic<A>(x, y, n);
+        else if (x == y)
+            return lane_kernels<decltype(tag)>::template dot_chunk<A, dot_terms::squares>(x, x, n);
+        else
+            return lane_kernels<decltype(tag)>::template dot_chunk<A>(x, y, n);
+    });
+}
+
+// d[i] = x[i] - m for the chunk, and dot_chunk(d, d): a row's deviations
+// and their sum of squares in one pass on the SIMD paths.
+template <class A>
+A deviation_dot_chunk(const A* x, A m, A* d, std::size_t n) {
+    return simd::dispatch([&](auto tag) -> A {
+        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value) {
+            for (std::size_t i = 0; i < n; ++i) d[i] = x[i] - m;
+            return dot_chunk_generic<A>(d, d, n);
+        } else {
+            return lane_kernels<decltype(tag)>::template dot_chunk<A, dot_terms::deviations>(x, nullptr, n, m, d);
+        }
+    });
+}
+
+template <class A, class T>
+compensated<A> sum2_chunk(const T* x, std::size_t n) {
+    return simd::dispatch([&](auto tag) -> compensated<A> {
+        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !has_simd_kernel<A, T>)
+            return sum2_chunk_generic<A>(x, n);
+        else
+            return lane_kernels<decltype(tag)>::template sum2_chunk<A>(x, n);
+    });
+}
+
+template <class A, class T>
+compensated<A> dot2_chunk(const T* x, const T* y, std::size_t n) {
+    return simd::dispatch([&](auto tag) -> compensated<A> {
+        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !has_simd_kernel<A, T>)
+            return dot2_chunk_generic<A>(x, y, n);
+        else
+            return lane_kernels<decltype(tag)>::template dot2_chunk<A>(x, y, n);
+    });
+}
+
+// ---- chunk tree ----
+
+// Pairwise, level by level, computed as a stream: a stack of complete
+// subtrees (sizes are powers of two) merged like a binary counter, folded
+// from the smallest at the end - which is the same tree.
+template <class Op>
+class chunk_tree {
+   public:
+    using partial = typename Op::partial;
+    void push(partial p) {
+        int level = 0;
+        while (size_ > 0 && level_[size_ - 1] == level) {
+            p = Op::combine(value_[size_ - 1], p);
+            --size_;
+            ++level;
+        }
+        value_[size_] = p;
+        level_[size_] = level;
+        ++size_;
+    }
+    partial result() const {
+        if (size_ == 0) return Op::zero();
+        partial p = value_[size_ - 1];
+        for (int k = size_ - 2; k >= 0; --k) p = Op::combine(value_[k], p);
+        return p;
+    }
+
+   private:
+    partial value_[66];
+    int level_[66];
+    int size_ = 0;
+};
+
+}  // namespace detail
+REPRO_NAMESPACE_END
+
+#include "../epilogue.hpp"

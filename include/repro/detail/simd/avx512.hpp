@@ -1,0 +1,178 @@
+#pragma once
+// repro/detail/simd/avx512.hpp - simd::registers for AVX-512F: 16 floats, 8
+// doubles or 16 32-bit words in a 512-bit register, masks in mask registers
+// (see registers.hpp for the common operations). AVX-512F only: the float
+// xor and 256-bit extract of AVX-512DQ are replaced by their integer and
+// double forms (the same bits). Shuffles and extracts take their masked
+// forms: GCC 12 warns that the plain forms' undefined pass-through value is
+// uninitialized (the same instructions).
+
+#include <cstddef>
+#include <cstdint>
+
+#include "avx2.hpp"
+#include "../prologue.hpp"
+
+#if REPRO_X86_SIMD
+REPRO_NAMESPACE_BEGIN
+namespace detail {
+namespace simd {
+
+template <>
+struct registers<avx512_tag, float> {
+    using reg = __m512;
+    using mask_t = __mmask16;
+    using cmask = __mmask16;
+    static constexpr int width = 16;
+    static constexpr mask_t all = 0xFFFF;
+    REPRO_TARGET_AVX512 static reg zero() { return _mm512_setzero_ps(); }
+    REPRO_TARGET_AVX512 static reg load(const float* p) { return _mm512_loadu_ps(p); }
+    REPRO_TARGET_AVX512 static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+    REPRO_TARGET_AVX512 static reg broadcast(const float* p) { return _mm512_set1_ps(*p); }
+    REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+    REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
+    REPRO_TARGET_AVX512 static reg mul(reg a, reg b) {
+        reg p = _mm512_mul_ps(a, b);
+        __asm__("" : "+v"(p));
+        return p;
+    }
+    REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+    REPRO_TARGET_AVX512 static reg neg(reg a) {
+        return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
+    }
+    REPRO_TARGET_AVX512 static reg abs(reg a) {
+        return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MAX)));
+    }
+    REPRO_TARGET_AVX512 static reg max(reg a, reg b) { return _mm512_maskz_max_ps(all, a, b); }
+    REPRO_TARGET_AVX512 static reg min(reg a, reg b) { return _mm512_maskz_min_ps(all, a, b); }
+    // Lanes 0-7 += 8-15, then the AVX2 tree.
+    REPRO_TARGET_AVX512 static float tree(reg a) {
+        const __m512d d = _mm512_castps_pd(a);
+        const __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 0));
+        const __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 1));
+        return registers<avx2_tag, float>::tree(_mm256_add_ps(lo, hi));
+    }
+    REPRO_TARGET_AVX512 static mask_t mask(int n) { return mask_t((1u << n) - 1u); }
+    REPRO_TARGET_AVX512 static reg load(const float* p, mask_t m) { return _mm512_maskz_loadu_ps(m, p); }
+    REPRO_TARGET_AVX512 static void store(float* p, reg v, mask_t m) { _mm512_mask_storeu_ps(p, m, v); }
+    // masked broadcasts from memory rather than inserts, to leave the
+    // shuffle unit to the in-lane transposes
+    REPRO_TARGET_AVX512 static reg rows_in_lanes(const float* p, std::size_t stride) {
+        reg r = _mm512_maskz_broadcast_f32x4(all, _mm_loadu_ps(p));
+        r = _mm512_mask_broadcast_f32x4(r, 0x00F0, _mm_loadu_ps(p + stride));
+        r = _mm512_mask_broadcast_f32x4(r, 0x0F00, _mm_loadu_ps(p + 2 * stride));
+        return _mm512_mask_broadcast_f32x4(r, 0xF000, _mm_loadu_ps(p + 3 * stride));
+    }
+    REPRO_TARGET_AVX512 static void transpose_in_lanes(const reg* u, reg* t) {
+        const reg a = _mm512_maskz_unpacklo_ps(all, u[0], u[1]), b = _mm512_maskz_unpackhi_ps(all, u[0], u[1]),
+                  c = _mm512_maskz_unpacklo_ps(all, u[2], u[3]), d = _mm512_maskz_unpackhi_ps(all, u[2], u[3]);
+        t[0] = _mm512_maskz_shuffle_ps(all, a, c, 0x44);
+        t[1] = _mm512_maskz_shuffle_ps(all, a, c, 0xEE);
+        t[2] = _mm512_maskz_shuffle_ps(all, b, d, 0x44);
+        t[3] = _mm512_maskz_shuffle_ps(all, b, d, 0xEE);
+    }
+    REPRO_TARGET_AVX512 static cmask is_zero(reg a) { return _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_EQ_OQ); }
+    REPRO_TARGET_AVX512 static cmask not_le(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_NLE_UQ); }
+    REPRO_TARGET_AVX512 static cmask no_lanes() { return 0; }
+    REPRO_TARGET_AVX512 static cmask either(cmask a, cmask b) { return cmask(a | b); }
+    REPRO_TARGET_AVX512 static bool any(cmask m) { return m != 0; }
+    REPRO_TARGET_AVX512 static reg select(cmask m, reg if_true, reg if_false) {
+        return _mm512_mask_blend_ps(m, if_false, if_true);
+    }
+};
+
+template <>
+struct registers<avx512_tag, double> {
+    using reg = __m512d;
+    using mask_t = __mmask8;
+    using cmask = __mmask8;
+    static constexpr int width = 8;
+    static constexpr mask_t all = 0xFF;
+    REPRO_TARGET_AVX512 static reg zero() { return _mm512_setzero_pd(); }
+    REPRO_TARGET_AVX512 static reg load(const double* p) { return _mm512_loadu_pd(p); }
+    REPRO_TARGET_AVX512 static void store(double* p, reg v) { _mm512_storeu_pd(p, v); }
+    REPRO_TARGET_AVX512 static reg broadcast(const double* p) { return _mm512_set1_pd(*p); }
+    REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_pd(a, b); }
+    REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_pd(a, b); }
+    REPRO_TARGET_AVX512 static reg mul(reg a, reg b) {
+        reg p = _mm512_mul_pd(a, b);
+        __asm__("" : "+v"(p));
+        return p;
+    }
+    REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_pd(a, b, c); }
+    REPRO_TARGET_AVX512 static reg neg(reg a) {
+        return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MIN)));
+    }
+    REPRO_TARGET_AVX512 static reg abs(reg a) {
+        return _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MAX)));
+    }
+    REPRO_TARGET_AVX512 static reg max(reg a, reg b) { return _mm512_maskz_max_pd(all, a, b); }
+    REPRO_TARGET_AVX512 static reg min(reg a, reg b) { return _mm512_maskz_min_pd(all, a, b); }
+    // Lanes 0-3 += 4-7, then the AVX2 tree.
+    REPRO_TARGET_AVX512 static double tree(reg a) {
+        return registers<avx2_tag, double>::tree(
+            _mm256_add_pd(_mm512_maskz_extractf64x4_pd(0xF, a, 0), _mm512_maskz_extractf64x4_pd(0xF, a, 1)));
+    }
+    REPRO_TARGET_AVX512 static mask_t mask(int n) { return mask_t((1u << n) - 1u); }
+    REPRO_TARGET_AVX512 static reg load(const double* p, mask_t m) { return _mm512_maskz_loadu_pd(m, p); }
+    REPRO_TARGET_AVX512 static void store(double* p, reg v, mask_t m) { _mm512_mask_storeu_pd(p, m, v); }
+    // (as floats: 64x2 inserts would need AVX-512DQ)
+    REPRO_TARGET_AVX512 static reg rows_in_lanes(const double* p, std::size_t stride) {
+        const float* f = reinterpret_cast<const float*>(p);
+        return _mm512_castps_pd(registers<avx512_tag, float>::rows_in_lanes(f, 2 * stride));
+    }
+    REPRO_TARGET_AVX512 static void transpose_in_lanes(const reg* u, reg* t) {
+        t[0] = _mm512_maskz_unpacklo_pd(all, u[0], u[1]);
+        t[1] = _mm512_maskz_unpackhi_pd(all, u[0], u[1]);
+    }
+    REPRO_TARGET_AVX512 static reg load_widened(const float* p) { return _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(p)); }
+    REPRO_TARGET_AVX512 static cmask is_zero(reg a) { return _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ); }
+    REPRO_TARGET_AVX512 static cmask not_le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_NLE_UQ); }
+    REPRO_TARGET_AVX512 static cmask no_lanes() { return 0; }
+    REPRO_TARGET_AVX512 static cmask either(cmask a, cmask b) { return cmask(a | b); }
+    REPRO_TARGET_AVX512 static bool any(cmask m) { return m != 0; }
+    REPRO_TARGET_AVX512 static reg select(cmask m, reg if_true, reg if_false) {
+        return _mm512_mask_blend_pd(m, if_false, if_true);
+    }
+};
+
+template <>
+struct registers<avx512_tag, std::uint32_t> {
+    using reg = __m512i;
+    static constexpr int width = 16;
+    static constexpr __mmask16 all = 0xFFFF;
+    REPRO_TARGET_AVX512 static reg broadcast(std::uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
+    REPRO_TARGET_AVX512 static reg iota(std::uint32_t start) {
+        return _mm512_add_epi32(broadcast(start),
+                                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    }
+    REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_epi32(a, b); }
+    REPRO_TARGET_AVX512 static reg bit_xor(reg a, reg b) { return _mm512_xor_si512(a, b); }
+    REPRO_TARGET_AVX512 static void mulhilo(reg x, reg m, reg& hi, reg& lo) {
+        const __m512i even = _mm512_maskz_mul_epu32(0xFF, x, m);
+        const __m512i odd = _mm512_maskz_mul_epu32(0xFF, _mm512_maskz_srli_epi64(0xFF, x, 32), m);
+        lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_maskz_slli_epi64(0xFF, odd, 32));
+        hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(0xFF, even, 32), odd);
+    }
+    // out[4 b + w] = lane b of x[w]: 16 four-word blocks in block order.
+    REPRO_TARGET_AVX512 static void store_blocks(std::uint32_t* out, const reg (&x)[4]) {
+        const __m512i t0 = _mm512_maskz_unpacklo_epi32(all, x[0], x[1]), t1 = _mm512_maskz_unpackhi_epi32(all, x[0], x[1]);
+        const __m512i t2 = _mm512_maskz_unpacklo_epi32(all, x[2], x[3]), t3 = _mm512_maskz_unpackhi_epi32(all, x[2], x[3]);
+        // 128-bit lane L of u_j holds block 4 L + j
+        const __m512i u0 = _mm512_maskz_unpacklo_epi64(0xFF, t0, t2), u1 = _mm512_maskz_unpackhi_epi64(0xFF, t0, t2);
+        const __m512i u2 = _mm512_maskz_unpacklo_epi64(0xFF, t1, t3), u3 = _mm512_maskz_unpackhi_epi64(0xFF, t1, t3);
+        const __m512i a = _mm512_maskz_shuffle_i32x4(all, u0, u1, 0x44), b = _mm512_maskz_shuffle_i32x4(all, u2, u3, 0x44);
+        const __m512i c = _mm512_maskz_shuffle_i32x4(all, u0, u1, 0xEE), d = _mm512_maskz_shuffle_i32x4(all, u2, u3, 0xEE);
+        _mm512_storeu_si512(out + 0, _mm512_maskz_shuffle_i32x4(all, a, b, 0x88));
+        _mm512_storeu_si512(out + 16, _mm512_maskz_shuffle_i32x4(all, a, b, 0xDD));
+        _mm512_storeu_si512(out + 32, _mm512_maskz_shuffle_i32x4(all, c, d, 0x88));
+        _mm512_storeu_si512(out + 48, _mm512_maskz_shuffle_i32x4(all, c, d, 0xDD));
+    }
+};
+
+}  // namespace simd
+}  // namespace detail
+REPRO_NAMESPACE_END
+#endif
+
+#include "../epilogue.hpp"

@@ -1,0 +1,2 @@
+// Placeholder replaced below.
+#include <doctest/doctest.h>
