@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <limits>
 #include <repro/compare.hpp>
+#include <repro/reduce.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -158,6 +159,15 @@ TEST_CASE("argmax takes the first NaN, else the first maximum") {
     actual = expected;
     actual[2] = 5.0f;  // tie stays at the first maximum
     CHECK(repro::compare(actual, expected, 1, 4, tolerance::ulp(0)).argmax_flips.empty());
+}
+
+TEST_CASE("argmax flips use repro::argmax's order: +0 above -0") {
+    const std::vector<float> expected{-0.0f, 0.0f}, actual{0.0f, -0.0f};
+    CHECK(repro::argmax(expected.data(), 2) == 1);
+    CHECK(repro::argmax(actual.data(), 2) == 0);
+    // equal under a tolerance, but the predicted class moved
+    const repro::compare_report r = repro::compare(actual, expected, 1, 2, tolerance::close(0.0, 0.0));
+    CHECK(r.argmax_flips == std::vector<std::size_t>{0});
 }
 
 TEST_CASE("the listing keeps the worst mismatches, worst first") {

@@ -10,6 +10,10 @@
 #include <cstdint>
 #include <limits>
 #include <repro/fp.hpp>
+#include <repro/threads.hpp>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
 
 #include "support/test_data.hpp"
 
@@ -275,4 +279,11 @@ TEST_CASE_TEMPLATE("repro::fma rounds once (MPFR oracle)", T, float, double) {
         CAPTURE(c);
         REQUIRE(repro::bitwise_equal(repro::fma(a, b, c), want));
     }
+}
+
+TEST_CASE("repro's names carry its version: the inline namespace repro::v0") {
+    static_assert(std::is_same<repro::v0::threads, repro::threads>::value, "repro::threads is repro::v0::threads");
+    static_assert(std::is_same<repro::v0::float_traits<float>, repro::float_traits<float>>::value);
+    // in the mangled names, so two versions' templates cannot be taken for one another at link time
+    CHECK(std::string(typeid(repro::threads).name()).find("2v0") != std::string::npos);
 }

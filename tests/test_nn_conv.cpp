@@ -264,7 +264,7 @@ TEST_CASE_TEMPLATE("population_statistics: bitwise the same however the data set
     CHECK_THROWS_AS(whole.add(data.data(), 1), std::logic_error);
 }
 
-TEST_CASE("Eigen adapters: matmul and linear give the pointer forms' bits for every storage order and view") {
+TEST_CASE("Eigen adapters: matmul, matmul_bt and linear give the pointer forms' bits for every storage order and view") {
     using row_major = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     Eigen::MatrixXf A = Eigen::MatrixXf::Random(37, 65), big = Eigen::MatrixXf::Random(80, 100);
     const row_major Ar = A, Br = big.block(3, 5, 65, 29);
@@ -290,4 +290,13 @@ TEST_CASE("Eigen adapters: matmul and linear give the pointer forms' bits for ev
     Eigen::MatrixXf y;
     repro::linear(A, W, b, y, repro::activation::gelu);
     CHECK((y.array() == y_ptr.array()).all());
+
+    // matmul_bt: Bt (N x K) column-major and as a block; the bits of matmul(A, Bt^T)
+    Eigen::MatrixXf c4;
+    repro::matmul_bt(A, W, c4);
+    CHECK((c4.array() == expected.array()).all());
+    row_major c5(37, 29);
+    repro::matmul_bt(Ar, big.block(3, 5, 65, 29).transpose(), c5);
+    CHECK((c5.array() == expected.array()).all());
+    CHECK_THROWS_AS(repro::matmul_bt(A, Br, c4), std::invalid_argument);  // Bt 65 x 29: K differs
 }

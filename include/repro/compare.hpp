@@ -278,22 +278,6 @@ struct compare_report {
 
 namespace detail {
 
-// Argmax of a row: the first NaN if there is one, else the first maximum.
-template <class T>
-std::size_t row_argmax(const T* x, std::size_t n) {
-    std::size_t best = 0;
-    double best_value = 0.0;
-    for (std::size_t j = 0; j < n; ++j) {
-        if (is_nan(x[j])) return j;
-        const double v = float_traits<T>::to_double(x[j]);
-        if (j == 0 || v > best_value) {
-            best = j;
-            best_value = v;
-        }
-    }
-    return best;
-}
-
 // Ordering of listed mismatches: larger ULP distance (NaN pairs count as
 // the largest), then larger absolute difference, then lower index.
 inline bool worse(const compared_element& a, const compared_element& b) {
@@ -422,7 +406,7 @@ compare_report compare_views(array_view<T> actual, array_view<T> expected, toler
                 worst_row_ulp = row_worst_ulp;
             }
         }
-        if (row_argmax(a, r.cols) != row_argmax(e, r.cols)) r.argmax_flips.push_back(row);
+        if (first_extreme<true>(a, r.cols) != first_extreme<true>(e, r.cols)) r.argmax_flips.push_back(row);
     }
     // A worst difference of 0 is reported at the first non-NaN pair.
     if (!r.worst_ulp.found() || r.worst_abs.value == 0.0 || r.worst_rel.value == 0.0 || r.worst_ulp.value == 0) {

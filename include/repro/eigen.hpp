@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 
 #include "compare.hpp"
+#include "detail/errors.hpp"
 #include "fp.hpp"
 #include "linalg.hpp"
 #include "detail/prologue.hpp"
@@ -113,11 +114,27 @@ void matmul(const Eigen::MatrixBase<DA>& A, const Eigen::MatrixBase<DB>& B, cons
             threads t = threads{}) {
     using T = typename DA::Scalar;
     if (A.cols() != B.rows())
-        throw std::invalid_argument("repro::matmul: A is " + std::to_string(A.rows()) + "x" + std::to_string(A.cols()) +
-                                    ", B is " + std::to_string(B.rows()) + "x" + std::to_string(B.cols()));
+        detail::throw_invalid("matmul", "A is " + std::to_string(A.rows()) + "x" + std::to_string(A.cols()) +
+                                            ", B is " + std::to_string(B.rows()) + "x" + std::to_string(B.cols()));
     detail::eigen_row_major<T> ta, tb, tc(A.rows(), B.cols());
     matmul(detail::row_major_data(A, ta), detail::row_major_data(B, tb), tc.data(), std::size_t(A.rows()),
            std::size_t(A.cols()), std::size_t(B.cols()), t);
+    detail::assign_result(C, tc);
+}
+
+// C = A Bt^T for Eigen operands, Bt N x K (PyTorch's Linear weight layout).
+// Same bits as repro::matmul_bt, and as matmul(A, Bt.transpose()).
+template <class DA, class DB, class DC>
+void matmul_bt(const Eigen::MatrixBase<DA>& A, const Eigen::MatrixBase<DB>& Bt, const Eigen::MatrixBase<DC>& C,
+               threads t = threads{}) {
+    using T = typename DA::Scalar;
+    if (A.cols() != Bt.cols())
+        detail::throw_invalid("matmul_bt", "A is " + std::to_string(A.rows()) + "x" + std::to_string(A.cols()) +
+                                               ", Bt is " + std::to_string(Bt.rows()) + "x" +
+                                               std::to_string(Bt.cols()));
+    detail::eigen_row_major<T> ta, tb, tc(A.rows(), Bt.rows());
+    matmul_bt(detail::row_major_data(A, ta), detail::row_major_data(Bt, tb), tc.data(), std::size_t(A.rows()),
+              std::size_t(A.cols()), std::size_t(Bt.rows()), t);
     detail::assign_result(C, tc);
 }
 
@@ -128,9 +145,9 @@ void linear(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DW>& W, cons
             const Eigen::MatrixBase<DY>& y, activation act = activation::none, threads t = threads{}) {
     using T = typename DX::Scalar;
     if (x.cols() != W.cols() || (b.size() != 0 && b.size() != W.rows()))
-        throw std::invalid_argument("repro::linear: x is " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) +
-                                    ", W is " + std::to_string(W.rows()) + "x" + std::to_string(W.cols()) +
-                                    ", b has " + std::to_string(b.size()));
+        detail::throw_invalid("linear", "x is " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) +
+                                            ", W is " + std::to_string(W.rows()) + "x" + std::to_string(W.cols()) +
+                                            ", b has " + std::to_string(b.size()));
     detail::eigen_row_major<T> tx, tw, tb, ty(x.rows(), W.rows());
     const T* bias = b.size() ? detail::row_major_data(b, tb) : nullptr;
     linear(detail::row_major_data(x, tx), detail::row_major_data(W, tw), bias, ty.data(), std::size_t(x.rows()),

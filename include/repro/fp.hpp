@@ -5,6 +5,7 @@
 // correctly rounded IEEE-754 operations, so every platform gives the same bits.
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -264,6 +265,33 @@ REPRO_HD float widen(T x) {
         return from_bits<float>(sign | to_bits(static_cast<float>(m) * 5.9604644775390625e-8f));
     }
 }
+
+namespace detail {
+
+// Strictly increasing in the value, with -0 below +0; NaN handled by callers.
+template <class T>
+std::int64_t order_key(T x) {
+    const auto b = to_bits(x);
+    const auto mag = static_cast<std::int64_t>(b & float_traits<T>::magnitude_mask);
+    return (b & float_traits<T>::sign_mask) ? -mag - 1 : mag;
+}
+
+// The one meaning of argmax (Greater) and argmin in repro (repro::argmax,
+// compare's argmax flips): the first NaN if there is one, else the first
+// index of the extreme value, with +0 above -0. n > 0.
+template <bool Greater, class T>
+std::size_t first_extreme(const T* x, std::size_t n) {
+    std::size_t best = 0;
+    std::int64_t best_key = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (is_nan(x[i])) return i;
+        const std::int64_t k = order_key(x[i]);
+        if (i == 0 || (Greater ? k > best_key : k < best_key)) best = i, best_key = k;
+    }
+    return best;
+}
+
+}  // namespace detail
 
 REPRO_NAMESPACE_END
 

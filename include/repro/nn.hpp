@@ -131,6 +131,21 @@ void check_row_layer(const T* x, const T* y, std::size_t rows, std::size_t cols,
 
 }  // namespace detail
 
+namespace detail {
+
+// e = exp(x - m) with m = repro::max(x) (a NaN in x gives NaN) by
+// repro::math::exp, and the sum of e by repro::sum: the shared steps of
+// softmax and log_softmax. e may be x.
+template <class T>
+T exp_shifted_sum(const T* x, T* e, std::size_t n) {
+    const T m = repro::max(x, n);
+    for (std::size_t c = 0; c < n; ++c) e[c] = x[c] - m;
+    math::exp(e, e, n);
+    return repro::sum(e, n);
+}
+
+}  // namespace detail
+
 // y = exp(x - max) / sum(exp(x - max)) per row: max by repro::max (a NaN in
 // the row gives NaN), the exponentials by repro::math::exp, the sum by
 // repro::sum.
@@ -140,12 +155,8 @@ void softmax(const T* x, T* y, std::size_t rows, std::size_t cols, threads t = t
     detail::check_row_layer(x, y, rows, cols, t, "softmax", tc);
     if (cols == 0) return;
     detail::parallel_for(rows, tc, [&](std::size_t r) {
-        const T* xr = x + r * cols;
         T* yr = y + r * cols;
-        const T m = repro::max(xr, cols);
-        for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] - m;
-        math::exp(yr, yr, cols);
-        const T s = repro::sum(yr, cols);
+        const T s = detail::exp_shifted_sum(x + r * cols, yr, cols);
         for (std::size_t c = 0; c < cols; ++c) yr[c] = yr[c] / s;
     });
 }
@@ -159,11 +170,9 @@ void log_softmax(const T* x, T* y, std::size_t rows, std::size_t cols, threads t
     detail::parallel_for(rows, tc, [&](std::size_t r) {
         const T* xr = x + r * cols;
         T* yr = y + r * cols;
-        const T m = repro::max(xr, cols);
         std::vector<T> e(cols);
-        for (std::size_t c = 0; c < cols; ++c) e[c] = xr[c] - m;
-        math::exp(e.data(), e.data(), cols);
-        const T ls = math::log(repro::sum(e.data(), cols));
+        const T m = repro::max(xr, cols);
+        const T ls = math::log(detail::exp_shifted_sum(xr, e.data(), cols));
         for (std::size_t c = 0; c < cols; ++c) yr[c] = (xr[c] - m) - ls;
     });
 }

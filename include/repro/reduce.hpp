@@ -116,27 +116,12 @@ double sum_squares(const T* x, std::size_t n, double shift, double scale) {
     });
 }
 
-// Strictly increasing in the value with -0 < +0; NaN handled by callers.
-template <class T>
-std::int64_t order_key(T x) {
-    const auto b = to_bits(x);
-    const auto mag = static_cast<std::int64_t>(b & float_traits<T>::magnitude_mask);
-    return (b & float_traits<T>::sign_mask) ? -mag - 1 : mag;
-}
-
-// First NaN if any, else the first index whose key is extreme (Greater: max).
+// The checked form of first_extreme (fp.hpp).
 template <bool Greater, class T>
 std::size_t arg_extreme(const T* x, std::size_t n, const char* function) {
     check_pointer(x, n, function, "x");
     if (n == 0) throw_invalid(function, "empty input has no extreme");
-    std::size_t best = 0;
-    std::int64_t best_key = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (is_nan(x[i])) return i;
-        const std::int64_t k = order_key(x[i]);
-        if (i == 0 || (Greater ? k > best_key : k < best_key)) best = i, best_key = k;
-    }
-    return best;
+    return first_extreme<Greater>(x, n);
 }
 
 }  // namespace detail

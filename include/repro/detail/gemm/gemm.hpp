@@ -81,12 +81,12 @@ void gemm_reference(const T* A, std::size_t lda, const Src& b, T* C, std::size_t
         }
 }
 
-// Blocking constants (they decide speed only, never bits): k blocks of
-// gemm_kc (B in place: a block's rows of B are pages apart, and 32 rows ran
-// faster than 128 once B outgrew the caches; gemm_kc_few below 4 rows, where B is not
-// re-used and short blocks keep its reads to a few sequential streams) or
-// gemm_kc_packed values (also for AVX-512's 4-register panels: 128 ran no
-// faster); packed row blocks of gemm_mc.
+// Blocking constants, chosen by measurement (docs/benchmarks.md); they
+// decide speed only, never bits: k blocks of gemm_kc (B in place: a block's
+// rows of B are pages apart, so short blocks once B outgrows the caches;
+// gemm_kc_few below 4 rows, where B is not re-used and short blocks keep its
+// reads to a few sequential streams) or gemm_kc_packed values; packed row
+// blocks of gemm_mc.
 constexpr std::size_t gemm_kc = 32, gemm_kc_few = 8, gemm_kc_packed = 512, gemm_mc = 96, gemm_nc_bytes = 1024;
 
 // The packed panels' memory: kept by the calling thread from call to call,
@@ -108,8 +108,7 @@ T* gemm_scratch(std::size_t n) {
 // in-place path's (B read as stored) and the packed path's, each with 12
 // accumulators of 16 registers (AVX2) or 16 / 24 of 32 (AVX-512); and the
 // registers of columns side by side on the transposed-B path for 1 row and
-// for 2-3 rows (AVX-512: one, so 16 rows of B^T stream at a time; 32 or 64
-// ran slower); and the accumulators of a leftover-columns panel
+// for 2-3 rows (AVX-512: one, so 16 rows of B^T stream at a time); and the accumulators of a leftover-columns panel
 // (gemm_tail_panel: 12 rows of one register, fewer rows of more). They
 // decide speed only.
 template <class Tag>
@@ -137,13 +136,15 @@ struct gemm_kernels;
 #include "../simd/for_each_isa.hpp"
 
 
-// Below this many fmas (M N K; about 50 us of work on one core) a product
-// runs on one thread whatever threads{} asks: starting a thread costs more
-// than it saves, and the thread count never changes a bit.
-#ifndef REPRO_GEMM_MIN_THREADED_FMAS
-#define REPRO_GEMM_MIN_THREADED_FMAS (std::size_t(1) << 21)
-#endif
+// Below this many fmas (M N K) a product runs on one thread whatever
+// threads{} asks: starting a thread costs more than it saves, and the thread
+// count never changes a bit. A build may set its own with
+// -DREPRO_GEMM_MIN_THREADED_FMAS=n.
+#ifdef REPRO_GEMM_MIN_THREADED_FMAS
 inline constexpr std::size_t gemm_min_threaded_fmas = REPRO_GEMM_MIN_THREADED_FMAS;
+#else
+inline constexpr std::size_t gemm_min_threaded_fmas = std::size_t(1) << 21;
+#endif
 
 // Every path computes the chains defined at the top; which path runs, how it
 // blocks k and how threads split the columns cannot change a bit.

@@ -171,9 +171,8 @@ REPRO_SIMD_TARGET static void gemm_rows(const T* A, std::size_t lda, const T* B,
 template <class T, int NV>
 REPRO_SIMD_TARGET static void gemm_tail_panel(const T* A, std::size_t K, const T* B, std::size_t ldb, T* C, std::size_t N,
                                        std::size_t M, int last_lanes) {
-    // as many rows as the accumulators allow, up to 12 (the fma latency
-    // needs about 8 chains; a 10-column head at M = 64 ran 1.4x faster with
-    // 12 rows than with 6)
+    // as many rows as the accumulators allow, up to 12: the fma latency
+    // needs about 8 independent chains in flight
     constexpr int fit = tiles::tail_accumulators / NV, MR = fit > 12 ? 12 : fit > 1 ? fit : 1;
     gemm_rows<T, MR, NV, true>(A, K, B, ldb, C, N, M, K, false, last_lanes);
 }

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "../../threads.hpp"
@@ -33,10 +34,20 @@ inline std::size_t worker_count(std::size_t tasks, unsigned count) {
     return tasks == 0 ? 0 : count < tasks ? count : tasks;
 }
 
-// Threads kept from call to call. A new std::thread per call was often
-// started late (0.3-2.5 ms in a 2.5 ms product, measured on a 2-core virtual
-// machine: the scheduler left it on the busy core); pool threads wait for the
-// next job spinning for spin_time, then asleep. One caller at a time: a
+// The exception of the lowest worker that threw, not the earliest, so the
+// same one in every run (null if none); clears every slot.
+inline std::exception_ptr take_first(std::vector<std::exception_ptr>& errors) {
+    std::exception_ptr first;
+    for (auto& e : errors) {
+        if (e && !first) first = std::move(e);
+        e = nullptr;
+    }
+    return first;
+}
+
+// Threads kept from call to call: a new std::thread per call was often
+// started late, a large part of a short product (docs/benchmarks.md); pool
+// threads wait for the next job spinning for spin_time, then asleep. One caller at a time: a
 // second thread calling in while the pool is busy, or a job calling in from
 // inside the pool, gets threads of its own.
 class worker_pool {
@@ -62,17 +73,24 @@ public:
 
     // Runs f(context, w) for w in [1, workers) on pool threads and w = 0 on
     // the caller's, and returns when all are done; false (nothing run) when
-    // another caller holds the pool.
+    // another caller holds the pool or a thread cannot be started. If any
+    // f throws, rethrows the lowest worker's exception once all are done.
     bool try_run(std::size_t workers, job f, void* context) {
         if (workers > max_workers) return false;
         bool idle = false;
         if (!busy_.compare_exchange_strong(idle, true, std::memory_order_acquire)) return false;
-        while (threads_.size() + 1 < workers) {
-            // a new thread waits for the next job, not the one it sees now
-            const std::size_t index = threads_.size() + 1;
-            const std::uint64_t now = ticket_.load(std::memory_order_acquire);
-            threads_.emplace_back([this, index, now] { serve(index, now); });
-            threads_.back().detach();
+        try {
+            while (threads_.size() + 1 < workers) {
+                // a new thread waits for the next job, not the one it sees now
+                const std::size_t index = threads_.size() + 1;
+                const std::uint64_t now = ticket_.load(std::memory_order_acquire);
+                threads_.emplace_back([this, index, now] { serve(index, now); });
+                threads_.back().detach();
+            }
+            if (errors_.size() < workers) errors_.resize(workers);
+        } catch (...) {
+            busy_.store(false, std::memory_order_release);
+            return false;
         }
         {
             const std::lock_guard<std::mutex> lock(wake_);
@@ -86,13 +104,14 @@ public:
             ticket_.store(generation << worker_bits | workers, std::memory_order_release);
         }
         wake_up_.notify_all();
-        std::exception_ptr error;  // the pool threads still use the job: wait for them first
+        // the pool threads still use the job: wait for them before rethrowing
         try {
             f(context, 0);
         } catch (...) {
-            error = std::current_exception();
+            errors_[0] = std::current_exception();
         }
         wait_until(workers <= hardware_threads_, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+        const std::exception_ptr error = take_first(errors_);  // before the next caller may write a slot
         busy_.store(false, std::memory_order_release);
         if (error) std::rethrow_exception(error);
         return true;
@@ -142,7 +161,11 @@ private:
             const std::size_t workers = seen & max_workers;
             spin = index < workers && workers <= hardware_threads_;
             if (index < workers) {
-                job_(context_, index);
+                try {
+                    job_(context_, index);
+                } catch (...) {
+                    errors_[index] = std::current_exception();  // this worker's slot only; the caller reads it
+                }
                 pending_.fetch_sub(1, std::memory_order_acq_rel);
             }
         }
@@ -158,6 +181,7 @@ private:
     std::atomic<std::size_t> pending_{0};
     job job_ = nullptr;
     void* context_ = nullptr;
+    std::vector<std::exception_ptr> errors_;  // slot w: worker w's exception in the current job
 };
 
 // Runs f(w, begin, end) for w in [0, worker_count(tasks, count)), worker w
@@ -173,11 +197,27 @@ void parallel_workers(std::size_t tasks, unsigned count, F f) {
     auto run = [&](std::size_t w) { f(w, tasks * w / workers, tasks * (w + 1) / workers); };
     auto call = [](void* context, std::size_t w) { (*static_cast<decltype(run)*>(context))(w); };
     if (worker_pool::instance().try_run(workers, call, &run)) return;
+    // threads of the call's own: each exception is kept until all are joined
+    std::vector<std::exception_ptr> errors(workers);
+    auto guarded = [&](std::size_t w) {
+        try {
+            run(w);
+        } catch (...) {
+            errors[w] = std::current_exception();
+        }
+    };
     std::vector<std::thread> pool;
     pool.reserve(workers - 1);
-    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(run, w);
-    run(0);
+    std::size_t started = 1;
+    try {
+        for (; started < workers; ++started) pool.emplace_back(guarded, started);
+    } catch (...) {
+        // no thread to be had: the caller runs the blocks left (the same blocks, the same bits)
+    }
+    for (std::size_t w = started; w < workers; ++w) guarded(w);
+    guarded(0);
     for (auto& t : pool) t.join();
+    if (const std::exception_ptr error = take_first(errors)) std::rethrow_exception(error);
 }
 
 // Runs f(begin, end) on `count` threads, each over one contiguous block of
