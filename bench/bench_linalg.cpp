@@ -100,17 +100,17 @@ void repro_product(benchmark::State& state) {
 }  // namespace
 
 #define MS Arg(1)->Arg(8)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)
-#define REPRO_PEERS(task, K, N, T, Tr)                                                           \
-    BENCHMARK(peer_eigen<K, N, T, Tr>)->Name(task #K "_n" #N "_t" #T "/peer:eigen")->MS;         \
+#define REPRO_PEERS(task, K, N, T, Tr)                                                   \
+    BENCHMARK(peer_eigen<K, N, T, Tr>)->Name(task #K "_n" #N "_t" #T "/peer:eigen")->MS; \
     BENCHMARK(peer_openblas<K, N, T, Tr>)->Name(task #K "_n" #N "_t" #T "/peer:openblas")->MS
-#define REPRO_MATMUL_BENCH(K, N, T)                                                              \
-    REPRO_PEERS("matmul_k", K, N, T, false);                                                     \
+#define REPRO_MATMUL_BENCH(K, N, T)          \
+    REPRO_PEERS("matmul_k", K, N, T, false); \
     BENCHMARK(repro_product<K, N, T, repro_call::matmul>)->Name("matmul_k" #K "_n" #N "_t" #T "/repro_matmul")->MS
-#define REPRO_LINEAR_BENCH(K, N, T)                                                              \
-    REPRO_PEERS("linear_k", K, N, T, true);                                                      \
+#define REPRO_LINEAR_BENCH(K, N, T)                                                                                 \
+    REPRO_PEERS("linear_k", K, N, T, true);                                                                         \
     BENCHMARK(repro_product<K, N, T, repro_call::linear>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear")->MS; \
-    BENCHMARK(repro_product<K, N, T, repro_call::linear_weights>)                                \
-        ->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear_weights")                            \
+    BENCHMARK(repro_product<K, N, T, repro_call::linear_weights>)                                                   \
+        ->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear_weights")                                               \
         ->MS
 REPRO_MATMUL_BENCH(1024, 1024, 1);
 REPRO_MATMUL_BENCH(4096, 1024, 1);

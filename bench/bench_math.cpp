@@ -51,7 +51,7 @@ double c_log(double x) { return std::log(x); }
 double c_tanh(double x) { return std::tanh(x); }
 double c_erf(double x) { return std::erf(x); }
 
-#define REPRO_BENCH_FN(fn, T, lo, hi, log_scale)                                                              \
+#define REPRO_BENCH_FN(fn, T, lo, hi, log_scale)                                                            \
     void peer_##fn##_##T(benchmark::State& s) { run<T>(s, lo, hi, log_scale, libm_loop<T, c_##fn##_##T>); } \
     void repro_##fn##_##T(benchmark::State& s) {                                                            \
         run<T>(s, lo, hi, log_scale, [](const T* x, T* y, std::size_t n) { repro::math::fn(x, y, n); });    \
@@ -78,8 +78,8 @@ REPRO_BENCH_FN(erf, double, -4.0, 4.0, false)
 
 }  // namespace
 
-#define REPRO_REGISTER(fn, T)                                                                 \
-    BENCHMARK(peer_##fn##_##T)->Name(#fn "_" #T "/peer:glibc_" #fn "_loop")->Arg(1 << 12);  \
+#define REPRO_REGISTER(fn, T)                                                              \
+    BENCHMARK(peer_##fn##_##T)->Name(#fn "_" #T "/peer:glibc_" #fn "_loop")->Arg(1 << 12); \
     BENCHMARK(repro_##fn##_##T)->Name(#fn "_" #T "/repro_math_" #fn "_array")->Arg(1 << 12);
 
 REPRO_REGISTER(exp, float)

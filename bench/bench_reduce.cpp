@@ -229,18 +229,18 @@ void bench_dot(benchmark::State& state) {
 // least 0.2 s per benchmark so that the binary stays at about a minute.
 #define SIZES Arg(1 << 10)->Arg(1 << 14)->Arg(1 << 20)->Arg(1 << 26)->MinTime(0.2)->UseRealTime()
 
-#define REDUCE_BENCHMARKS(T)                                                                                      \
-    BENCHMARK(bench_sum<T, impl::peer>)->Name("sum_" #T "/peer:hand_avx2_4acc")->SIZES;                           \
-    BENCHMARK(bench_sum<T, impl::plain>)->Name("sum_" #T "/plain_loop")->SIZES;                                   \
-    BENCHMARK(bench_sum<T, impl::eigen>)->Name("sum_" #T "/eigen_sum")->SIZES;                                    \
-    BENCHMARK(bench_sum<T, impl::repro>)->Name("sum_" #T "/repro_sum")->SIZES;                                    \
-    BENCHMARK(bench_sum<T, impl::repro_compensated>)->Name("sum_" #T "/repro_sum_compensated")->SIZES;            \
-    BENCHMARK(bench_sum<T, impl::repro_exact>)->Name("sum_" #T "/repro_exact_sum")->SIZES;                        \
-    BENCHMARK(bench_dot<T, impl::peer>)->Name("dot_" #T "/peer:hand_avx2_4acc_fma")->SIZES;                       \
-    BENCHMARK(bench_dot<T, impl::plain>)->Name("dot_" #T "/plain_loop")->SIZES;                                   \
-    BENCHMARK(bench_dot<T, impl::eigen>)->Name("dot_" #T "/eigen_dot")->SIZES;                                    \
-    BENCHMARK(bench_dot<T, impl::repro>)->Name("dot_" #T "/repro_dot")->SIZES;                                    \
-    BENCHMARK(bench_dot<T, impl::repro_compensated>)->Name("dot_" #T "/repro_dot_compensated")->SIZES;            \
+#define REDUCE_BENCHMARKS(T)                                                                           \
+    BENCHMARK(bench_sum<T, impl::peer>)->Name("sum_" #T "/peer:hand_avx2_4acc")->SIZES;                \
+    BENCHMARK(bench_sum<T, impl::plain>)->Name("sum_" #T "/plain_loop")->SIZES;                        \
+    BENCHMARK(bench_sum<T, impl::eigen>)->Name("sum_" #T "/eigen_sum")->SIZES;                         \
+    BENCHMARK(bench_sum<T, impl::repro>)->Name("sum_" #T "/repro_sum")->SIZES;                         \
+    BENCHMARK(bench_sum<T, impl::repro_compensated>)->Name("sum_" #T "/repro_sum_compensated")->SIZES; \
+    BENCHMARK(bench_sum<T, impl::repro_exact>)->Name("sum_" #T "/repro_exact_sum")->SIZES;             \
+    BENCHMARK(bench_dot<T, impl::peer>)->Name("dot_" #T "/peer:hand_avx2_4acc_fma")->SIZES;            \
+    BENCHMARK(bench_dot<T, impl::plain>)->Name("dot_" #T "/plain_loop")->SIZES;                        \
+    BENCHMARK(bench_dot<T, impl::eigen>)->Name("dot_" #T "/eigen_dot")->SIZES;                         \
+    BENCHMARK(bench_dot<T, impl::repro>)->Name("dot_" #T "/repro_dot")->SIZES;                         \
+    BENCHMARK(bench_dot<T, impl::repro_compensated>)->Name("dot_" #T "/repro_dot_compensated")->SIZES; \
     BENCHMARK(bench_dot<T, impl::repro_exact>)->Name("dot_" #T "/repro_exact_dot")->SIZES
 
 REDUCE_BENCHMARKS(float);

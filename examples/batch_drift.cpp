@@ -23,8 +23,8 @@ int main() {
     for (int i = 0; i < k; ++i)
         for (int j = 0; j < n; ++j) w(i, j) = next() * 0.03f;
 
-    const Eigen::MatrixXf alone = x.topRows(1) * w;   // sample 0 at batch 1
-    const Eigen::MatrixXf batched = x * w;             // sample 0 at batch 32
+    const Eigen::MatrixXf alone = x.topRows(1) * w;  // sample 0 at batch 1
+    const Eigen::MatrixXf batched = x * w;           // sample 0 at batch 32
     const Eigen::MatrixXf row0 = batched.topRows(1);
 
     std::printf("Eigen %d.%d.%d, float, K=%d, N=%d: sample 0 alone vs in a batch of %d\n\n", EIGEN_WORLD_VERSION,

@@ -44,8 +44,7 @@ TEST_CASE("ulp mode allows max_ulp steps and treats +0 and -0 as one value") {
     CHECK(repro::compare(up(1.0f), 1.0f, tolerance::ulp(1)).passed());
     CHECK_FALSE(repro::compare(up(1.0f, 2), 1.0f, tolerance::ulp(1)).passed());
     CHECK(repro::compare(0.0, -0.0, tolerance::ulp(0)).passed());
-    CHECK(repro::compare(std::numeric_limits<double>::max(), std::numeric_limits<double>::infinity(),
-                         tolerance::ulp(1))
+    CHECK(repro::compare(std::numeric_limits<double>::max(), std::numeric_limits<double>::infinity(), tolerance::ulp(1))
               .passed());
 }
 
@@ -126,12 +125,12 @@ TEST_CASE("report gives counts and the worst abs, rel and ULP difference with th
 
 TEST_CASE("shaped report names (row, col), differing rows, the worst row and argmax flips") {
     // 3 samples x 4 logits.
-    const std::vector<float> expected{0.1f, 0.9f, 0.3f, 0.2f,   //
-                                      0.5f, 0.1f, 0.2f, 0.3f,   //
+    const std::vector<float> expected{0.1f, 0.9f, 0.3f,  0.2f,  //
+                                      0.5f, 0.1f, 0.2f,  0.3f,  //
                                       0.2f, 0.4f, 0.41f, 0.1f};
     std::vector<float> actual = expected;
-    actual[0] = up(actual[0]);      // row 0: one value, argmax kept
-    actual[9] = up(0.41f, 1);       // row 2: two values, argmax moves from col 2 to col 1
+    actual[0] = up(actual[0]);  // row 0: one value, argmax kept
+    actual[9] = up(0.41f, 1);   // row 2: two values, argmax moves from col 2 to col 1
     actual[10] = 0.4f;
     const auto r = repro::compare(actual, expected, 3, 4);
     CHECK(r.shaped);

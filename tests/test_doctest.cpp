@@ -64,8 +64,8 @@ void check_reported_at_announced_line(const std::string& text) {
     REQUIRE(at != std::string::npos);
     const std::string line = std::to_string(std::stoi(text.substr(at + marker.size())));
     const std::string where = "doctest_failures.cpp:" + line + ": ";
-    const bool reported = text.find(where + "ERROR") != std::string::npos ||
-                          text.find(where + "FATAL ERROR") != std::string::npos;
+    const bool reported =
+        text.find(where + "ERROR") != std::string::npos || text.find(where + "FATAL ERROR") != std::string::npos;
     CHECK_MESSAGE(reported, text);
 }
 

@@ -100,8 +100,7 @@ TEST_CASE_TEMPLATE("ulp_distance counts std::nextafter steps from every edge val
     }
 }
 
-TEST_CASE_TEMPLATE("ulp_distance agrees with Boost.Math float_distance on random finite pairs", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("ulp_distance agrees with Boost.Math float_distance on random finite pairs", T, float, double) {
     splitmix64 g(0x5eed0002);
     const int exact_limit = std::numeric_limits<T>::digits;  // Boost returns T: exact below 2^digits
     int checked = 0;
@@ -109,7 +108,8 @@ TEST_CASE_TEMPLATE("ulp_distance agrees with Boost.Math float_distance on random
         // Nearby exponents keep most distances below 2^digits.
         const T a = repro_test::random_bits<T>(g);
         if (!std::isfinite(a)) continue;
-        auto bb = repro::to_bits(a) ^ static_cast<repro::bits_t<T>>(g.next() & ((std::uint64_t(1) << (exact_limit - 2)) - 1));
+        auto bb =
+            repro::to_bits(a) ^ static_cast<repro::bits_t<T>>(g.next() & ((std::uint64_t(1) << (exact_limit - 2)) - 1));
         if (g.below(8) == 0) bb ^= repro::float_traits<T>::sign_mask;
         const T b = repro::from_bits<T>(bb);
         if (!std::isfinite(b)) continue;
@@ -235,8 +235,10 @@ TEST_CASE_TEMPLATE("two_sum and fast_two_sum are error-free (MPFR oracle)", T, f
                 b = -repro::from_bits<T>(static_cast<repro::bits_t<T>>(repro::to_bits(a) ^ (g.next() & 0xff)));
                 break;
             case 2:  // subnormals and the smallest normals
-                a = repro::from_bits<T>(static_cast<repro::bits_t<T>>(g.next() & (repro::float_traits<T>::fraction_mask * 2 + 1)));
-                b = -repro::from_bits<T>(static_cast<repro::bits_t<T>>(g.next() & repro::float_traits<T>::fraction_mask));
+                a = repro::from_bits<T>(
+                    static_cast<repro::bits_t<T>>(g.next() & (repro::float_traits<T>::fraction_mask * 2 + 1)));
+                b = -repro::from_bits<T>(
+                    static_cast<repro::bits_t<T>>(g.next() & repro::float_traits<T>::fraction_mask));
                 break;
             default:  // nearby magnitudes
                 a = repro_test::random_finite<T>(g, bias - 3, bias + 3);

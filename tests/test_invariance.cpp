@@ -150,14 +150,14 @@ layer<float> repro_dense2() {
 }
 
 layer<float> softmax() {
-    return {"softmax", out_size, [](const float* x, const std::uint64_t*, std::size_t b, float* y) {
-                repro::softmax(x, y, b, out_size);
-            }};
+    return {"softmax", out_size,
+            [](const float* x, const std::uint64_t*, std::size_t b, float* y) { repro::softmax(x, y, b, out_size); }};
 }
 
 // repro's MLP: dense + ReLU, batch norm (inference), dropout keyed by sample
 // id, dense, softmax; a planted fault replaces one of the first three layers.
-model mlp(const layer<float>* dense1 = nullptr, const layer<float>* norm = nullptr, const layer<float>* drop = nullptr) {
+model mlp(const layer<float>* dense1 = nullptr, const layer<float>* norm = nullptr,
+          const layer<float>* drop = nullptr) {
     return {dense1 ? *dense1 : repro_dense1(), norm ? *norm : batch_norm(repro::batch_norm_mode::inference),
             drop ? *drop : keyed_dropout(), repro_dense2(), softmax()};
 }
@@ -230,8 +230,9 @@ TEST_CASE("the experiments are the documented ones: sizes up to n, rotations, pe
     const repro::invariance_report r = repro::check_batch_invariance(forward, samples.data(), n, in_size, out_size, o);
     std::vector<std::string> names;
     for (const auto& e : r.experiments) names.push_back(e.name);
-    CHECK(names == std::vector<std::string>{"batch 3", "batch 8", "full batch", "rotation 1", "rotation 2", "rotation 3",
-                                            "permutation 1", "permutation 2", "repeat", "others replaced"});
+    CHECK(names == std::vector<std::string>{"batch 3", "batch 8", "full batch", "rotation 1", "rotation 2",
+                                            "rotation 3", "permutation 1", "permutation 2", "repeat",
+                                            "others replaced"});
     // batch 1, chunks of 3 (and the 2 left), of 8 (and 4), 20; never 31
     CHECK(sizes == std::set<std::size_t>{1, 2, 3, 4, 8, 20});
     CHECK(calls == n + 7 + 3 + 1 + 3 + 2 + 1 + 2);
@@ -404,8 +405,10 @@ bool balanced(const std::string& json) {
     for (std::size_t i = 0; i < json.size(); ++i) {
         const char c = json[i];
         if (in_string) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_string = false;
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
@@ -476,8 +479,8 @@ TEST_CASE("first_divergent_layer names the first layer that is not batch-invaria
     }
     SUBCASE("dropout drawn in batch order") {
         const auto drop = stream_dropout();
-        const repro::layer_divergence d = repro::first_divergent_layer(mlp(nullptr, nullptr, &drop), samples.data(), n,
-                                                                       in_size, 16);
+        const repro::layer_divergence d =
+            repro::first_divergent_layer(mlp(nullptr, nullptr, &drop), samples.data(), n, in_size, 16);
         CHECK(d.diverged);
         CHECK(d.layer == 2);
         CHECK(d.name == "stream dropout");
@@ -507,8 +510,8 @@ TEST_CASE("bad input gives clear errors; an exception of the forward pass propag
     using repro::check_batch_invariance;
     CHECK_THROWS_WITH_AS(check_batch_invariance(copy, static_cast<const float*>(nullptr), n, in_size, out_size),
                          "repro::check_batch_invariance: samples is a null pointer", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(check_batch_invariance(copy, samples.data(), 0, in_size, out_size),
-                         doctest::Contains("n = 0"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(check_batch_invariance(copy, samples.data(), 0, in_size, out_size), doctest::Contains("n = 0"),
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(check_batch_invariance(copy, samples.data(), n, 0, out_size), doctest::Contains("in_size = 0"),
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(check_batch_invariance(copy, samples.data(), n, in_size, 0), doctest::Contains("out_size = 0"),
@@ -525,7 +528,8 @@ TEST_CASE("bad input gives clear errors; an exception of the forward pass propag
         for (std::size_t r = 0; r < b; ++r) std::copy(in + r * in_size, in + r * in_size + 4, out + r * out_size);
     };
     CHECK_THROWS_WITH_AS(check_batch_invariance(short_rows, samples.data(), n, in_size, out_size),
-                         doctest::Contains("left output row 0, column 4 of a batch of 1 unwritten"), std::invalid_argument);
+                         doctest::Contains("left output row 0, column 4 of a batch of 1 unwritten"),
+                         std::invalid_argument);
 
     auto writes_nothing = [](const float*, std::size_t, float*) {};
     CHECK_THROWS_WITH_AS(check_batch_invariance(writes_nothing, samples.data(), n, in_size, out_size),

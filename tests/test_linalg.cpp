@@ -84,8 +84,8 @@ std::vector<T> transposed(const std::vector<T>& X, std::size_t rows, std::size_t
 
 // C filled with a NaN first, so that an element left unwritten shows.
 template <class T>
-std::vector<T> run_matmul(const std::vector<T>& A, const std::vector<T>& B, std::size_t M, std::size_t K,
-                          std::size_t N, unsigned t) {
+std::vector<T> run_matmul(const std::vector<T>& A, const std::vector<T>& B, std::size_t M, std::size_t K, std::size_t N,
+                          unsigned t) {
     std::vector<T> C(M * N, quiet_nan<T>());
     repro::matmul(A.data(), B.data(), C.data(), M, K, N, repro::threads{t});
     return C;
@@ -171,8 +171,8 @@ TEST_CASE("every instruction set the CPU has is among those the tests run") {
     if (!avx512) MESSAGE("no AVX-512 on this CPU: the AVX-512 kernels are compiled but not run here");
 }
 
-TEST_CASE_TEMPLATE("every element of matmul is the fma chain over k ascending from +0, on every ISA and 1-4 threads",
-                   T, float, double) {
+TEST_CASE_TEMPLATE("every element of matmul is the fma chain over k ascending from +0, on every ISA and 1-4 threads", T,
+                   float, double) {
     // Both sides of every switch between paths (B in place below 32 rows, 1 x 8
     // tiles below 4 or 6 rows), of the 4-, 6- and 12-row tiles, the 96-row blocks,
     // the k blocks of B in place (32; 8 below 4 rows), the column panels (AVX2
@@ -314,8 +314,8 @@ TEST_CASE("a double row of matmul is bitwise the same at every batch size, posit
     sweep_batches(s, 0xba7c4012);
 }
 
-TEST_CASE_TEMPLATE("on the generic path too a row is the same at every batch size, position and thread count", T,
-                   float, double) {
+TEST_CASE_TEMPLATE("on the generic path too a row is the same at every batch size, position and thread count", T, float,
+                   double) {
     const isa_restorer restore;
     repro::limit_isa(repro::isa::generic);
     const batch_setup<T> s(100, 37, 8, 0xba7c4021);
@@ -365,23 +365,28 @@ namespace {
 template <class T>
 T activated(T v, repro::activation a) {
     switch (a) {
-        case repro::activation::none: return v;
+        case repro::activation::none:
+            return v;
         case repro::activation::relu:
             if (repro::is_nan(v)) return v;
             return v > T(0) ? v : T(0);
-        case repro::activation::sigmoid: return repro::math::sigmoid(v);
-        case repro::activation::tanh: return repro::math::tanh(v);
-        case repro::activation::silu: return repro::math::silu(v);
-        case repro::activation::gelu: return repro::math::gelu(v);
-        case repro::activation::gelu_tanh: return repro::math::gelu_tanh(v);
+        case repro::activation::sigmoid:
+            return repro::math::sigmoid(v);
+        case repro::activation::tanh:
+            return repro::math::tanh(v);
+        case repro::activation::silu:
+            return repro::math::silu(v);
+        case repro::activation::gelu:
+            return repro::math::gelu(v);
+        case repro::activation::gelu_tanh:
+            return repro::math::gelu_tanh(v);
     }
     return v;
 }
 
-const repro::activation all_activations[] = {repro::activation::none,    repro::activation::relu,
-                                             repro::activation::sigmoid, repro::activation::tanh,
-                                             repro::activation::silu,    repro::activation::gelu,
-                                             repro::activation::gelu_tanh};
+const repro::activation all_activations[] = {
+    repro::activation::none, repro::activation::relu, repro::activation::sigmoid,  repro::activation::tanh,
+    repro::activation::silu, repro::activation::gelu, repro::activation::gelu_tanh};
 
 }  // namespace
 
@@ -436,8 +441,8 @@ TEST_CASE_TEMPLATE("linear is matmul_bt, then one addition of b[j], then the act
     CHECK(nan_pre > 0);          // and its NaN branch
 }
 
-TEST_CASE_TEMPLATE("linear with linear_weights gives linear's bits: every path, leftover columns, 1-3 threads", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("linear with linear_weights gives linear's bits: every path, leftover columns, 1-3 threads", T,
+                   float, double) {
     const isa_restorer restore;
     // out = 1, 7, 8 (one register), 37 (panels + a padded one), 131; in
     // across the in-place and packed k blocks; M across the in-place (< 32)
@@ -532,8 +537,8 @@ TEST_CASE_TEMPLATE("matmul's error is within the a-priori bound of a sequential 
     const mpfr_prec_t exact_bits = 512;  // every partial sum below is exact at this precision
     const std::size_t M = 7, N = 37;
     double worst_ratio = 0;
-    for (const std::size_t K : {std::size_t(1), std::size_t(2), std::size_t(16), std::size_t(100), std::size_t(1000),
-                                std::size_t(4097)}) {
+    for (const std::size_t K :
+         {std::size_t(1), std::size_t(2), std::size_t(16), std::size_t(100), std::size_t(1000), std::size_t(4097)}) {
         for (const bool positive : {false, true}) {
             auto A = random_matrix<T>(M, K, mix(M, K, N) + 21);
             auto B = random_matrix<T>(K, N, mix(M, K, N) + 22);
@@ -601,9 +606,9 @@ TEST_CASE_TEMPLATE("null pointers with non-zero sizes, overlapping outputs and t
     CHECK_THROWS_AS(repro::linear(A.data(), Bt.data(), b.data(), none_out, M, K, N), ia);
     CHECK_THROWS_AS(repro::matmul(A.data(), B.data(), C.data(), M, K, N, repro::threads{0}), ia);
     CHECK_THROWS_AS(repro::matmul_bt(A.data(), Bt.data(), C.data(), M, K, N, repro::threads{0}), ia);
-    CHECK_THROWS_AS(repro::linear(A.data(), Bt.data(), b.data(), C.data(), M, K, N, repro::activation::none,
-                                  repro::threads{0}),
-                    ia);
+    CHECK_THROWS_AS(
+        repro::linear(A.data(), Bt.data(), b.data(), C.data(), M, K, N, repro::activation::none, repro::threads{0}),
+        ia);
     // The message names the function and the argument.
     try {
         repro::matmul(A.data(), none, C.data(), M, K, N);
@@ -617,15 +622,15 @@ TEST_CASE_TEMPLATE("null pointers with non-zero sizes, overlapping outputs and t
     for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = T(static_cast<float>(i % 7) - 3);
     T* p = buf.data();
     // A = p[0, 12), B = p[12, 27), C (20 elements) placed to touch them.
-    CHECK_THROWS_AS(repro::matmul(p, p + 12, p, M, K, N), ia);             // C == A
-    CHECK_THROWS_AS(repro::matmul(p, p + 12, p + 11, M, K, N), ia);        // last element of A
-    CHECK_THROWS_AS(repro::matmul(p, p + 12, p + 26, M, K, N), ia);        // last element of B
-    CHECK_THROWS_AS(repro::matmul(p + 30, p + 60, p + 21, M, K, N), ia);   // C ends inside A
-    CHECK_THROWS_AS(repro::matmul(p + 30, p + 60, p + 42, M, K, N), ia);   // C runs into B
+    CHECK_THROWS_AS(repro::matmul(p, p + 12, p, M, K, N), ia);            // C == A
+    CHECK_THROWS_AS(repro::matmul(p, p + 12, p + 11, M, K, N), ia);       // last element of A
+    CHECK_THROWS_AS(repro::matmul(p, p + 12, p + 26, M, K, N), ia);       // last element of B
+    CHECK_THROWS_AS(repro::matmul(p + 30, p + 60, p + 21, M, K, N), ia);  // C ends inside A
+    CHECK_THROWS_AS(repro::matmul(p + 30, p + 60, p + 42, M, K, N), ia);  // C runs into B
     CHECK_THROWS_AS(repro::matmul_bt(p, p + 12, p + 20, M, K, N), ia);
     CHECK_THROWS_AS(repro::linear(p, p + 12, p + 100, p + 20, M, K, N), ia);
-    CHECK_THROWS_AS(repro::linear(p, p + 12, p + 100, p + 90, M, K, N), ia);  // y over b
-    CHECK_THROWS_AS(repro::linear(p, p + 12, p + 100, p + 104, M, K, N), ia); // b's tail
+    CHECK_THROWS_AS(repro::linear(p, p + 12, p + 100, p + 90, M, K, N), ia);   // y over b
+    CHECK_THROWS_AS(repro::linear(p, p + 12, p + 100, p + 104, M, K, N), ia);  // b's tail
     // Adjacent is not overlapping: C right after B, right before A.
     CHECK_NOTHROW(repro::matmul(p, p + 12, p + 27, M, K, N));
     CHECK_NOTHROW(repro::matmul(p + 20, p + 32, p, M, K, N));

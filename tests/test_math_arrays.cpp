@@ -50,7 +50,7 @@ void check_matches_scalar(const char* name, Array array, Scalar scalar) {
         for (std::size_t off = 0; off < 4; ++off)
             for (std::size_t n = 0; n < 14; ++n) {
                 std::vector<T> z(x.begin() + static_cast<std::ptrdiff_t>(off + 9000),
-                                     x.begin() + static_cast<std::ptrdiff_t>(off + 9000 + n));
+                                 x.begin() + static_cast<std::ptrdiff_t>(off + 9000 + n));
                 array(z.data(), z.data(), n);
                 for (std::size_t i = 0; i < n; ++i) CHECK(repro::bitwise_equal(z[i], expected[off + 9000 + i]));
             }
@@ -58,9 +58,9 @@ void check_matches_scalar(const char* name, Array array, Scalar scalar) {
     repro::limit_isa(repro::isa::avx2);
 }
 
-#define REPRO_CHECK_ARRAY_FORM(fn)                                                          \
-    check_matches_scalar<T>(                                                               \
-        #fn, [](const T* a, T* b, std::size_t n) { repro::math::fn(a, b, n); },           \
+#define REPRO_CHECK_ARRAY_FORM(fn)                                              \
+    check_matches_scalar<T>(                                                    \
+        #fn, [](const T* a, T* b, std::size_t n) { repro::math::fn(a, b, n); }, \
         [](T v) { return repro::math::fn(v); })
 
 }  // namespace
@@ -86,8 +86,8 @@ TEST_CASE("math array forms: null pointers are rejected with the function's name
     float v = 1.0f;
     CHECK_THROWS_WITH_AS(repro::math::exp(static_cast<const float*>(nullptr), &v, 1),
                          "repro::math::exp: x is a null pointer", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(repro::math::erf(&v, static_cast<float*>(nullptr), 1),
-                         "repro::math::erf: y is a null pointer", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(repro::math::erf(&v, static_cast<float*>(nullptr), 1), "repro::math::erf: y is a null pointer",
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(repro::math::gelu(&v, static_cast<float*>(nullptr), 1),
                          "repro::math::gelu: y is a null pointer", std::invalid_argument);
     CHECK_NOTHROW(repro::math::exp(static_cast<const float*>(nullptr), static_cast<float*>(nullptr), 0));

@@ -29,9 +29,7 @@ enum class fn { erf, gelu, gelu_tanh };
 // number, u = sqrt(2/pi) (x + 0.044715 x^3) with 0.044715 exact in decimal.
 struct oracle {
     mpfr_t x, t, u, c;
-    oracle() {
-        mpfr_inits2(320, x, t, u, c, static_cast<mpfr_ptr>(nullptr));
-    }
+    oracle() { mpfr_inits2(320, x, t, u, c, static_cast<mpfr_ptr>(nullptr)); }
     ~oracle() { mpfr_clears(x, t, u, c, static_cast<mpfr_ptr>(nullptr)); }
     oracle(const oracle&) = delete;
     oracle& operator=(const oracle&) = delete;
@@ -81,9 +79,12 @@ struct oracle {
 template <class T>
 T call(fn f, T x) {
     switch (f) {
-        case fn::erf: return repro::math::erf(x);
-        case fn::gelu: return repro::math::gelu(x);
-        default: return repro::math::gelu_tanh(x);
+        case fn::erf:
+            return repro::math::erf(x);
+        case fn::gelu:
+            return repro::math::gelu(x);
+        default:
+            return repro::math::gelu_tanh(x);
     }
 }
 
@@ -137,8 +138,8 @@ std::vector<T> inputs(fn f, std::size_t n) {
     for (std::size_t i = 0; i < n * 3 / 4; ++i) xs.push_back(uniform<T>(g, lo, hi));
     const int bias = (1 << (repro::float_traits<T>::exponent_bits - 1)) - 1;
     for (std::size_t i = 0; i < n / 4; ++i) xs.push_back(repro_test::random_finite<T>(g, 1, bias + 7));
-    const double thresholds[] = {0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.92, 4.0, 4.25, 5.86, 5.92, 6.0, 6.25, 8.0, 8.5, 10.0,
-                                 14.3, 14.4, 14.5, 16.0, 22.0, 30.0, 32.0, 37.5, 38.5, 40.0};
+    const double thresholds[] = {0.5, 0.75, 1.0,  1.25, 1.5,  2.0,  3.92, 4.0,  4.25, 5.86, 5.92, 6.0,  6.25,
+                                 8.0, 8.5,  10.0, 14.3, 14.4, 14.5, 16.0, 22.0, 30.0, 32.0, 37.5, 38.5, 40.0};
     for (double t : thresholds)
         for (double s : {1.0, -1.0}) {
             T y = static_cast<T>(s * t);
@@ -152,8 +153,8 @@ template <class T>
 void check_accuracy(fn f, const char* name) {
     const std::vector<T> xs = inputs<T>(f, 6000);
     const ulp_stats s = measure<T>(f, xs);
-    MESSAGE(std::string(name) << "<" << std::string(repro::float_traits<T>::name) << ">: max " << s.max_ulp << " ULP over " << s.count
-                 << " inputs (worst x = " << s.worst_x << ")");
+    MESSAGE(std::string(name) << "<" << std::string(repro::float_traits<T>::name) << ">: max " << s.max_ulp
+                              << " ULP over " << s.count << " inputs (worst x = " << s.worst_x << ")");
     CHECK(s.max_ulp <= 1);
 }
 
@@ -228,4 +229,6 @@ TEST_CASE_TEMPLATE("gelu and gelu_tanh: special values", T, float, double) {
 
 TEST_CASE_TEMPLATE("erf: within 1 ULP of MPFR", T, float, double) { check_accuracy<T>(fn::erf, "erf"); }
 TEST_CASE_TEMPLATE("gelu: within 1 ULP of MPFR", T, float, double) { check_accuracy<T>(fn::gelu, "gelu"); }
-TEST_CASE_TEMPLATE("gelu_tanh: within 1 ULP of MPFR", T, float, double) { check_accuracy<T>(fn::gelu_tanh, "gelu_tanh"); }
+TEST_CASE_TEMPLATE("gelu_tanh: within 1 ULP of MPFR", T, float, double) {
+    check_accuracy<T>(fn::gelu_tanh, "gelu_tanh");
+}

@@ -23,19 +23,26 @@ namespace {
 
 namespace rm = repro::math;
 
-
 enum class fn { exp, expm1, log, log1p, log2, tanh, sigmoid, silu };
 
 std::string fn_name(fn f) {
     switch (f) {
-        case fn::exp: return "exp";
-        case fn::expm1: return "expm1";
-        case fn::log: return "log";
-        case fn::log1p: return "log1p";
-        case fn::log2: return "log2";
-        case fn::tanh: return "tanh";
-        case fn::sigmoid: return "sigmoid";
-        case fn::silu: return "silu";
+        case fn::exp:
+            return "exp";
+        case fn::expm1:
+            return "expm1";
+        case fn::log:
+            return "log";
+        case fn::log1p:
+            return "log1p";
+        case fn::log2:
+            return "log2";
+        case fn::tanh:
+            return "tanh";
+        case fn::sigmoid:
+            return "sigmoid";
+        case fn::silu:
+            return "silu";
     }
     return "?";
 }
@@ -43,14 +50,22 @@ std::string fn_name(fn f) {
 template <class T>
 T repro_eval(fn f, T x) {
     switch (f) {
-        case fn::exp: return rm::exp(x);
-        case fn::expm1: return rm::expm1(x);
-        case fn::log: return rm::log(x);
-        case fn::log1p: return rm::log1p(x);
-        case fn::log2: return rm::log2(x);
-        case fn::tanh: return rm::tanh(x);
-        case fn::sigmoid: return rm::sigmoid(x);
-        case fn::silu: return rm::silu(x);
+        case fn::exp:
+            return rm::exp(x);
+        case fn::expm1:
+            return rm::expm1(x);
+        case fn::log:
+            return rm::log(x);
+        case fn::log1p:
+            return rm::log1p(x);
+        case fn::log2:
+            return rm::log2(x);
+        case fn::tanh:
+            return rm::tanh(x);
+        case fn::sigmoid:
+            return rm::sigmoid(x);
+        case fn::silu:
+            return rm::silu(x);
     }
     return x;
 }
@@ -61,9 +76,7 @@ T repro_eval(fn f, T x) {
 template <class T>
 struct oracle {
     mpfr_t x, y, t;
-    oracle() {
-        mpfr_inits2(2 * repro::float_traits<T>::precision + 20, x, y, t, static_cast<mpfr_ptr>(nullptr));
-    }
+    oracle() { mpfr_inits2(2 * repro::float_traits<T>::precision + 20, x, y, t, static_cast<mpfr_ptr>(nullptr)); }
     ~oracle() { mpfr_clears(x, y, t, static_cast<mpfr_ptr>(nullptr)); }
     oracle(const oracle&) = delete;
     oracle& operator=(const oracle&) = delete;
@@ -74,12 +87,24 @@ struct oracle {
         else
             mpfr_set_d(x, in, MPFR_RNDN);
         switch (f) {
-            case fn::exp: mpfr_exp(y, x, MPFR_RNDN); break;
-            case fn::expm1: mpfr_expm1(y, x, MPFR_RNDN); break;
-            case fn::log: mpfr_log(y, x, MPFR_RNDN); break;
-            case fn::log1p: mpfr_log1p(y, x, MPFR_RNDN); break;
-            case fn::log2: mpfr_log2(y, x, MPFR_RNDN); break;
-            case fn::tanh: mpfr_tanh(y, x, MPFR_RNDN); break;
+            case fn::exp:
+                mpfr_exp(y, x, MPFR_RNDN);
+                break;
+            case fn::expm1:
+                mpfr_expm1(y, x, MPFR_RNDN);
+                break;
+            case fn::log:
+                mpfr_log(y, x, MPFR_RNDN);
+                break;
+            case fn::log1p:
+                mpfr_log1p(y, x, MPFR_RNDN);
+                break;
+            case fn::log2:
+                mpfr_log2(y, x, MPFR_RNDN);
+                break;
+            case fn::tanh:
+                mpfr_tanh(y, x, MPFR_RNDN);
+                break;
             case fn::sigmoid:
             case fn::silu:
                 mpfr_neg(t, x, MPFR_RNDN);
@@ -146,22 +171,18 @@ domain<T> domain_of(fn f) {
             return is_float ? domain<T>{-104.0, 89.0, 1, bias + 6, false}
                             : domain<T>{-746.0, 710.0, 1, bias + 9, false};
         case fn::expm1:
-            return is_float ? domain<T>{-18.0, 89.0, 1, bias + 6, false}
-                            : domain<T>{-38.0, 710.0, 1, bias + 9, false};
+            return is_float ? domain<T>{-18.0, 89.0, 1, bias + 6, false} : domain<T>{-38.0, 710.0, 1, bias + 9, false};
         case fn::log:
         case fn::log2:
             return domain<T>{0.25, 4.0, 0, emax, true};
         case fn::log1p:
             return domain<T>{-1.0, 4.0, 0, emax, false};
         case fn::tanh:
-            return is_float ? domain<T>{-10.0, 10.0, 1, bias + 4, false}
-                            : domain<T>{-20.0, 20.0, 1, bias + 5, false};
+            return is_float ? domain<T>{-10.0, 10.0, 1, bias + 4, false} : domain<T>{-20.0, 20.0, 1, bias + 5, false};
         case fn::sigmoid:
-            return is_float ? domain<T>{-105.0, 18.0, 1, bias + 7, false}
-                            : domain<T>{-746.0, 38.0, 1, bias + 9, false};
+            return is_float ? domain<T>{-105.0, 18.0, 1, bias + 7, false} : domain<T>{-746.0, 38.0, 1, bias + 9, false};
         case fn::silu:
-            return is_float ? domain<T>{-110.0, 20.0, 1, bias + 7, false}
-                            : domain<T>{-760.0, 40.0, 1, bias + 9, false};
+            return is_float ? domain<T>{-110.0, 20.0, 1, bias + 7, false} : domain<T>{-760.0, 40.0, 1, bias + 9, false};
     }
     return {};
 }
@@ -173,16 +194,24 @@ std::vector<T> thresholds(fn f) {
     std::vector<double> pts;
     switch (f) {
         case fn::exp:
-            pts = is_float ? std::vector<double>{88.72283935546875, -87.33654022216797, -103.27892303466797,
-                                                 -103.97207641601562, 100.0, -120.0, 0.34657359, -0.34657359}
-                           : std::vector<double>{709.782712893384, -708.3964185322641, -744.4400719213812,
-                                                 -745.1332191019411, 709.79, -745.2, 0.34657359027997264};
+            pts = is_float ? std::vector<double>{88.72283935546875,
+                                                 -87.33654022216797,
+                                                 -103.27892303466797,
+                                                 -103.97207641601562,
+                                                 100.0,
+                                                 -120.0,
+                                                 0.34657359,
+                                                 -0.34657359}
+                           : std::vector<double>{
+                                 709.782712893384, -708.3964185322641, -744.4400719213812, -745.1332191019411, 709.79,
+                                 -745.2,           0.34657359027997264};
             break;
         case fn::expm1:
-            pts = is_float ? std::vector<double>{88.72283935546875, 0x1p-30, -0x1p-30, 0x1p-25, -0x1p-25,
-                                                 -17.32868, 0.34657359, -0.34657359, 100.0, -120.0}
-                           : std::vector<double>{709.782712893384, 40.0, -38.0, 0x1p-54, -0x1p-54,
-                                                 0.34657359027997264, -0.34657359027997264, 709.79, 37.0};
+            pts = is_float
+                      ? std::vector<double>{88.72283935546875, 0x1p-30,    -0x1p-30,    0x1p-25, -0x1p-25,
+                                            -17.32868,         0.34657359, -0.34657359, 100.0,   -120.0}
+                      : std::vector<double>{709.782712893384,     40.0,   -38.0, 0x1p-54, -0x1p-54, 0.34657359027997264,
+                                            -0.34657359027997264, 709.79, 37.0};
             break;
         case fn::log:
         case fn::log2:
@@ -190,18 +219,20 @@ std::vector<T> thresholds(fn f) {
             if (is_float) pts.push_back(1.0e-40);
             break;
         case fn::log1p:
-            pts = is_float ? std::vector<double>{0x1p-29, -0x1p-29, -0.5, -0.29289321881, 0.41421356237, 1.0}
-                           : std::vector<double>{0x1p-54, -0x1p-54, -0.5, -0.2928932188134524,
-                                                 0.41421356237309515, 1.0};
+            pts = is_float
+                      ? std::vector<double>{0x1p-29, -0x1p-29, -0.5, -0.29289321881, 0.41421356237, 1.0}
+                      : std::vector<double>{0x1p-54, -0x1p-54, -0.5, -0.2928932188134524, 0.41421356237309515, 1.0};
             break;
         case fn::tanh:
             pts = is_float ? std::vector<double>{0x1p-13, -0x1p-13, 9.010913, 10.0, -10.0}
                            : std::vector<double>{0x1p-27, -0x1p-27, 19.061547465398498, 19.1, -19.1};
             break;
         case fn::sigmoid:
-            pts = is_float ? std::vector<double>{-103.27892, -87.33654, 16.635532, 17.0, 0.0, -200.0}
-                           : std::vector<double>{-700.0, -708.3964185322641, -744.4400719213812,
-                                                 -745.1332191019411, 38.0, 36.7368005696771, 0.0};
+            pts = is_float
+                      ? std::vector<double>{-103.27892, -87.33654, 16.635532, 17.0, 0.0, -200.0}
+                      : std::vector<double>{
+                            -700.0, -708.3964185322641, -744.4400719213812, -745.1332191019411, 38.0, 36.7368005696771,
+                            0.0};
             break;
         case fn::silu:
             pts = is_float ? std::vector<double>{-200.0, -98.7, -108.6, 17.0, 0.0}
@@ -247,8 +278,7 @@ ulp_result max_ulp(fn f, const std::vector<T>& xs) {
         const T got = repro_eval(f, x);
         const T want = o.eval(f, x);
         // Both NaN (log of a negative threshold walk) counts as agreement.
-        const std::uint64_t d =
-            repro::is_nan(got) && repro::is_nan(want) ? 0 : repro::ulp_distance(got, want);
+        const std::uint64_t d = repro::is_nan(got) && repro::is_nan(want) ? 0 : repro::ulp_distance(got, want);
         ++r.checked;
         if (d > r.max_ulp) {
             r.max_ulp = d;

@@ -156,12 +156,13 @@ TEST_CASE_TEMPLATE("sin2pi and cos2pi special values and exact points", T, float
     CHECK(same_bits(sin2pi(big), T(0)));
     CHECK(same_bits(sin2pi(-big), -T(0)));
     CHECK(same_bits(cos2pi(big), T(1)));
-    const T two_p = repro::from_bits<T>(static_cast<repro::bits_t<T>>(
-        static_cast<repro::bits_t<T>>((1 << (repro::float_traits<T>::exponent_bits - 1)) - 1 +
-                                      repro::float_traits<T>::fraction_bits) << repro::float_traits<T>::fraction_bits));
-    CHECK(same_bits(sin2pi(two_p), T(0)));                           // 2^(p-1)
-    CHECK(same_bits(cos2pi(two_p - T(0.5)), T(-1)));                 // 2^(p-1) - 1/2
-    CHECK(same_bits(sin2pi(two_p / 4 + T(0.25)), T(1)));             // 2^(p-3) + 1/4
+    const T two_p = repro::from_bits<T>(
+        static_cast<repro::bits_t<T>>(static_cast<repro::bits_t<T>>((1 << (repro::float_traits<T>::exponent_bits - 1)) -
+                                                                    1 + repro::float_traits<T>::fraction_bits)
+                                      << repro::float_traits<T>::fraction_bits));
+    CHECK(same_bits(sin2pi(two_p), T(0)));                // 2^(p-1)
+    CHECK(same_bits(cos2pi(two_p - T(0.5)), T(-1)));      // 2^(p-1) - 1/2
+    CHECK(same_bits(sin2pi(two_p / 4 + T(0.25)), T(1)));  // 2^(p-3) + 1/4
     CHECK(same_bits(cos2pi(two_p / 4 + T(0.25)), T(0)));
     // smallest subnormal: sin2pi(d) = 2 pi d rounds to 6 d
     const T d = repro::from_bits<T>(1);
@@ -199,9 +200,9 @@ TEST_CASE_TEMPLATE("sin2pi and cos2pi against MPFR sinpi/cospi", T, float, doubl
         ss.add(u, repro::math::sin2pi(u), mp.sin2pi(u));
         cs.add(u, repro::math::cos2pi(u), mp.cos2pi(u));
     }
-    MESSAGE(std::string(repro::float_traits<T>::name), " sin2pi: max ", ss.max_ulp, " ULP at ", ss.worst, ", ", ss.not_cr, " of ",
-            ss.n, " not correctly rounded; cos2pi: max ", cs.max_ulp, " ULP at ", cs.worst, ", ", cs.not_cr,
-            " not correctly rounded");
+    MESSAGE(std::string(repro::float_traits<T>::name), " sin2pi: max ", ss.max_ulp, " ULP at ", ss.worst, ", ",
+            ss.not_cr, " of ", ss.n, " not correctly rounded; cos2pi: max ", cs.max_ulp, " ULP at ", cs.worst, ", ",
+            cs.not_cr, " not correctly rounded");
     CHECK(ss.max_ulp <= 1);
     CHECK(cs.max_ulp <= 1);
     CHECK(sincos_mismatch == 0);
@@ -222,8 +223,8 @@ TEST_CASE_TEMPLATE("rsqrt special values", T, float, double) {
     // the largest power of two and the smallest subnormals
     using tr = repro::float_traits<T>;
     constexpr int bias = (1 << (tr::exponent_bits - 1)) - 1;
-    const T max_pow4 = repro::from_bits<T>(static_cast<repro::bits_t<T>>(
-        static_cast<repro::bits_t<T>>(2 * bias) << tr::fraction_bits));
+    const T max_pow4 = repro::from_bits<T>(
+        static_cast<repro::bits_t<T>>(static_cast<repro::bits_t<T>>(2 * bias) << tr::fraction_bits));
     const T min_pow4 = repro::from_bits<T>(static_cast<repro::bits_t<T>>(2));
     mp_oracle mp;
     CHECK(same_bits(rsqrt(max_pow4), mp.rsqrt(max_pow4)));

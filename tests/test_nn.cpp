@@ -34,16 +34,20 @@ std::vector<T> magnitudes(std::vector<T> v) {
 }
 
 enum class layer { softmax, log_softmax, rms_norm, layer_norm, batch_norm };
-const layer all_layers[] = {layer::softmax, layer::log_softmax, layer::rms_norm, layer::layer_norm,
-                            layer::batch_norm};
+const layer all_layers[] = {layer::softmax, layer::log_softmax, layer::rms_norm, layer::layer_norm, layer::batch_norm};
 
 const char* name_of(layer l) {
     switch (l) {
-        case layer::softmax: return "softmax";
-        case layer::log_softmax: return "log_softmax";
-        case layer::rms_norm: return "rms_norm";
-        case layer::layer_norm: return "layer_norm";
-        case layer::batch_norm: return "batch_norm (inference)";
+        case layer::softmax:
+            return "softmax";
+        case layer::log_softmax:
+            return "log_softmax";
+        case layer::rms_norm:
+            return "rms_norm";
+        case layer::layer_norm:
+            return "layer_norm";
+        case layer::batch_norm:
+            return "batch_norm (inference)";
     }
     return "?";
 }
@@ -66,10 +70,14 @@ struct layer_params {
     void apply(layer l, const T* x, T* y, std::size_t rows, unsigned t) const {
         const repro::threads th{t};
         switch (l) {
-            case layer::softmax: return repro::softmax(x, y, rows, cols, th);
-            case layer::log_softmax: return repro::log_softmax(x, y, rows, cols, th);
-            case layer::rms_norm: return repro::rms_norm(x, weight.data(), y, rows, cols, eps, th);
-            case layer::layer_norm: return repro::layer_norm(x, gamma.data(), beta.data(), y, rows, cols, eps, th);
+            case layer::softmax:
+                return repro::softmax(x, y, rows, cols, th);
+            case layer::log_softmax:
+                return repro::log_softmax(x, y, rows, cols, th);
+            case layer::rms_norm:
+                return repro::rms_norm(x, weight.data(), y, rows, cols, eps, th);
+            case layer::layer_norm:
+                return repro::layer_norm(x, gamma.data(), beta.data(), y, rows, cols, eps, th);
             case layer::batch_norm:
                 return repro::batch_norm(x, y, rows, cols, mean.data(), var.data(), gamma.data(), beta.data(), eps,
                                          repro::batch_norm_mode::inference, nullptr, nullptr, th);
@@ -115,8 +123,7 @@ struct batch_setup {
     std::vector<T> target, target_alone;
     std::vector<std::vector<T>> pool, pool_alone;
 
-    batch_setup(layer which, const layer_params<T>& p, std::uint64_t seed)
-        : l(which), params(p), cols(p.cols) {
+    batch_setup(layer which, const layer_params<T>& p, std::uint64_t seed) : l(which), params(p), cols(p.cols) {
         target = random_matrix<T>(1, cols, seed, -6, 3);
         target_alone = params.run(l, target, 1, 1);
         for (std::size_t q = 0; q < 71; ++q) {
@@ -177,8 +184,8 @@ TEST_CASE_TEMPLATE("each row-wise layer gives a row the same bits at every posit
     }
 }
 
-TEST_CASE_TEMPLATE("each row-wise layer gives a row the same bits on 1-4 threads, every ISA and large batches", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("each row-wise layer gives a row the same bits on 1-4 threads, every ISA and large batches", T,
+                   float, double) {
     const isa_restorer restore;
     for (const std::size_t cols : {std::size_t(257), std::size_t(1000)}) {
         const layer_params<T> params(cols, 0x2b11 + cols);
@@ -317,9 +324,15 @@ TEST_CASE_TEMPLATE("each layer equals its documented formula bit for bit (every 
                             if (in_place) y = x;
                             const T* in = in_place ? y.data() : x.data();
                             switch (l) {
-                                case layer::softmax: repro::softmax(in, y.data(), rows, cols, th); break;
-                                case layer::log_softmax: repro::log_softmax(in, y.data(), rows, cols, th); break;
-                                case layer::rms_norm: repro::rms_norm(in, w, y.data(), rows, cols, p.eps, th); break;
+                                case layer::softmax:
+                                    repro::softmax(in, y.data(), rows, cols, th);
+                                    break;
+                                case layer::log_softmax:
+                                    repro::log_softmax(in, y.data(), rows, cols, th);
+                                    break;
+                                case layer::rms_norm:
+                                    repro::rms_norm(in, w, y.data(), rows, cols, p.eps, th);
+                                    break;
                                 case layer::layer_norm:
                                     repro::layer_norm(in, g, b, y.data(), rows, cols, p.eps, th);
                                     break;
@@ -574,10 +587,10 @@ TEST_CASE_TEMPLATE("layer_norm is within its derived error bound of MPFR, offset
                 mpfr_mul_d(t.v, t.v, static_cast<double>(p.gamma[c]), MPFR_RNDN);
                 mpfr_add_d(t.v, t.v, static_cast<double>(p.beta[c]), MPFR_RNDN);
                 const double ddc = dm + u * (std::fabs(d[c]) + dm);
-                const double bound = (std::fabs(static_cast<double>(p.gamma[c])) *
-                                          (ddc / s + std::fabs(d[c]) / s * (rho + u)) +
-                                      u * std::fabs(t.d())) *
-                                     1.01;
+                const double bound =
+                    (std::fabs(static_cast<double>(p.gamma[c])) * (ddc / s + std::fabs(d[c]) / s * (rho + u)) +
+                     u * std::fabs(t.d())) *
+                    1.01;
                 const double err = error_of(static_cast<double>(y[r * cols + c]), t);
                 if (!(err <= bound)) {
                     CAPTURE(cols);
@@ -615,8 +628,8 @@ TEST_CASE_TEMPLATE("batch_statistics mode uses repro::mean / repro::variance of 
         }
         // The output is the inference formula with the batch's statistics,
         // on every thread count; the running mean and var are not used.
-        const auto want = documented_batch_norm(x, rows, cols, bm.data(), bv.data(), p.gamma.data(), p.beta.data(),
-                                                p.eps);
+        const auto want =
+            documented_batch_norm(x, rows, cols, bm.data(), bv.data(), p.gamma.data(), p.beta.data(), p.eps);
         CHECK(first_difference(y, want) == npos);
         for (unsigned t = 2; t <= 4; ++t) {
             std::vector<T> yt(rows * cols);
@@ -631,8 +644,10 @@ TEST_CASE_TEMPLATE("batch_statistics mode uses repro::mean / repro::variance of 
             const double u = unit_roundoff<T>();
             for (std::size_t c = 0; c < cols; ++c) {
                 const double s = static_cast<double>(p.gamma[c]) / std::sqrt(static_cast<double>(p.eps));
-                const double xs = std::fabs(static_cast<double>(x[c]) * s), be = std::fabs(static_cast<double>(p.beta[c]));
-                CHECK(std::fabs(static_cast<double>(y[c]) - static_cast<double>(p.beta[c])) <= 2.01 * u * (xs + 2 * be));
+                const double xs = std::fabs(static_cast<double>(x[c]) * s),
+                             be = std::fabs(static_cast<double>(p.beta[c]));
+                CHECK(std::fabs(static_cast<double>(y[c]) - static_cast<double>(p.beta[c])) <=
+                      2.01 * u * (xs + 2 * be));
             }
         }
         if (rows >= 2) {
@@ -718,7 +733,8 @@ TEST_CASE_TEMPLATE("linear with folded weights equals linear then batch_norm wit
             for (std::size_t o = 0; o < out; ++o) {
                 // The documented folding, bit for bit.
                 const T s = (g ? g[o] : T(1)) / std::sqrt(T(f.var[o] + f.eps));
-                for (std::size_t k = 0; k < in; ++k) REQUIRE(repro::bitwise_equal(W2[o * in + k], T(f.W[o * in + k] * s)));
+                for (std::size_t k = 0; k < in; ++k)
+                    REQUIRE(repro::bitwise_equal(W2[o * in + k], T(f.W[o * in + k] * s)));
                 REQUIRE(repro::bitwise_equal(b2[o], std::fma(T(f.b[o] - f.mean[o]), s, be ? be[o] : T(0))));
                 const T shift = std::fma(-f.mean[o], s, be ? be[o] : T(0));
                 const double sd = std::fabs(static_cast<double>(s));
@@ -728,13 +744,13 @@ TEST_CASE_TEMPLATE("linear with folded weights equals linear then batch_norm wit
                         P += std::fabs(static_cast<double>(x[i * in + k]) * static_cast<double>(f.W[o * in + k]));
                     const double gk = in * u / (1 - in * u);
                     const double zi = static_cast<double>(z[i * out + o]), zf = static_cast<double>(z2[i * out + o]);
-                    const double tol =
-                        (sd * P * (2 * gk + u) * (1 + u) +
-                         u * sd * (std::fabs(static_cast<double>(y[i * out + o])) +
-                                   std::fabs(static_cast<double>(f.b[o]) - static_cast<double>(f.mean[o]))) +
-                         u * (std::fabs(static_cast<double>(shift)) + std::fabs(static_cast<double>(b2[o])) +
-                              std::fabs(zi) + std::fabs(zf))) *
-                        1.001;
+                    const double tol = (sd * P * (2 * gk + u) * (1 + u) +
+                                        u * sd *
+                                            (std::fabs(static_cast<double>(y[i * out + o])) +
+                                             std::fabs(static_cast<double>(f.b[o]) - static_cast<double>(f.mean[o]))) +
+                                        u * (std::fabs(static_cast<double>(shift)) +
+                                             std::fabs(static_cast<double>(b2[o])) + std::fabs(zi) + std::fabs(zf))) *
+                                       1.001;
                     differ += !repro::bitwise_equal(z[i * out + o], z2[i * out + o]);
                     if (!(std::fabs(zi - zf) <= tol)) {
                         CAPTURE(in);
@@ -818,9 +834,9 @@ TEST_CASE_TEMPLATE("null pointers, threads{0} and eps < 0 are refused", T, float
     CHECK_THROWS_AS(repro::log_softmax(x.data(), y.data(), rows, cols, zero), ia);
     CHECK_THROWS_AS(repro::rms_norm(x.data(), none, y.data(), rows, cols, p.eps, zero), ia);
     CHECK_THROWS_AS(repro::layer_norm(x.data(), none, none, y.data(), rows, cols, p.eps, zero), ia);
-    CHECK_THROWS_AS(repro::batch_norm(x.data(), y.data(), rows, cols, m, v, none, none, p.eps, inference, nullptr,
-                                      nullptr, zero),
-                    ia);
+    CHECK_THROWS_AS(
+        repro::batch_norm(x.data(), y.data(), rows, cols, m, v, none, none, p.eps, inference, nullptr, nullptr, zero),
+        ia);
     // eps < 0 or NaN
     for (const T bad : {T(-1e-5), -std::numeric_limits<T>::min(), quiet_nan<T>()}) {
         CAPTURE(bad);

@@ -52,7 +52,9 @@ std::vector<T> conv2d_definition(const std::vector<T>& x, const std::vector<T>& 
                                 const long iy = long(oy * s.stride_h + dy * s.dilation_h) - long(s.pad_h);
                                 const long ix = long(ox * s.stride_w + dx * s.dilation_w) - long(s.pad_w);
                                 const bool pad = iy < 0 || ix < 0 || iy >= long(s.h) || ix >= long(s.w);
-                                const T xv = pad ? T(0) : x[((n * s.h + std::size_t(iy)) * s.w + std::size_t(ix)) * s.c_in + gr * cg + ci];
+                                const T xv = pad ? T(0)
+                                                 : x[((n * s.h + std::size_t(iy)) * s.w + std::size_t(ix)) * s.c_in +
+                                                     gr * cg + ci];
                                 c = std::fma(xv, w[o * K + (dy * s.kw + dx) * cg + ci], c);
                             }
                     y[((n * s.out_h() + oy) * s.out_w() + ox) * s.c_out + o] = b.empty() ? c : c + b[o];
@@ -264,7 +266,8 @@ TEST_CASE_TEMPLATE("population_statistics: bitwise the same however the data set
     CHECK_THROWS_AS(whole.add(data.data(), 1), std::logic_error);
 }
 
-TEST_CASE("Eigen adapters: matmul, matmul_bt and linear give the pointer forms' bits for every storage order and view") {
+TEST_CASE(
+    "Eigen adapters: matmul, matmul_bt and linear give the pointer forms' bits for every storage order and view") {
     using row_major = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     Eigen::MatrixXf A = Eigen::MatrixXf::Random(37, 65), big = Eigen::MatrixXf::Random(80, 100);
     const row_major Ar = A, Br = big.block(3, 5, 65, 29);

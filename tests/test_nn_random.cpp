@@ -254,8 +254,8 @@ TEST_CASE_TEMPLATE("masks are keyed by sample id, step and key, not by row", T, 
     CHECK(bits_of(run_noise(ones, rows, cols, T(1), key, ids, 1)) != bits_of(z));
 }
 
-TEST_CASE_TEMPLATE("the drop boundary is exact: a word equal to floor(p 2^32) is kept, one below it dropped", T,
-                   float, double) {
+TEST_CASE_TEMPLATE("the drop boundary is exact: a word equal to floor(p 2^32) is kept, one below it dropped", T, float,
+                   double) {
     // p = w 2^-32 makes the threshold exactly w, the stream word of column c.
     const repro::random_key key = repro::random_key::from_seed(0xb0);
     const std::vector<std::uint64_t> ids = {0x1234567890abcdefu};
@@ -389,8 +389,10 @@ TEST_CASE_TEMPLATE("bad arguments are refused; empty shapes are no-ops that acce
         CAPTURE(s);
         CHECK_THROWS_AS(repro::add_gaussian_noise(x.data(), y.data(), 2, 3, s, key, ids.data()), std::invalid_argument);
     }
-    CHECK_THROWS_AS(repro::add_gaussian_noise<T>(nullptr, y.data(), 2, 3, T(1), key, ids.data()), std::invalid_argument);
-    CHECK_THROWS_AS(repro::add_gaussian_noise<T>(x.data(), nullptr, 2, 3, T(1), key, ids.data()), std::invalid_argument);
+    CHECK_THROWS_AS(repro::add_gaussian_noise<T>(nullptr, y.data(), 2, 3, T(1), key, ids.data()),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(repro::add_gaussian_noise<T>(x.data(), nullptr, 2, 3, T(1), key, ids.data()),
+                    std::invalid_argument);
     CHECK_THROWS_AS(repro::add_gaussian_noise(x.data(), y.data(), 2, 3, T(1), key, nullptr), std::invalid_argument);
     CHECK_THROWS_AS(repro::add_gaussian_noise(x.data(), y.data(), 2, 3, T(1), key, ids.data(), 0, repro::threads{0}),
                     std::invalid_argument);

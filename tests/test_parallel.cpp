@@ -114,7 +114,7 @@ TEST_CASE("an exception in the caller's block is rethrown after the other worker
         ++others;
     };
     CHECK_THROWS_WITH_AS(repro::detail::parallel_workers(3, 3, job), "block 0", std::runtime_error);
-    CHECK(others == 2);  // they had finished when the exception came out
+    CHECK(others == 2);         // they had finished when the exception came out
     CHECK(covers_once(50, 3));  // and the threads are free again
 }
 

@@ -279,10 +279,13 @@ constexpr double chi2_tail = 1e-6;
 // through the all-zero and pi vectors (a stream's block b is the Philox counter
 // {b, sample low, sample high, step} under its key).
 namespace {
-constexpr bool same4(const u32x4& a, const u32x4& b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3]; }
+constexpr bool same4(const u32x4& a, const u32x4& b) {
+    return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
 constexpr bool same2(const u32x2& a, const u32x2& b) { return a[0] == b[0] && a[1] == b[1]; }
 
-static_assert(same4(repro::philox4x32_10({0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}, {0xa4093822u, 0x299f31d0u}),
+static_assert(same4(repro::philox4x32_10({0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u},
+                                         {0xa4093822u, 0x299f31d0u}),
                     {0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}),
               "Philox4x32-10 pi vector at compile time");
 static_assert(same2(repro::threefry2x32_20({0x243f6a88u, 0x85a308d3u}, {0x13198a2eu, 0x03707344u}),
@@ -330,8 +333,8 @@ TEST_CASE("the known-answer file holds Random123's vectors for every generator, 
             CHECK(hex(r) == hex(u32x2{v.expected[0], v.expected[1]}));
         } else {
             REQUIRE(v.rounds == 20);
-            const u32x4 r = r123_threefry4({v.ctr[0], v.ctr[1], v.ctr[2], v.ctr[3]},
-                                           {v.key[0], v.key[1], v.key[2], v.key[3]});
+            const u32x4 r =
+                r123_threefry4({v.ctr[0], v.ctr[1], v.ctr[2], v.ctr[3]}, {v.key[0], v.key[1], v.key[2], v.key[3]});
             CHECK(hex(r) == hex(u32x4{v.expected[0], v.expected[1], v.expected[2], v.expected[3]}));
         }
     }
@@ -416,7 +419,8 @@ TEST_CASE("the generators equal Random123's on 10^5 random counters and keys and
         u32x4 c{}, k{};
         (b < 128 ? c : k)[static_cast<std::size_t>((b % 128) / 32)] = 1u << (b % 32);
         const u32x2 c2 = {c[0], c[1]}, k2 = {k[0], k[1]};
-        bad.expect(repro::philox4x32_10(c, k2) == r123_philox(c, k2), [&] { return "philox bit " + std::to_string(b); });
+        bad.expect(repro::philox4x32_10(c, k2) == r123_philox(c, k2),
+                   [&] { return "philox bit " + std::to_string(b); });
         bad.expect(repro::threefry2x32_20(c2, k2) == r123_threefry2(c2, k2),
                    [&] { return "threefry2x32 bit " + std::to_string(b); });
         bad.expect(repro::threefry4x32_20(c, k) == r123_threefry4(c, k),
@@ -478,8 +482,9 @@ TEST_CASE("random_key: from_seed, fold_in and split follow their documented Thre
     for (int t = 0; t < 2000; ++t) {
         const std::uint64_t seed = t < 3 ? (t == 0 ? 0 : t == 1 ? ~std::uint64_t(0) : 1) : g.next();
         const repro::random_key k = repro::random_key::from_seed(seed);
-        bad.expect(k.words[0] == static_cast<std::uint32_t>(seed) && k.words[1] == static_cast<std::uint32_t>(seed >> 32),
-                   [&] { return "from_seed " + hex(seed); });
+        bad.expect(
+            k.words[0] == static_cast<std::uint32_t>(seed) && k.words[1] == static_cast<std::uint32_t>(seed >> 32),
+            [&] { return "from_seed " + hex(seed); });
         const std::uint64_t tag = (t % 4 == 0) ? static_cast<std::uint64_t>(t) : g.next();
         // fold_in(tag) = words 0-1 of threefry4x32_20({tag lo, tag hi, 0, 0}, {k0, k1, "fold", 0}).
         const u32x4 f = r123_threefry4({static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32), 0, 0},
@@ -601,7 +606,8 @@ TEST_CASE("fill_bits, fill_uniform and fill_normal equal the element forms for e
             constexpr std::uint32_t canary = 0xa5a5a5a5u;
             for (const auto& c : cases) {
                 auto where = [&] {
-                    return std::string(isa_name(path_isa)) + " first " + std::to_string(c.first) + " n " + std::to_string(c.n);
+                    return std::string(isa_name(path_isa)) + " first " + std::to_string(c.first) + " n " +
+                           std::to_string(c.n);
                 };
                 std::vector<std::uint32_t> w(c.n + 1, canary);
                 s.fill_bits(w.data(), c.n, c.first);
@@ -619,9 +625,9 @@ TEST_CASE("fill_bits, fill_uniform and fill_normal equal the element forms for e
                     bad.expect(bits_of(nf[k]) == bits_of(s.normal<float>(i)), where);
                     bad.expect(bits_of(nd[k]) == bits_of(s.normal<double>(i)), where);
                 }
-                bad.expect(w[c.n] == canary && uf[c.n] == -1.0f && ud[c.n] == -1.0 && nf[c.n] == -1e30f &&
-                               nd[c.n] == -1e300,
-                           [&] { return where() + ": wrote past the end"; });
+                bad.expect(
+                    w[c.n] == canary && uf[c.n] == -1.0f && ud[c.n] == -1.0 && nf[c.n] == -1e30f && nd[c.n] == -1e300,
+                    [&] { return where() + ": wrote past the end"; });
             }
             CHECK(bad.count() == 0);
         }
@@ -657,7 +663,7 @@ TEST_CASE("uniform and uniform_open reach exactly the ends of their ranges and n
         CHECK(bits_of(s.uniform<float>(c.first)) == bits_of(0.0f));
         CHECK(s.uniform<float>(c.first + 1) == 1.0f - 0x1p-24f);
         CHECK(s.uniform<float>(c.first + 1) < 1.0f);
-        CHECK(s.uniform<float>(c.first + 2) == 0.0f);     // the low 8 bits are dropped
+        CHECK(s.uniform<float>(c.first + 2) == 0.0f);      // the low 8 bits are dropped
         CHECK(s.uniform<float>(c.first + 3) == 0x1p-24f);  // 0x100 >> 8 = 1
         CHECK(s.uniform_open<float>(c.first) == 0x1p-24f);
         CHECK(s.uniform_open<float>(c.first + 1) == 1.0f - 0x1p-24f);
@@ -720,9 +726,9 @@ TEST_CASE("bernoulli(i, p) is bits < floor(p 2^32): exact at the edges") {
     const auto& s = c.stream;
     const std::uint64_t i0 = c.first, i1 = c.first + 1, i2 = c.first + 2, i3 = c.first + 3;
     CHECK_FALSE(s.bernoulli(i0, 0.0));
-    CHECK(s.bernoulli(i0, 0x1p-32));  // threshold 1
-    CHECK_FALSE(s.bernoulli(i0, 0x1p-33));  // threshold floor(0.5) = 0
-    CHECK(s.bernoulli(i1, 1.0));            // threshold 2^32: always
+    CHECK(s.bernoulli(i0, 0x1p-32));              // threshold 1
+    CHECK_FALSE(s.bernoulli(i0, 0x1p-33));        // threshold floor(0.5) = 0
+    CHECK(s.bernoulli(i1, 1.0));                  // threshold 2^32: always
     CHECK_FALSE(s.bernoulli(i1, 1.0 - 0x1p-32));  // threshold 2^32 - 1
     CHECK_FALSE(s.bernoulli(i1, 1.0 - 0x1p-33));  // floor(2^32 - 1/2)
     CHECK(s.bernoulli(i3, 1.0 - 0x1p-32));
@@ -765,8 +771,8 @@ TEST_CASE("10^6 float and double uniforms pass a 256-bin chi-square test") {
     }
 }
 
-TEST_CASE_TEMPLATE("10^6 normals have mean 0, variance 1, skewness 0 and kurtosis 3 within 6 standard errors", T,
-                   float, double) {
+TEST_CASE_TEMPLATE("10^6 normals have mean 0, variance 1, skewness 0 and kurtosis 3 within 6 standard errors", T, float,
+                   double) {
     // Standard errors of the sample moments of a normal sample of size n:
     // mean 1/sqrt(n), variance sqrt(2/n), skewness sqrt(6/n), kurtosis
     // sqrt(24/n). 6 of them: a correct generator fails with p ~ 2e-9.
@@ -967,10 +973,18 @@ TEST_CASE("a state captured after some draws reproduces the next 1000 draws bit 
     auto draw = [](repro::random_stream& t, std::vector<std::uint64_t>& out) {
         for (int d = 0; d < 1000; ++d) {
             switch (d % 4) {
-                case 0: out.push_back(t.next_bits()); break;
-                case 1: out.push_back(t.uniform_int(7)); break;
-                case 2: out.push_back(t.uniform_int(0x80000001u)); break;
-                default: out.push_back(bits_of(t.uniform<double>(t.position()))); break;
+                case 0:
+                    out.push_back(t.next_bits());
+                    break;
+                case 1:
+                    out.push_back(t.uniform_int(7));
+                    break;
+                case 2:
+                    out.push_back(t.uniform_int(0x80000001u));
+                    break;
+                default:
+                    out.push_back(bits_of(t.uniform<double>(t.position())));
+                    break;
             }
         }
         out.push_back(t.position());
@@ -995,8 +1009,8 @@ TEST_CASE("from_string refuses malformed states") {
         "repro.stream.v2:0123456789abcdef0011223344556677deadbeef0000000000000abc",  // wrong prefix
         "Repro.stream.v1:0123456789abcdef0011223344556677deadbeef0000000000000abc",
         "repro.stream.v1 0123456789abcdef0011223344556677deadbeef0000000000000abc",
-        good.substr(0, good.size() - 1),                                             // one short
-        good + "0",                                                                  // one long
+        good.substr(0, good.size() - 1),  // one short
+        good + "0",                       // one long
         " " + good,
         "repro.stream.v1:0123456789ABCDEF0011223344556677deadbeef0000000000000abc",  // uppercase
         "repro.stream.v1:0123456789abcdef0011223344556677deadbeef0000000000000abC",
@@ -1044,7 +1058,8 @@ std::uint64_t documented_permutation(std::uint64_t n, repro::random_key key, std
     return y;
 }
 
-const std::uint64_t perm_sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 127, 128, 129, 1000, 65537, 1000000};
+const std::uint64_t perm_sizes[] = {1,  2,  3,  4,  5,   7,   8,   9,    15,    16,
+                                    17, 31, 32, 33, 127, 128, 129, 1000, 65537, 1000000};
 
 }  // namespace
 
@@ -1077,7 +1092,8 @@ TEST_CASE("permutation follows the documented Feistel construction (recomputed w
     for (const std::uint64_t n : {2u, 3u, 5u, 17u, 1000u, 65537u}) {
         const repro::permutation p(n, key);
         for (std::uint64_t i = 0; i < n; ++i)
-            bad.expect(p(i) == documented_permutation(n, key, i), [&] { return "n " + std::to_string(n) + " i " + std::to_string(i); });
+            bad.expect(p(i) == documented_permutation(n, key, i),
+                       [&] { return "n " + std::to_string(n) + " i " + std::to_string(i); });
     }
     // Sizes too large to enumerate, up to 2h = 64.
     for (const std::uint64_t n : {(std::uint64_t(1) << 40) + 3, (std::uint64_t(1) << 63) + 5, ~std::uint64_t(0)}) {

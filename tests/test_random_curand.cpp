@@ -84,8 +84,8 @@ std::uint32_t mapped(std::uint64_t seed, std::uint64_t offset, std::uint64_t p) 
     const std::uint64_t within = offset % 4 + p % 4;
     const std::uint64_t i = offset / 4 + p / 4 + within / 4;  // block
     const std::uint64_t t = i % curand_subsequences, j = i / curand_subsequences;
-    const u32x4 ctr = {static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(j >> 32), static_cast<std::uint32_t>(t),
-                       0};
+    const u32x4 ctr = {static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(j >> 32),
+                       static_cast<std::uint32_t>(t), 0};
     return repro::philox4x32_10(ctr, repro::random_key::from_seed(seed).words)[within % 4];
 }
 
@@ -213,9 +213,10 @@ int main(int argc, char** argv) {
     curandGenerator_t g{};
     const curandStatus_t status = curandCreateGeneratorHost(&g, CURAND_RNG_PSEUDO_PHILOX4_32_10);
     if (status != CURAND_STATUS_SUCCESS) {
-        std::printf("test_random_curand: SKIPPED - curandCreateGeneratorHost(CURAND_RNG_PSEUDO_PHILOX4_32_10) "
-                    "failed with status %d, so cuRAND cannot be compared here\n",
-                    static_cast<int>(status));
+        std::printf(
+            "test_random_curand: SKIPPED - curandCreateGeneratorHost(CURAND_RNG_PSEUDO_PHILOX4_32_10) "
+            "failed with status %d, so cuRAND cannot be compared here\n",
+            static_cast<int>(status));
         return 77;
     }
     curandDestroyGenerator(g);

@@ -44,10 +44,37 @@ constexpr std::size_t lanes_for() {
 
 // Both sides of every lane, chunk and chunk-tree boundary; 7 and 13 chunks
 // leave odd chunks at more than one level of the chunk tree.
-const std::vector<std::size_t> boundary_sizes = {
-    0,   1,   2,   3,   7,   8,   15,  16,  17,  31,  32,  33,  63,  64,  65,  127,  128, 129, 4095, 4097,
-    chunk_size - 1, chunk_size, chunk_size + 1, 2 * chunk_size - 1, 2 * chunk_size, 2 * chunk_size + 1,
-    3 * chunk_size + 5, 6 * chunk_size + 1, 7 * chunk_size + 3, 13 * chunk_size + 7, 65537};
+const std::vector<std::size_t> boundary_sizes = {0,
+                                                 1,
+                                                 2,
+                                                 3,
+                                                 7,
+                                                 8,
+                                                 15,
+                                                 16,
+                                                 17,
+                                                 31,
+                                                 32,
+                                                 33,
+                                                 63,
+                                                 64,
+                                                 65,
+                                                 127,
+                                                 128,
+                                                 129,
+                                                 4095,
+                                                 4097,
+                                                 chunk_size - 1,
+                                                 chunk_size,
+                                                 chunk_size + 1,
+                                                 2 * chunk_size - 1,
+                                                 2 * chunk_size,
+                                                 2 * chunk_size + 1,
+                                                 3 * chunk_size + 5,
+                                                 6 * chunk_size + 1,
+                                                 7 * chunk_size + 3,
+                                                 13 * chunk_size + 7,
+                                                 65537};
 
 // ---- values built from bits ----
 
@@ -214,9 +241,7 @@ void oracle_dot(const T* x, const T* y, std::size_t n, mp& dot, mp& dot_abs) {
     }
 }
 
-double up(const mp& e) {
-    return mpfr_get_d(e.v, MPFR_RNDU);
-}
+double up(const mp& e) { return mpfr_get_d(e.v, MPFR_RNDU); }
 
 // |computed - exact|, rounded up.
 double error_of(double computed, const mp& exact) {
@@ -254,9 +279,7 @@ constexpr int log2_ceil(std::size_t m) {
     return d;
 }
 
-constexpr int chunk_depth(std::size_t n) {
-    return log2_ceil((n + chunk_size - 1) / chunk_size);
-}
+constexpr int chunk_depth(std::size_t n) { return log2_ceil((n + chunk_size - 1) / chunk_size); }
 
 // The most roundings one term meets in the documented order (its lane's
 // folds, the lane tree, the chunk tree), so that the computed sum is
@@ -295,9 +318,7 @@ std::string message_of(const std::function<void()>& f) {
     return "<no exception>";
 }
 
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -363,8 +384,7 @@ TEST_CASE_TEMPLATE("deviation_dot is dot(d, d) of the deviations it writes, bit 
     }
 }
 
-TEST_CASE_TEMPLATE("every thread count gives the one-thread bits", T, float, double, Eigen::half,
-                   Eigen::bfloat16) {
+TEST_CASE_TEMPLATE("every thread count gives the one-thread bits", T, float, double, Eigen::half, Eigen::bfloat16) {
     const std::size_t sizes[] = {0, 1, 5, 33, 4095, 4097, 3 * 4096 + 5, 65537, 200003};
     for (const std::size_t n : sizes) {
         const auto x = random_values<T>(n, 0x5eed0311 + n, -12, 12);
@@ -453,8 +473,8 @@ TEST_CASE_TEMPLATE("a row's results do not depend on its place in a batch or on 
 // ---------------------------------------------------------------------------
 // Accuracy against MPFR.
 
-TEST_CASE_TEMPLATE("sum and dot stay within the tree-order error bound (MPFR oracle)", T, float, double,
-                   Eigen::half, Eigen::bfloat16) {
+TEST_CASE_TEMPLATE("sum and dot stay within the tree-order error bound (MPFR oracle)", T, float, double, Eigen::half,
+                   Eigen::bfloat16) {
     using A = acc_t<T>;
     std::vector<std::size_t> sizes = boundary_sizes;
     sizes.insert(sizes.end(), {100, 1000, 20000, 100000});
@@ -586,8 +606,8 @@ void check_nrm2(const std::vector<T>& x) {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("nrm2 is within a few ULP of MPFR's sqrt of the exact sum of squares", T, float, double,
-                   Eigen::half, Eigen::bfloat16) {
+TEST_CASE_TEMPLATE("nrm2 is within a few ULP of MPFR's sqrt of the exact sum of squares", T, float, double, Eigen::half,
+                   Eigen::bfloat16) {
     std::vector<std::size_t> sizes = boundary_sizes;
     sizes.insert(sizes.end(), {1000, 20000});
     const int spread = sizeof(T) == 2 ? 6 : 20;
@@ -631,8 +651,8 @@ TEST_CASE_TEMPLATE("nrm2 neither overflows nor underflows for finite input", T, 
 // ---------------------------------------------------------------------------
 // mean and variance.
 
-TEST_CASE_TEMPLATE("mean is sum / n and variance is within its bound (MPFR oracle)", T, float, double,
-                   Eigen::half, Eigen::bfloat16) {
+TEST_CASE_TEMPLATE("mean is sum / n and variance is within its bound (MPFR oracle)", T, float, double, Eigen::half,
+                   Eigen::bfloat16) {
     using A = acc_t<T>;
     const std::size_t sizes[] = {1, 2, 3, 7, 33, 129, 1000, 4097, 8193, 30000};
     for (const std::size_t n : sizes) {
@@ -678,8 +698,7 @@ TEST_CASE_TEMPLATE("mean is sum / n and variance is within its bound (MPFR oracl
     }
 }
 
-TEST_CASE_TEMPLATE("mean and variance are NaN without enough values", T, float, double, Eigen::half,
-                   Eigen::bfloat16) {
+TEST_CASE_TEMPLATE("mean and variance are NaN without enough values", T, float, double, Eigen::half, Eigen::bfloat16) {
     const std::vector<T> x = random_values<T>(8, 0x5eed0611, -4, 4);
     CHECK(repro::is_nan(repro::mean(x.data(), 0)));
     CHECK(repro::is_nan(repro::variance(x.data(), 0)));
@@ -751,8 +770,8 @@ void check_extremes(const std::vector<T>& x) {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("max, min, argmax and argmin agree with std::max_element references", T, float, double,
-                   Eigen::half, Eigen::bfloat16) {
+TEST_CASE_TEMPLATE("max, min, argmax and argmin agree with std::max_element references", T, float, double, Eigen::half,
+                   Eigen::bfloat16) {
     static_assert(std::is_same<decltype(repro::max(static_cast<const T*>(nullptr), 0)), T>::value, "max returns T");
     splitmix64 g(0x5eed0701);
     std::vector<std::size_t> sizes;
@@ -827,8 +846,8 @@ TEST_CASE_TEMPLATE("extremes of zero values are refused", T, float, double, Eige
 // ---------------------------------------------------------------------------
 // NaN and infinity in sums.
 
-TEST_CASE_TEMPLATE("a NaN, inf - inf or inf * 0 makes sum and dot NaN; a lone inf stays", T, float, double,
-                   Eigen::half, Eigen::bfloat16) {
+TEST_CASE_TEMPLATE("a NaN, inf - inf or inf * 0 makes sum and dot NaN; a lone inf stays", T, float, double, Eigen::half,
+                   Eigen::bfloat16) {
     const std::size_t sizes[] = {1, 2, 33, 4097, 10000};
     const repro::threads three{3};
     for (const std::size_t n : sizes) {

@@ -86,12 +86,12 @@ bool same_result(T got, T want) {
     return std::isnan(want) ? std::isnan(got) : repro::bitwise_equal(got, want);
 }
 
-#define REQUIRE_SAME(got, want)                                                          \
-    do {                                                                                 \
-        const auto got_ = (got);                                                         \
-        const auto want_ = (want);                                                       \
-        INFO("got ", describe(got_), ", want ", describe(want_));                        \
-        REQUIRE(same_result(got_, want_));                                               \
+#define REQUIRE_SAME(got, want)                                   \
+    do {                                                          \
+        const auto got_ = (got);                                  \
+        const auto want_ = (want);                                \
+        INFO("got ", describe(got_), ", want ", describe(want_)); \
+        REQUIRE(same_result(got_, want_));                        \
     } while (0)
 
 // ---------------------------------------------------------------------------
@@ -213,7 +213,8 @@ T random_scaled(splitmix64& g, int e_lo, int e_hi) {
     const int e = e_lo + static_cast<int>(g.below(static_cast<std::uint64_t>(e_hi - e_lo + 1)));
     if (e >= 1 - bias<T>()) return repro_test::random_finite<T>(g, e + bias<T>(), e + bias<T>());
     const int shift = (1 - bias<T>()) - e;
-    const auto mag = static_cast<bits>(((bits(1) << tr::fraction_bits) | static_cast<bits>(g.next() & tr::fraction_mask)) >> shift);
+    const auto mag =
+        static_cast<bits>(((bits(1) << tr::fraction_bits) | static_cast<bits>(g.next() & tr::fraction_mask)) >> shift);
     const auto sign = static_cast<bits>((g.next() & 1) ? tr::sign_mask : 0);
     return repro::from_bits<T>(static_cast<bits>(sign | mag));
 }
@@ -249,12 +250,18 @@ enum class dist { binade, finite_bits, wide_mix, cancelling, narrow_cancelling, 
 
 const char* dist_name(dist d) {
     switch (d) {
-        case dist::binade: return "uniform in 2^-8..2^8";
-        case dist::finite_bits: return "random finite bit patterns";
-        case dist::wide_mix: return "wide mixture with zeros and negated repeats";
-        case dist::cancelling: return "pairs x, -x plus tiny terms";
-        case dist::narrow_cancelling: return "pairs x, -x from 100 binades plus terms from their bottom";
-        default: return "products below the smallest normal";
+        case dist::binade:
+            return "uniform in 2^-8..2^8";
+        case dist::finite_bits:
+            return "random finite bit patterns";
+        case dist::wide_mix:
+            return "wide mixture with zeros and negated repeats";
+        case dist::cancelling:
+            return "pairs x, -x plus tiny terms";
+        case dist::narrow_cancelling:
+            return "pairs x, -x from 100 binades plus terms from their bottom";
+        default:
+            return "products below the smallest normal";
     }
 }
 
@@ -324,8 +331,8 @@ std::vector<T> make_values(dist d, std::size_t n, splitmix64& g) {
     return v;
 }
 
-const std::size_t sweep_sizes[] = {0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129,
-                                   1000, 4095, 4096, 4097, 10007, 65537};
+const std::size_t sweep_sizes[] = {0,  1,  2,  3,   7,   8,   15,   16,   17,   31,   32,    33,
+                                   63, 64, 65, 127, 128, 129, 1000, 4095, 4096, 4097, 10007, 65537};
 
 // ---------------------------------------------------------------------------
 // The result of every exact route for one vector: exact_sum, the threads
@@ -385,8 +392,7 @@ void check_sum_all_orders(std::vector<T> x, T want) {
     std::sort(x.begin(), x.end(), [](T a, T b) { return repro::to_bits(a) < repro::to_bits(b); });
     do {
         require_exact_sum(x, want);
-    } while (std::next_permutation(x.begin(), x.end(),
-                                   [](T a, T b) { return repro::to_bits(a) < repro::to_bits(b); }));
+    } while (std::next_permutation(x.begin(), x.end(), [](T a, T b) { return repro::to_bits(a) < repro::to_bits(b); }));
 }
 
 }  // namespace
@@ -432,10 +438,17 @@ TEST_CASE_TEMPLATE("exact_sum keeps every bit across the whole exponent range", 
         const std::size_t n = 1 + g.below(40);
         for (std::size_t i = 0; i < n; ++i) {
             switch (g.below(4)) {
-                case 0: x.push_back((g.next() & 1) ? max_finite<T>() : -max_finite<T>()); break;
-                case 1: x.push_back((g.next() & 1) ? denorm_min<T>() : -denorm_min<T>()); break;
-                case 2: x.push_back((g.next() & 1) ? T(1) : T(-1)); break;
-                default: x.push_back(random_scaled<T>(g, bottom, top));
+                case 0:
+                    x.push_back((g.next() & 1) ? max_finite<T>() : -max_finite<T>());
+                    break;
+                case 1:
+                    x.push_back((g.next() & 1) ? denorm_min<T>() : -denorm_min<T>());
+                    break;
+                case 2:
+                    x.push_back((g.next() & 1) ? T(1) : T(-1));
+                    break;
+                default:
+                    x.push_back(random_scaled<T>(g, bottom, top));
             }
         }
         check_sum(x);
@@ -471,8 +484,7 @@ TEST_CASE_TEMPLATE("exact_sum of subnormals mixed with normal values", T, float,
         std::vector<T> x(1 + g.below(200));
         for (T& v : x) {
             const auto pick = g.below(3);
-            v = pick == 0 ? random_subnormal<T>(g)
-                          : random_scaled<T>(g, 1 - bias<T>(), pick == 1 ? 4 - bias<T>() : 10);
+            v = pick == 0 ? random_subnormal<T>(g) : random_scaled<T>(g, 1 - bias<T>(), pick == 1 ? 4 - bias<T>() : 10);
         }
         check_sum(x);
     }
@@ -486,8 +498,8 @@ TEST_CASE_TEMPLATE("only the final rounding of exact_sum may overflow", T, float
     check_sum_all_orders<T>({-mx, -mx, mx}, -mx);
     check_sum<T>({mx, mx}, inf<T>());
     check_sum<T>({-mx, -mx}, -inf<T>());
-    check_sum<T>({mx, half_ulp}, inf<T>());                     // tie, max is odd: rounds up to 2^(emax+1)
-    check_sum<T>({mx, half_ulp, -denorm_min<T>()}, mx);          // just below the tie
+    check_sum<T>({mx, half_ulp}, inf<T>());              // tie, max is odd: rounds up to 2^(emax+1)
+    check_sum<T>({mx, half_ulp, -denorm_min<T>()}, mx);  // just below the tie
     check_sum<T>({mx, half_ulp / T(2)}, mx);
     check_sum<T>({-mx, -half_ulp}, -inf<T>());
     check_sum<T>({mx, mx / T(2), mx / T(2), -mx}, mx);
@@ -506,12 +518,12 @@ TEST_CASE_TEMPLATE("only the final rounding of exact_sum may overflow", T, float
 
 TEST_CASE_TEMPLATE("exact_sum rounds ties to even", T, float, double) {
     const int p = precision<T>();
-    const T half = pow2<T>(-p);                // half an ulp of 1
-    const T one_up = repro::next_up(T(1));     // odd last bit
+    const T half = pow2<T>(-p);             // half an ulp of 1
+    const T one_up = repro::next_up(T(1));  // odd last bit
     const T dmin = denorm_min<T>();
     check_sum_all_orders<T>({T(1), half}, T(1));
     check_sum_all_orders<T>({one_up, half}, repro::next_up(one_up));
-    check_sum_all_orders<T>({T(1), half, dmin}, one_up);    // the sticky bit is denorm_min, far below
+    check_sum_all_orders<T>({T(1), half, dmin}, one_up);  // the sticky bit is denorm_min, far below
     check_sum_all_orders<T>({T(1), half, -dmin}, T(1));
     check_sum_all_orders<T>({one_up, half, -dmin}, one_up);
     check_sum_all_orders<T>({T(-1), -half}, T(-1));
@@ -543,9 +555,14 @@ TEST_CASE_TEMPLATE("exact_sum rounds ties to even", T, float, double) {
         std::vector<T> x(std::size_t(1) << k, std::copysign(pow2<T>(e - 1 - k), a));
         x.push_back(a);
         switch (g.below(3)) {
-            case 0: x.push_back(pow2<T>(e - 30)); break;
-            case 1: x.push_back(-pow2<T>(e - 30)); break;
-            default: break;
+            case 0:
+                x.push_back(pow2<T>(e - 30));
+                break;
+            case 1:
+                x.push_back(-pow2<T>(e - 30));
+                break;
+            default:
+                break;
         }
         shuffle(x, g);
         check_sum(x);
@@ -555,8 +572,7 @@ TEST_CASE_TEMPLATE("exact_sum rounds ties to even", T, float, double) {
 // ===========================================================================
 // Property sweeps against MPFR
 
-TEST_CASE_TEMPLATE("exact_sum equals the correctly rounded MPFR sum over sizes and distributions", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("exact_sum equals the correctly rounded MPFR sum over sizes and distributions", T, float, double) {
     splitmix64 g(std::is_same<T, float>::value ? 0x5eed2001 : 0x5eed2002);
     for (dist d : {dist::binade, dist::finite_bits, dist::wide_mix, dist::cancelling, dist::narrow_cancelling}) {
         CAPTURE(dist_name(d));
@@ -574,8 +590,7 @@ TEST_CASE_TEMPLATE("exact_sum equals the correctly rounded MPFR sum over sizes a
     }
 }
 
-TEST_CASE_TEMPLATE("exact_dot equals the correctly rounded MPFR dot over sizes and distributions", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("exact_dot equals the correctly rounded MPFR dot over sizes and distributions", T, float, double) {
     splitmix64 g(std::is_same<T, float>::value ? 0x5eed2003 : 0x5eed2004);
     for (dist d : {dist::binade, dist::finite_bits, dist::wide_mix, dist::cancelling, dist::narrow_cancelling,
                    dist::tiny_products}) {
@@ -753,12 +768,12 @@ TEST_CASE_TEMPLATE("exact_dot keeps products beyond the format's range exact", T
     check_dot<T>({mx, mx}, {T(1), T(1)}, inf<T>());  // the final rounding overflows
     // Products below denorm_min that add up to something representable.
     check_dot<T>({dmin, dmin}, {T(0.5), T(0.5)}, dmin);
-    check_dot<T>({dmin}, {T(0.5)}, T(0));               // a tie between 0 and denorm_min: to even
-    check_dot<T>({dmin}, {T(1.5)}, T(2) * dmin);       // 1.5 denorm_min: to even
-    check_dot<T>({dmin, dmin}, {T(0.5), pow2<T>(-40)}, dmin);  // just above the tie
+    check_dot<T>({dmin}, {T(0.5)}, T(0));                       // a tie between 0 and denorm_min: to even
+    check_dot<T>({dmin}, {T(1.5)}, T(2) * dmin);                // 1.5 denorm_min: to even
+    check_dot<T>({dmin, dmin}, {T(0.5), pow2<T>(-40)}, dmin);   // just above the tie
     check_dot<T>({dmin, -dmin}, {T(0.5), pow2<T>(-40)}, T(0));  // just below it
-    check_dot<T>({dmin, dmin}, {dmin, mx}, dmin * mx);  // denorm_min^2 only a sticky bit far below
-    check_dot<T>({-dmin, dmin}, {dmin, T(0.5)}, T(0));  // just below the tie: rounds to +0
+    check_dot<T>({dmin, dmin}, {dmin, mx}, dmin * mx);          // denorm_min^2 only a sticky bit far below
+    check_dot<T>({-dmin, dmin}, {dmin, T(0.5)}, T(0));          // just below the tie: rounds to +0
     // A negative exact value that rounds to zero keeps its sign (it is not an exact zero).
     check_dot<T>({-dmin}, {T(0.5)}, -T(0));
     check_dot<T>({dmin, -dmin}, {dmin, T(0.5)}, -T(0));
@@ -883,8 +898,7 @@ TEST_CASE_TEMPLATE("exact_sum and exact_dot give the same bits for every permuta
     }
 }
 
-TEST_CASE_TEMPLATE("accumulators over random splits merged in random orders equal exact_sum", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("accumulators over random splits merged in random orders equal exact_sum", T, float, double) {
     splitmix64 g(std::is_same<T, float>::value ? 0x5eed6002 : 0x5eed6003);
     for (int trial = 0; trial < 60; ++trial) {
         const dist kinds[] = {dist::wide_mix, dist::cancelling, dist::narrow_cancelling, dist::finite_bits};
@@ -1032,10 +1046,10 @@ TEST_CASE_TEMPLATE("serialize and deserialize round-trip the accumulator", T, fl
     cases.emplace_back();
     cases.push_back(filled_accumulator<T>(0x5eed7001, 1));
     cases.push_back(filled_accumulator<T>(0x5eed7002, 10007));
-    for (std::vector<T> v : {std::vector<T>{inf<T>()}, std::vector<T>{-inf<T>(), T(1)},
-                             std::vector<T>{inf<T>(), -inf<T>()}, std::vector<T>{qnan<T>()},
-                             std::vector<T>{max_finite<T>(), max_finite<T>()},
-                             std::vector<T>{denorm_min<T>(), -T(0)}}) {
+    for (std::vector<T> v :
+         {std::vector<T>{inf<T>()}, std::vector<T>{-inf<T>(), T(1)}, std::vector<T>{inf<T>(), -inf<T>()},
+          std::vector<T>{qnan<T>()}, std::vector<T>{max_finite<T>(), max_finite<T>()},
+          std::vector<T>{denorm_min<T>(), -T(0)}}) {
         repro::exact_accumulator<T> a;
         a.add(v.data(), v.size());
         cases.push_back(a);
@@ -1087,7 +1101,8 @@ TEST_CASE_TEMPLATE("deserialize rejects truncated and corrupted bytes", T, float
     for (std::size_t k = 0; k < bytes.size(); ++k) {
         CAPTURE(k);
         REQUIRE_THROWS_AS(repro::exact_accumulator<T>::deserialize(bytes.data(), k), std::invalid_argument);
-        REQUIRE_THROWS_AS(repro::exact_accumulator<T>::deserialize(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(k))),
+        REQUIRE_THROWS_AS(repro::exact_accumulator<T>::deserialize(
+                              std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(k))),
                           std::invalid_argument);
     }
     std::vector<std::uint8_t> bad_magic = bytes;

@@ -102,9 +102,12 @@ const char* show(want w) { return w == want::nan ? "NaN" : w == want::pos_inf ? 
 template <class T>
 bool follows(T got, want w) {
     switch (w) {
-        case want::nan: return repro::is_nan(got);
-        case want::pos_inf: return repro::bitwise_equal(got, inf<T>());
-        case want::neg_inf: return repro::bitwise_equal(got, neg_inf<T>());
+        case want::nan:
+            return repro::is_nan(got);
+        case want::pos_inf:
+            return repro::bitwise_equal(got, inf<T>());
+        case want::neg_inf:
+            return repro::bitwise_equal(got, neg_inf<T>());
     }
     return false;
 }
@@ -158,7 +161,9 @@ const char* show(zeros z) { return z == zeros::positive ? "+0" : z == zeros::neg
 // Ten 1.5s (exact sum 15) before or after the block of zeros, or none.
 enum class company { none, after, before };
 constexpr company every_company[] = {company::none, company::after, company::before};
-const char* show(company c) { return c == company::none ? "alone" : c == company::after ? "1.5 x 10 after" : "1.5 x 10 before"; }
+const char* show(company c) {
+    return c == company::none ? "alone" : c == company::after ? "1.5 x 10 after" : "1.5 x 10 before";
+}
 constexpr std::size_t company_count = 10;
 
 template <class T>
@@ -243,8 +248,8 @@ struct tally {
     }
 };
 
-const std::size_t block_sizes[] = {1,  2,  3,  4,  5,  7,  8,  9,   15,   16,   17,   31,  32,
-                                   33, 63, 64, 65, 255, 256, 257, 2047, 2048, 2049, 4099};
+const std::size_t block_sizes[] = {1,  2,  3,  4,  5,  7,   8,   9,   15,   16,   17,   31,
+                                   32, 33, 63, 64, 65, 255, 256, 257, 2047, 2048, 2049, 4099};
 
 // exact_sum of the block with the case's values at `at` (zero-block indices).
 template <class T>
@@ -348,8 +353,7 @@ TEST_CASE_TEMPLATE("zero blocks around the special values sum to +0, or to 15 wi
     }
 }
 
-TEST_CASE_TEMPLATE("one NaN or infinity among zeros decides exact_sum at every position of a block", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("one NaN or infinity among zeros decides exact_sum at every position of a block", T, float, double) {
     const isa_restorer restore;
     for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);
@@ -372,7 +376,8 @@ TEST_CASE_TEMPLATE("one NaN or infinity among zeros decides exact_sum at every p
                         t.record(follows(got, sc.expected), got, sc.expected, where(n, {at[k]}, z, c));
                     }
                 }
-                CHECK_MESSAGE(t.bad == 0, "n = " << n << ": " << t.bad << " of " << t.runs << " wrong, first " << t.first);
+                CHECK_MESSAGE(t.bad == 0,
+                              "n = " << n << ": " << t.bad << " of " << t.runs << " wrong, first " << t.first);
             }
         }
     }
@@ -404,14 +409,15 @@ TEST_CASE_TEMPLATE("two special values among zeros follow the rules at every pai
                                  where(n, {p, q}, every_zeros[j / 3], every_company[j % 3]));
                     }
                 }
-                CHECK_MESSAGE(t.bad == 0, "n = " << n << ": " << t.bad << " of " << t.runs << " wrong, first " << t.first);
+                CHECK_MESSAGE(t.bad == 0,
+                              "n = " << n << ": " << t.bad << " of " << t.runs << " wrong, first " << t.first);
             }
         }
     }
 }
 
-TEST_CASE_TEMPLATE("whole, shuffled, split, merged and serialized feeds of special values give the same bits", T,
-                   float, double) {
+TEST_CASE_TEMPLATE("whole, shuffled, split, merged and serialized feeds of special values give the same bits", T, float,
+                   double) {
     const isa_restorer restore;
     for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);
@@ -444,7 +450,8 @@ TEST_CASE_TEMPLATE("whole, shuffled, split, merged and serialized feeds of speci
                 for (int s = 0; s < 4; ++s) {
                     const auto cut = random_cuts(n, 2 + g.below(7), g);
                     std::vector<repro::exact_accumulator<T>> part(cut.size() - 1);
-                    for (std::size_t i = 0; i + 1 < cut.size(); ++i) part[i].add(x.data() + cut[i], cut[i + 1] - cut[i]);
+                    for (std::size_t i = 0; i + 1 < cut.size(); ++i)
+                        part[i].add(x.data() + cut[i], cut[i + 1] - cut[i]);
                     std::vector<std::size_t> order(part.size());
                     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
                     shuffle(order, g);
@@ -459,7 +466,8 @@ TEST_CASE_TEMPLATE("whole, shuffled, split, merged and serialized feeds of speci
                     CHECK_MESSAGE(same(restored.result(), whole),
                                   "split " << s << ", serialized: " << show(restored.result()));
                     const auto again = repro::exact_accumulator<T>::deserialize(merged.serialize());
-                    CHECK_MESSAGE(same(again.result(), whole), "split " << s << ", merged and serialized: " << show(again.result()));
+                    CHECK_MESSAGE(same(again.result(), whole),
+                                  "split " << s << ", merged and serialized: " << show(again.result()));
                 }
             }
         }
@@ -498,8 +506,8 @@ TEST_CASE_TEMPLATE("threads{1..4} carry the special values of zero blocks to the
     }
 }
 
-TEST_CASE_TEMPLATE("exact_dot gives NaN for NaN * 0 and inf * 0 and an infinity for inf * 2 in zero blocks", T,
-                   float, double) {
+TEST_CASE_TEMPLATE("exact_dot gives NaN for NaN * 0 and inf * 0 and an infinity for inf * 2 in zero blocks", T, float,
+                   double) {
     // One factor special, the other a zero (NaN for every special), 2 (the
     // special itself) or -2 (an infinity of the other sign) at the same
     // position; zeros everywhere else. Both orders of the factors, through
@@ -526,8 +534,10 @@ TEST_CASE_TEMPLATE("exact_dot gives NaN for NaN * 0 and inf * 0 and an infinity 
                         const T other = f == 0 ? (p % 2 ? minus_zero<T>() : plus_zero<T>()) : f == 1 ? T(2) : T(-2);
                         want w = sc.expected;
                         if (f == 0) w = want::nan;  // NaN * 0, inf * 0
-                        if (f == 2 && w == want::pos_inf) w = want::neg_inf;
-                        else if (f == 2 && w == want::neg_inf) w = want::pos_inf;
+                        if (f == 2 && w == want::pos_inf)
+                            w = want::neg_inf;
+                        else if (f == 2 && w == want::neg_inf)
+                            w = want::pos_inf;
                         const T saved_x = x[p], saved_y = y[p];
                         x[p] = sc.values[0];
                         y[p] = other;
@@ -549,7 +559,8 @@ TEST_CASE_TEMPLATE("exact_dot gives NaN for NaN * 0 and inf * 0 and an infinity 
                         y[p] = saved_y;
                     }
                 }
-                CHECK_MESSAGE(t.bad == 0, "n = " << n << ": " << t.bad << " of " << t.runs << " wrong, first " << t.first);
+                CHECK_MESSAGE(t.bad == 0,
+                              "n = " << n << ": " << t.bad << " of " << t.runs << " wrong, first " << t.first);
             }
         }
     }

@@ -69,7 +69,7 @@ pipeline normalized_model(const trained_model& tm, repro::batch_norm_mode mode, 
     const dense_layer<float> dense(tm.params.w2, tm.params.b2, tm.shape.classes, tm.shape.features());
     const bool inference = mode == repro::batch_norm_mode::inference;
     p.head = [tm, mode, inference, t, between, dense](const float* h, const std::uint64_t* ids, std::size_t batch,
-                                                        float* logits) {
+                                                      float* logits) {
         std::vector<float> z(batch * tm.shape.features());
         repro::batch_norm(h, z.data(), batch * tm.shape.spatial(), tm.shape.channels(),
                           inference ? tm.stats.mean.data() : nullptr, inference ? tm.stats.var.data() : nullptr,
@@ -104,7 +104,8 @@ inline pipeline eigen_model(const trained_model& tm) {
     }
     const matrix w1 = Eigen::Map<const matrix>(tm.params.w1.data(), C, m.patch()).transpose();
     const matrix w2 = Eigen::Map<const matrix>(tm.params.w2.data(), m.classes, m.features()).transpose();
-    const row b1 = Eigen::Map<const row>(tm.params.b1.data(), C), b2 = Eigen::Map<const row>(tm.params.b2.data(), m.classes);
+    const row b1 = Eigen::Map<const row>(tm.params.b1.data(), C),
+              b2 = Eigen::Map<const row>(tm.params.b2.data(), m.classes);
     pipeline p;
     p.body_key = "Eigen first layer";
     p.features = m.features();
@@ -116,9 +117,10 @@ inline pipeline eigen_model(const trained_model& tm) {
     };
     p.head = [m, scale, shift, w2, b2](const float* h, const std::uint64_t*, std::size_t batch, float* logits) {
         const Eigen::Index rows = Eigen::Index(batch * m.spatial());
-        const matrix z = (Eigen::Map<const matrix>(h, rows, Eigen::Index(m.channels())).array().rowwise() * scale.array())
-                             .rowwise() +
-                         shift.array();
+        const matrix z =
+            (Eigen::Map<const matrix>(h, rows, Eigen::Index(m.channels())).array().rowwise() * scale.array())
+                .rowwise() +
+            shift.array();
         Eigen::Map<matrix> y(logits, Eigen::Index(batch), Eigen::Index(m.classes));
         y.noalias() = Eigen::Map<const matrix>(z.data(), Eigen::Index(batch), Eigen::Index(m.features())) * w2;
         y.rowwise() += b2;

@@ -52,7 +52,8 @@ inline std::vector<evaluation_row> evaluate(const std::vector<configuration>& co
                                             std::size_t count, const std::vector<std::size_t>& batch_sizes,
                                             std::size_t classes,
                                             const std::function<void(std::size_t)>& progress = {}) {
-    if (batch_sizes.empty() || batch_sizes[0] != 1) throw std::invalid_argument("evaluate: batch_sizes must start with 1");
+    if (batch_sizes.empty() || batch_sizes[0] != 1)
+        throw std::invalid_argument("evaluate: batch_sizes must start with 1");
     if (count > test.count) throw std::invalid_argument("evaluate: count > test images");
     const std::size_t C = configs.size();
     for (std::size_t c = 0; c < C; ++c)
@@ -81,8 +82,9 @@ inline std::vector<evaluation_row> evaluate(const std::vector<configuration>& co
         }
         for (std::size_t c = 0; c < C; ++c) {
             if (b == 1) alone[c] = logits[c];
-            const repro::compare_report d = repro::compare(repro::view(logits[c].data(), count, classes),
-                                                           repro::view(alone[configs[c].reference].data(), count, classes));
+            const repro::compare_report d =
+                repro::compare(repro::view(logits[c].data(), count, classes),
+                               repro::view(alone[configs[c].reference].data(), count, classes));
             evaluation_row& r = rows[c * batch_sizes.size() + k];
             r.configuration = c;
             r.batch = b;

@@ -71,8 +71,8 @@ inline idx_array read_idx(const std::string& path, std::size_t rank) {
         count *= a.dims.back();
     }
     if (bytes.size() - header != count)
-        throw std::runtime_error(path + ": the IDX header announces " + std::to_string(count) + " values, the file holds " +
-                                 std::to_string(bytes.size() - header));
+        throw std::runtime_error(path + ": the IDX header announces " + std::to_string(count) +
+                                 " values, the file holds " + std::to_string(bytes.size() - header));
     a.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
     return a;
 }

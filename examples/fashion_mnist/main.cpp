@@ -104,19 +104,21 @@ int run(const fm::options& opt) {
                 test.count, train.height, train.width);
 
     const double epochs = double(steps) / double(per_epoch);
-    std::printf("training: %zu steps (%.3g epoch%s) of %zu images on %s; Adam, lr %g; dropout %g keyed by (image, "
-                "step);\n  BatchNorm on batch statistics; image order repro::permutation(seed %" PRIu64 ", epoch)\n",
-                steps, epochs, epochs == 1 ? "" : "s", to.batch, threads_text(threads).c_str(), to.learning_rate,
-                to.dropout, to.seed);
+    std::printf(
+        "training: %zu steps (%.3g epoch%s) of %zu images on %s; Adam, lr %g; dropout %g keyed by (image, "
+        "step);\n  BatchNorm on batch statistics; image order repro::permutation(seed %" PRIu64 ", epoch)\n",
+        steps, epochs, epochs == 1 ? "" : "s", to.batch, threads_text(threads).c_str(), to.learning_rate, to.dropout,
+        to.seed);
     const fm::parameters<float> init =
         fm::initial_parameters<float>(shape, repro::random_key::from_seed(to.seed).fold_in(0x696e6974u /* "init" */));
     fm::trainer<float> trainer(shape, init, to, repro::threads{threads});
     std::uint64_t prefix_hash = 0;
     progress_bar bar(steps);
-    fm::fit<float>(trainer, train, opt.epochs, steps, [&](std::size_t s, std::size_t, const fm::batch_result<float>& r) {
-        bar.update(s, r);
-        if (s == prefix) prefix_hash = fm::fnv1a(trainer.params());
-    });
+    fm::fit<float>(trainer, train, opt.epochs, steps,
+                   [&](std::size_t s, std::size_t, const fm::batch_result<float>& r) {
+                       bar.update(s, r);
+                       if (s == prefix) prefix_hash = fm::fnv1a(trainer.params());
+                   });
     const std::uint64_t final_hash = fm::fnv1a(trainer.params());
 
     std::printf("thread check: the first %zu steps again on %s", prefix, threads_text(other).c_str());
@@ -134,13 +136,14 @@ int run(const fm::options& opt) {
     std::printf("  weights after all %zu steps: %016" PRIx64 "\n", steps, final_hash);
 
     const auto norm_start = clock_type::now();
-    const fm::trained_model model{shape, trainer.params(),
-                                  fm::population_norm_statistics(shape, trainer.params(), train, norm_images, 128,
-                                                                 repro::threads{threads}),
-                                  static_cast<float>(to.norm_eps)};
-    std::printf("BatchNorm inference statistics: exact per-channel mean and variance of the first %zu training "
-                "images\n  (repro::population_statistics, %.0f s)\n\n",
-                norm_images, seconds_since(norm_start));
+    const fm::trained_model model{
+        shape, trainer.params(),
+        fm::population_norm_statistics(shape, trainer.params(), train, norm_images, 128, repro::threads{threads}),
+        static_cast<float>(to.norm_eps)};
+    std::printf(
+        "BatchNorm inference statistics: exact per-channel mean and variance of the first %zu training "
+        "images\n  (repro::population_statistics, %.0f s)\n\n",
+        norm_images, seconds_since(norm_start));
 
     const double p = 0.1;
     const repro::random_key mc_key = repro::random_key::from_seed(to.seed).fold_in(0x6d63u /* "mc" */);
@@ -148,8 +151,10 @@ int run(const fm::options& opt) {
     std::vector<fm::configuration> configs;
     configs.push_back({"a", "(a) BatchNorm in training mode", threads, false, 0, fm::batch_statistics_model(model, t)});
     configs.push_back({"b", "(b) Eigen, inference BatchNorm", 1, false, 1, fm::eigen_model(model)});
-    configs.push_back({"c1", "(c1) MC dropout, one stream", threads, false, 2, fm::stream_dropout_model(model, p, mc_key, t)});
-    configs.push_back({"c2", "(c2) MC dropout, keyed by image", threads, true, 3, fm::keyed_dropout_model(model, p, mc_key, t)});
+    configs.push_back(
+        {"c1", "(c1) MC dropout, one stream", threads, false, 2, fm::stream_dropout_model(model, p, mc_key, t)});
+    configs.push_back(
+        {"c2", "(c2) MC dropout, keyed by image", threads, true, 3, fm::keyed_dropout_model(model, p, mc_key, t)});
     configs.push_back({"d", "(d) repro, BatchNorm folded", threads, true, 4, fm::folded_model(model, t)});
     configs.push_back({"d", "(d) repro, BatchNorm folded", other, true, 4, fm::folded_model(model, t_other)});
 
@@ -169,22 +174,24 @@ int run(const fm::options& opt) {
         std::fflush(stdout);
         diagnoses.push_back(fm::diagnose(c, test, diagnosed, shape.classes));
     }
-    std::printf("\r%70s\r  evaluated in %.0f s, diagnosed in %.0f s\n\n", "", diagnose_start_s, seconds_since(eval_start) - diagnose_start_s);
+    std::printf("\r%70s\r  evaluated in %.0f s, diagnosed in %.0f s\n\n", "", diagnose_start_s,
+                seconds_since(eval_start) - diagnose_start_s);
     std::printf("%s\n", fm::results_table(configs, rows, diagnoses, diagnosed).c_str());
 
-    std::printf("(a) statistics of each evaluation batch; (b) im2col + Eigen GEMM, Eigen dense product (one thread:\n"
-                "no OpenMP); (c) dropout p = %g kept on at evaluation, (c1) drawn from one stream restarted per call and\n"
-                "read in batch order, (c2) repro::dropout keyed by the image index; (d) repro::conv2d and a dense layer\n"
-                "with the BatchNorm folded in.\n"
-                "rows = batch 1: images whose 10 logits equal their batch-1 logits bitwise (for (d) on %s: the batch-1\n"
-                "logits on %s); flips: images whose predicted class changed.\n\n",
-                p, threads_text(other).c_str(), threads_text(threads).c_str());
+    std::printf(
+        "(a) statistics of each evaluation batch; (b) im2col + Eigen GEMM, Eigen dense product (one thread:\n"
+        "no OpenMP); (c) dropout p = %g kept on at evaluation, (c1) drawn from one stream restarted per call and\n"
+        "read in batch order, (c2) repro::dropout keyed by the image index; (d) repro::conv2d and a dense layer\n"
+        "with the BatchNorm folded in.\n"
+        "rows = batch 1: images whose 10 logits equal their batch-1 logits bitwise (for (d) on %s: the batch-1\n"
+        "logits on %s); flips: images whose predicted class changed.\n\n",
+        p, threads_text(other).c_str(), threads_text(threads).c_str());
     std::printf("diagnoses (repro::check_batch_invariance, the first %zu test images):\n", diagnosed);
     for (std::size_t c = 0; c < configs.size(); ++c)
-        std::printf("  %s\n", wrap(configs[c].label + ", " + threads_text(configs[c].threads) + ": " +
-                                       diagnoses[c].explanation,
-                                   108, "      ")
-                                  .c_str());
+        std::printf("  %s\n",
+                    wrap(configs[c].label + ", " + threads_text(configs[c].threads) + ": " + diagnoses[c].explanation,
+                         108, "      ")
+                        .c_str());
 
     bool claims_hold = weights_identical;
     std::printf("\nclaims:\n");

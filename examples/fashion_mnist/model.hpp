@@ -165,7 +165,8 @@ public:
 
 private:
     static const T* checked(const std::vector<T>& w, const std::vector<T>& b, std::size_t out, std::size_t in) {
-        if (w.size() != out * in || b.size() != out) throw std::invalid_argument("dense_layer: w must be out x in, b out");
+        if (w.size() != out * in || b.size() != out)
+            throw std::invalid_argument("dense_layer: w must be out x in, b out");
         return w.data();
     }
     repro::linear_weights<T> w_;

@@ -29,10 +29,13 @@ struct options {
 
 inline std::string usage(const std::string& program) {
     const options d;
-    return "usage: " + program + " [options]\n"
+    return "usage: " + program +
+           " [options]\n"
            "Trains a small Fashion-MNIST classifier with deterministic backprop, then evaluates the test set\n"
            "at several batch sizes in four configurations and shows which ones change a sample's logits.\n\n"
-           "  --data DIR          the four *-idx?-ubyte.gz files (default " + d.data_dir + ",\n"
+           "  --data DIR          the four *-idx?-ubyte.gz files (default " +
+           d.data_dir +
+           ",\n"
            "                      from Debian's dataset-fashion-mnist)\n"
            "  --epochs N          training epochs (default 1)\n"
            "  --threads N         threads for training and evaluation (default 2); the thread checks\n"
@@ -42,7 +45,8 @@ inline std::string usage(const std::string& program) {
            "  --model conv|mlp    conv: Conv2D 32 3x3 'same' + ReLU -> BatchNorm -> Dense 10 (default);\n"
            "                      mlp: Dense 64 + ReLU -> BatchNorm -> Dense 10\n"
            "  --out DIR           where results.json and drift.svg go (default " +
-           std::filesystem::proximate(d.out_dir).string() + ")\n"
+           std::filesystem::proximate(d.out_dir).string() +
+           ")\n"
            "  --quick             a few hundred training steps and 1000 test images, the same checks\n"
            "  --help              this text\n\n"
            "Exits with 1 when an invariance claim fails: configuration (c2) or (d) not bitwise identical\n"

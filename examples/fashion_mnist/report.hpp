@@ -95,14 +95,16 @@ inline std::string results_json(const training_summary& t, const std::vector<con
     using detail::json_string;
     std::string s = "{\n";
     s += "  \"model\": " + json_string(t.model) + ",\n";
-    s += format("  \"training\": {\"epochs\": %zu, \"steps\": %zu, \"batch\": %zu, \"learning_rate\": %.17g, "
-                "\"dropout\": %.17g, \"seed\": %" PRIu64 ", \"threads\": %u},\n",
-                t.epochs, t.steps, t.batch, t.learning_rate, t.dropout, t.seed, t.threads);
-    s += format("  \"weights\": {\"hash\": \"fnv1a-64\", \"prefix_steps\": %zu, \"prefix\": {\"%u\": \"%s\", \"%u\": \"%s\"}, "
-                "\"prefix_identical\": %s, \"final\": \"%s\"},\n",
-                t.prefix_steps, t.threads, detail::hex64(t.prefix_hash).c_str(), t.other_threads,
-                detail::hex64(t.prefix_hash_other).c_str(), t.prefix_hash == t.prefix_hash_other ? "true" : "false",
-                detail::hex64(t.final_hash).c_str());
+    s += format(
+        "  \"training\": {\"epochs\": %zu, \"steps\": %zu, \"batch\": %zu, \"learning_rate\": %.17g, "
+        "\"dropout\": %.17g, \"seed\": %" PRIu64 ", \"threads\": %u},\n",
+        t.epochs, t.steps, t.batch, t.learning_rate, t.dropout, t.seed, t.threads);
+    s += format(
+        "  \"weights\": {\"hash\": \"fnv1a-64\", \"prefix_steps\": %zu, \"prefix\": {\"%u\": \"%s\", \"%u\": \"%s\"}, "
+        "\"prefix_identical\": %s, \"final\": \"%s\"},\n",
+        t.prefix_steps, t.threads, detail::hex64(t.prefix_hash).c_str(), t.other_threads,
+        detail::hex64(t.prefix_hash_other).c_str(), t.prefix_hash == t.prefix_hash_other ? "true" : "false",
+        detail::hex64(t.final_hash).c_str());
     s += format("  \"norm_statistics_images\": %zu,\n  \"test_images\": %zu,\n  \"diagnosed_images\": %zu,\n",
                 t.norm_images, t.test_images, t.diagnosed_images);
     s += std::string("  \"claims_hold\": ") + (claims_hold ? "true" : "false") + ",\n";
@@ -115,13 +117,15 @@ inline std::string results_json(const training_summary& t, const std::vector<con
         bool first = true;
         for (const evaluation_row& r : rows) {
             if (r.configuration != c) continue;
-            s += format("%s\n      {\"batch\": %zu, \"accuracy\": %.17g, \"rows\": %zu, \"rows_bitwise\": %zu, "
-                        "\"max_ulp\": %" PRIu64 ", \"argmax_flips\": %zu}",
-                        first ? "" : ",", r.batch, r.accuracy, r.rows, r.rows_bitwise, r.max_ulp, r.argmax_flips);
+            s += format(
+                "%s\n      {\"batch\": %zu, \"accuracy\": %.17g, \"rows\": %zu, \"rows_bitwise\": %zu, "
+                "\"max_ulp\": %" PRIu64 ", \"argmax_flips\": %zu}",
+                first ? "" : ",", r.batch, r.accuracy, r.rows, r.rows_bitwise, r.max_ulp, r.argmax_flips);
             first = false;
         }
         std::string harness = diagnoses[c].to_json();
-        for (std::size_t i = harness.find('\n'); i != std::string::npos && i + 1 < harness.size(); i = harness.find('\n', i + 1))
+        for (std::size_t i = harness.find('\n'); i != std::string::npos && i + 1 < harness.size();
+             i = harness.find('\n', i + 1))
             harness.insert(i + 1, "    ");
         while (!harness.empty() && harness.back() == '\n') harness.pop_back();
         s += "\n    ],\n    \"check_batch_invariance\": " + harness + "}";
@@ -139,18 +143,21 @@ inline std::string drift_svg(const std::vector<configuration>& configs, const st
     const double bar = 20, gap = 26, left = 58, top = 104, plot_h = 200;  // room above for the rotated labels
     const double group = bar * double(batch_sizes.size()) + gap;
     const double width = left + group * double(configs.size()) + 20, height = top + plot_h + 70;
-    std::string s = format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                           "font-family=\"sans-serif\" font-size=\"11\">\n",
-                           width, height);
+    std::string s = format(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+        "font-family=\"sans-serif\" font-size=\"11\">\n",
+        width, height);
     s += format("<rect width=\"%.0f\" height=\"%.0f\" fill=\"white\"/>\n", width, height);
-    s += format("<text x=\"%.0f\" y=\"18\" font-size=\"13\" font-weight=\"bold\">Fashion-MNIST test images whose "
-                "logits differ bitwise from batch 1</text>\n",
-                left);
+    s += format(
+        "<text x=\"%.0f\" y=\"18\" font-size=\"13\" font-weight=\"bold\">Fashion-MNIST test images whose "
+        "logits differ bitwise from batch 1</text>\n",
+        left);
     s += format("<text x=\"%.0f\" y=\"34\" fill=\"#555\">numbers above the bars: max ULP distance of a logit</text>\n",
                 left);
     for (int p = 0; p <= 100; p += 25) {
         const double y = top + plot_h * (1.0 - p / 100.0);
-        s += format("<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, width - 20, y, y);
+        s +=
+            format("<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, width - 20, y, y);
         s += format("<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>\n", left - 6, y + 4, p);
     }
     for (const evaluation_row& r : rows) {

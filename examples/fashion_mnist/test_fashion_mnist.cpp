@@ -164,7 +164,8 @@ TEST_CASE("read_idx rejects a wrong magic number, sizes that do not match, and a
     CHECK(e.find("announces 12 values, the file holds 11") != std::string::npos);
 
     write_gzip(p, idx_bytes(0x08, {2}, {1, 2, 3}));
-    CHECK(error_of([&] { fm::read_idx(p.string(), 1); }).find("announces 2 values, the file holds 3") != std::string::npos);
+    CHECK(error_of([&] { fm::read_idx(p.string(), 1); }).find("announces 2 values, the file holds 3") !=
+          std::string::npos);
 
     write_gzip(p, {0, 0, 8, 3, 0, 0});
     CHECK(error_of([&] { fm::read_idx(p.string(), 3); }).find("header cut short") != std::string::npos);
@@ -187,9 +188,11 @@ TEST_CASE("load_split names the Debian package and --data when a file is missing
 
     write_gzip(dir.path / "train-images-idx3-ubyte.gz", idx_bytes(0x08, {2, 1, 1}, {1, 2}));
     write_gzip(dir.path / "train-labels-idx1-ubyte.gz", idx_bytes(0x08, {3}, {1, 2, 3}));
-    CHECK(error_of([&] { fm::load_split(dir.path.string(), "train"); }).find("3 labels for 2 images") != std::string::npos);
+    CHECK(error_of([&] { fm::load_split(dir.path.string(), "train"); }).find("3 labels for 2 images") !=
+          std::string::npos);
     write_gzip(dir.path / "train-labels-idx1-ubyte.gz", idx_bytes(0x08, {2}, {1, 10}));
-    CHECK(error_of([&] { fm::load_split(dir.path.string(), "train"); }).find("label 10 of sample 1") != std::string::npos);
+    CHECK(error_of([&] { fm::load_split(dir.path.string(), "train"); }).find("label 10 of sample 1") !=
+          std::string::npos);
 }
 
 TEST_CASE("parse_options reads every option and names the one that is wrong") {
@@ -229,7 +232,8 @@ TEST_CASE("im2col then repro::linear gives repro::conv2d's bits, for the conv an
 
 TEST_CASE("dense_layer gives repro::linear's bits") {
     const std::size_t in = 37, out = 10, batch = 5;
-    const std::vector<float> w = uniform<float>(out * in, 21), b = uniform<float>(out, 22), z = uniform<float>(batch * in, 23);
+    const std::vector<float> w = uniform<float>(out * in, 21), b = uniform<float>(out, 22),
+                             z = uniform<float>(batch * in, 23);
     std::vector<float> expected(batch * out), actual(batch * out);
     repro::linear(z.data(), w.data(), b.data(), expected.data(), batch, in, out);
     fm::dense_layer<float>(w, b, out, in).forward(z.data(), batch, actual.data(), repro::threads{3});
@@ -309,8 +313,10 @@ TEST_CASE("training gives the same weights on 1, 2 and 3 threads, and moves them
 TEST_CASE("population_norm_statistics is the same for any batching") {
     const fm::dataset d = synthetic(20, 6, 51);
     const fm::trained_model tm = small_model(fm::architecture::conv, 6, 52);
-    const fm::norm_statistics<float> a = fm::population_norm_statistics(tm.shape, tm.params, d, 20, 20, repro::threads{1});
-    const fm::norm_statistics<float> b = fm::population_norm_statistics(tm.shape, tm.params, d, 20, 3, repro::threads{2});
+    const fm::norm_statistics<float> a =
+        fm::population_norm_statistics(tm.shape, tm.params, d, 20, 20, repro::threads{1});
+    const fm::norm_statistics<float> b =
+        fm::population_norm_statistics(tm.shape, tm.params, d, 20, 3, repro::threads{2});
     REPRO_CHECK_BITWISE_EQ(a.mean, b.mean);
     REPRO_CHECK_BITWISE_EQ(a.var, b.var);
     // channel 0 recomputed in double from the first layer's outputs
@@ -320,7 +326,8 @@ TEST_CASE("population_norm_statistics is the same for any batching") {
     const std::size_t rows = 20 * tm.shape.spatial();
     for (std::size_t r = 0; r < rows; ++r) sum += h[r * tm.shape.channels()];
     const double mean = sum / double(rows);
-    for (std::size_t r = 0; r < rows; ++r) squares += (h[r * tm.shape.channels()] - mean) * (h[r * tm.shape.channels()] - mean);
+    for (std::size_t r = 0; r < rows; ++r)
+        squares += (h[r * tm.shape.channels()] - mean) * (h[r * tm.shape.channels()] - mean);
     CHECK(a.mean[0] == doctest::Approx(mean).epsilon(1e-6));
     CHECK(a.var[0] == doctest::Approx(squares / double(rows)).epsilon(1e-5));
 }
@@ -332,7 +339,8 @@ TEST_CASE("the folded dense layer computes BatchNorm followed by the dense layer
         const std::vector<float> x = uniform<float>(batch * tm.shape.input(), 62);
         const std::vector<std::uint64_t> ids{0, 1, 2, 3};
         // unfolded: keyed dropout with p = 0 is the identity
-        const std::vector<float> unfolded = run(fm::keyed_dropout_model(tm, 0.0, {}, repro::threads{1}), x, batch, ids, classes);
+        const std::vector<float> unfolded =
+            run(fm::keyed_dropout_model(tm, 0.0, {}, repro::threads{1}), x, batch, ids, classes);
         const std::vector<float> folded = run(fm::folded_model(tm, repro::threads{1}), x, batch, ids, classes);
         REPRO_CHECK_CLOSE(folded, unfolded, repro::tolerance::close(1e-5, 1e-5));
         const std::vector<float> eigen = run(fm::eigen_model(tm), x, batch, ids, classes);

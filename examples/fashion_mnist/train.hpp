@@ -35,7 +35,7 @@ struct training_options {
 
 template <class T>
 struct batch_result {
-    T loss = 0;               // mean cross-entropy
+    T loss = 0;  // mean cross-entropy
     std::size_t samples = 0;
     std::size_t correct = 0;  // argmax of the logits equals the label
 };
@@ -44,8 +44,14 @@ template <class T>
 class trainer {
 public:
     trainer(const model_shape& m, parameters<T> initial, const training_options& o, repro::threads t)
-        : m_(m), o_(o), t_(t), p_(std::move(initial)), adam_m_(zeros_like(p_)), adam_v_(zeros_like(p_)),
-          grad_(zeros_like(p_)), dropout_key_(repro::random_key::from_seed(o.seed).fold_in(0x64726f70u /* "drop" */)) {
+        : m_(m),
+          o_(o),
+          t_(t),
+          p_(std::move(initial)),
+          adam_m_(zeros_like(p_)),
+          adam_v_(zeros_like(p_)),
+          grad_(zeros_like(p_)),
+          dropout_key_(repro::random_key::from_seed(o.seed).fold_in(0x64726f70u /* "drop" */)) {
         if (o.batch == 0) throw std::invalid_argument("trainer: batch must be >= 1");
         if (!(o.dropout >= 0.0 && o.dropout < 1.0)) throw std::invalid_argument("trainer: dropout must be in [0, 1)");
     }
@@ -188,7 +194,8 @@ private:
     repro::random_key dropout_key_;
     std::uint32_t step_ = 0;
     T b1_power_ = 1, b2_power_ = 1;
-    std::vector<T> patches_, h_, z_, logits_, probs_, logp_, losses_, mask_, mean_, var_, dz_, xhat_, dw1t_, scratch_, columns_;
+    std::vector<T> patches_, h_, z_, logits_, probs_, logp_, losses_, mask_, mean_, var_, dz_, xhat_, dw1t_, scratch_,
+        columns_;
 };
 
 // Epochs over the data in the order of repro::permutation(count,
@@ -205,7 +212,8 @@ void fit(trainer<T>& tr, const dataset& data, std::size_t epochs, std::size_t ma
     std::vector<T> x(B * in);
     std::vector<std::uint8_t> labels(B);
     for (std::size_t s = 0; s < total; ++s) {
-        const repro::permutation order(data.count, repro::random_key::from_seed(tr.options().seed).fold_in(s / per_epoch));
+        const repro::permutation order(data.count,
+                                       repro::random_key::from_seed(tr.options().seed).fold_in(s / per_epoch));
         const std::size_t n = order.batch(s % per_epoch, B, ids.data());
         for (std::size_t r = 0; r < n; ++r) {
             std::copy(data.image(ids[r]), data.image(ids[r]) + in, x.begin() + static_cast<std::ptrdiff_t>(r * in));

@@ -172,10 +172,10 @@ struct compare_report {
     worst_at<std::uint64_t> worst_ulp;
     // Shaped data only.
     std::size_t rows_differing = 0;
-    std::size_t worst_row = npos;            // most mismatches, then largest ULP, then lowest index
+    std::size_t worst_row = npos;  // most mismatches, then largest ULP, then lowest index
     std::size_t worst_row_mismatches = 0;
-    std::vector<std::size_t> argmax_flips;   // rows whose argmax differs
-    std::vector<compared_element> worst;     // up to `kept` mismatches, worst first
+    std::vector<std::size_t> argmax_flips;  // rows whose argmax differs
+    std::vector<compared_element> worst;    // up to `kept` mismatches, worst first
 
     bool passed() const { return mismatches == 0; }
     explicit operator bool() const { return passed(); }
@@ -199,7 +199,8 @@ struct compare_report {
     std::string describe_tolerance() const {
         char buf[128];
         switch (tol.mode) {
-            case compare_mode::bitwise: return "bitwise";
+            case compare_mode::bitwise:
+                return "bitwise";
             case compare_mode::ulp:
                 std::snprintf(buf, sizeof buf, "ulp <= %" PRIu64 "%s", tol.max_ulp,
                               tol.nan_equal ? "" : ", NaN != NaN");
@@ -215,8 +216,8 @@ struct compare_report {
     // One line: "3 of 1024 differ (0.293%), worst 4 ULP at [17] (row 0, col 17)".
     std::string summary() const {
         char buf[256];
-        std::snprintf(buf, sizeof buf, "%zu of %zu %s values differ (%.3g%%) [%s]", mismatches, count,
-                      type_name, 100.0 * mismatch_fraction(), describe_tolerance().c_str());
+        std::snprintf(buf, sizeof buf, "%zu of %zu %s values differ (%.3g%%) [%s]", mismatches, count, type_name,
+                      100.0 * mismatch_fraction(), describe_tolerance().c_str());
         std::string s = buf;
         if (worst_ulp.found() && worst_ulp.value) {
             std::snprintf(buf, sizeof buf, ", max %" PRIu64 " ULP at ", worst_ulp.value);
@@ -237,8 +238,7 @@ struct compare_report {
             std::snprintf(buf, sizeof buf, "  worst ULP distance %" PRIu64 " at ", worst_ulp.value);
             s += buf + where(worst_ulp.index) + "\n";
         }
-        std::snprintf(buf, sizeof buf, "  NaN mismatches %zu, Inf mismatches %zu\n", nan_mismatches,
-                      inf_mismatches);
+        std::snprintf(buf, sizeof buf, "  NaN mismatches %zu, Inf mismatches %zu\n", nan_mismatches, inf_mismatches);
         s += buf;
         if (shaped) {
             std::snprintf(buf, sizeof buf, "  rows (samples): %zu of %zu differ", rows_differing, rows);
@@ -261,13 +261,13 @@ struct compare_report {
         }
         for (std::size_t i = 0; i < listed; ++i) {
             const compared_element& e = worst[i];
-            s += "    " + where(e.index) + ": actual " + format_value(e.actual, e.actual_bits) +
-                 ", expected " + format_value(e.expected, e.expected_bits);
+            s += "    " + where(e.index) + ": actual " + format_value(e.actual, e.actual_bits) + ", expected " +
+                 format_value(e.expected, e.expected_bits);
             if (e.ulp == ~std::uint64_t(0))
                 std::snprintf(buf, sizeof buf, ", ULP n/a (NaN)\n");
             else
-                std::snprintf(buf, sizeof buf, ", abs %.3g, rel %.3g, %" PRIu64 " ULP\n", e.abs_diff,
-                              e.rel_diff, e.ulp);
+                std::snprintf(buf, sizeof buf, ", abs %.3g, rel %.3g, %" PRIu64 " ULP\n", e.abs_diff, e.rel_diff,
+                              e.ulp);
             s += buf;
         }
         return s;
@@ -315,7 +315,8 @@ std::size_t skip_identical(const T* a, const T* e, std::size_t i, std::size_t en
 template <class T>
 compare_report compare_views(array_view<T> actual, array_view<T> expected, tolerance tol) {
     using tr = float_traits<T>;
-    static_assert(tr::supported, "repro::compare: unsupported element type (include repro/eigen.hpp for Eigen::half/bfloat16)");
+    static_assert(tr::supported,
+                  "repro::compare: unsupported element type (include repro/eigen.hpp for Eigen::half/bfloat16)");
     const std::size_t n = actual.size();
     if (actual.data == nullptr && n != 0) throw std::invalid_argument("repro::compare: actual is a null pointer");
     if (expected.data == nullptr && n != 0) throw std::invalid_argument("repro::compare: expected is a null pointer");
@@ -356,11 +357,15 @@ compare_report compare_views(array_view<T> actual, array_view<T> expected, toler
             el.ulp = ulp_distance(a, e);
             el.abs_diff = el.ulp == 0 ? 0.0 : std::fabs(el.actual - el.expected);
             el.rel_diff = el.abs_diff == 0.0 ? 0.0
-                          : is_finite(e)   ? el.abs_diff / std::fabs(el.expected)
-                                           : std::numeric_limits<double>::infinity();
+                          : is_finite(e)     ? el.abs_diff / std::fabs(el.expected)
+                                             : std::numeric_limits<double>::infinity();
             switch (t.mode) {
-                case compare_mode::bitwise: match = false; break;
-                case compare_mode::ulp: match = el.ulp <= t.max_ulp; break;
+                case compare_mode::bitwise:
+                    match = false;
+                    break;
+                case compare_mode::ulp:
+                    match = el.ulp <= t.max_ulp;
+                    break;
                 default:
                     match = el.ulp == 0 || (is_finite(a) && is_finite(e) &&
                                             el.abs_diff <= repro::fma(t.rtol, std::fabs(el.expected), t.atol));
@@ -482,8 +487,8 @@ template <class A, class E, class T = detail::container_element_t<A>,
 compare_report compare(const A& actual, const E& expected, tolerance tol = tolerance::bitwise()) {
     const std::size_t n = std::size(actual);
     if (std::size(expected) != n) {
-        throw std::invalid_argument("repro::compare: actual has " + std::to_string(n) +
-                                    " values, expected has " + std::to_string(std::size(expected)));
+        throw std::invalid_argument("repro::compare: actual has " + std::to_string(n) + " values, expected has " +
+                                    std::to_string(std::size(expected)));
     }
     return detail::compare_views(view(std::data(actual), n), view(std::data(expected), n), tol);
 }
@@ -495,10 +500,10 @@ compare_report compare(const A& actual, const E& expected, std::size_t rows, std
                        tolerance tol = tolerance::bitwise()) {
     const std::size_t n = detail::checked_mul(rows, cols, "compare", "rows * cols");
     if (std::size(actual) != n || std::size(expected) != n) {
-        throw std::invalid_argument("repro::compare: shape " + std::to_string(rows) + " x " +
-                                    std::to_string(cols) + " needs " + std::to_string(n) +
-                                    " values; actual has " + std::to_string(std::size(actual)) +
-                                    ", expected has " + std::to_string(std::size(expected)));
+        throw std::invalid_argument("repro::compare: shape " + std::to_string(rows) + " x " + std::to_string(cols) +
+                                    " needs " + std::to_string(n) + " values; actual has " +
+                                    std::to_string(std::size(actual)) + ", expected has " +
+                                    std::to_string(std::size(expected)));
     }
     return detail::compare_views(view(std::data(actual), rows, cols), view(std::data(expected), rows, cols), tol);
 }

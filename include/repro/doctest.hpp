@@ -46,8 +46,7 @@ inline std::string assertion_message(const invariance_report& r) { return r.tabl
 
 // Runs the check inside a doctest assertion, as doctest's own macros do.
 template <class Check>
-void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int line, const char* expr,
-                    Check&& run) {
+void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int line, const char* expr, Check&& run) {
     doctest::detail::ResultBuilder rb(assert_type, file, line, expr);
     try {
         const auto report = run();
@@ -63,9 +62,9 @@ void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int
 }  // namespace detail
 REPRO_NAMESPACE_END
 
-#define REPRO_DETAIL_ASSERT(assert_type, macro, actual, expected, tol)                               \
-    ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__,            \
-                                    macro "( " #actual ", " #expected " )",                          \
+#define REPRO_DETAIL_ASSERT(assert_type, macro, actual, expected, tol)                    \
+    ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__, \
+                                    macro "( " #actual ", " #expected " )",               \
                                     [&] { return ::repro::compare((actual), (expected), (tol)); })
 
 #endif
@@ -80,12 +79,10 @@ REPRO_NAMESPACE_END
 #define REPRO_REQUIRE_ULP(actual, expected, max_ulp) \
     REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_ULP", actual, expected, ::repro::tolerance::ulp(max_ulp))
 
-#define REPRO_CHECK_CLOSE(actual, expected, tol)                  \
-    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_CLOSE", actual, expected, \
-                        ::repro::detail::as_close_tolerance(tol))
-#define REPRO_REQUIRE_CLOSE(actual, expected, tol)                    \
-    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_CLOSE", actual, expected, \
-                        ::repro::detail::as_close_tolerance(tol))
+#define REPRO_CHECK_CLOSE(actual, expected, tol) \
+    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_CLOSE", actual, expected, ::repro::detail::as_close_tolerance(tol))
+#define REPRO_REQUIRE_CLOSE(actual, expected, tol) \
+    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_CLOSE", actual, expected, ::repro::detail::as_close_tolerance(tol))
 
 // REPRO_CHECK_BATCH_INVARIANT(forward, samples, n, in_size, out_size [, options])
 // runs repro::check_batch_invariance and fails, with the report's table as
@@ -97,9 +94,9 @@ REPRO_NAMESPACE_END
 
 #else
 
-#define REPRO_DETAIL_ASSERT_INVARIANT(assert_type, macro, ...)                                       \
-    ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__,            \
-                                    macro "( " #__VA_ARGS__ " )",                                    \
+#define REPRO_DETAIL_ASSERT_INVARIANT(assert_type, macro, ...)                            \
+    ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__, \
+                                    macro "( " #__VA_ARGS__ " )",                         \
                                     [&] { return ::repro::check_batch_invariance(__VA_ARGS__); })
 
 #endif

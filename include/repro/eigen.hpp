@@ -72,8 +72,8 @@ compare_report compare(const Eigen::DenseBase<DA>& actual, const Eigen::DenseBas
                   "repro::compare: actual and expected must have the same scalar type");
     if (actual.rows() != expected.rows() || actual.cols() != expected.cols()) {
         throw std::invalid_argument("repro::compare: actual is " + std::to_string(actual.rows()) + " x " +
-                                    std::to_string(actual.cols()) + ", expected is " +
-                                    std::to_string(expected.rows()) + " x " + std::to_string(expected.cols()));
+                                    std::to_string(actual.cols()) + ", expected is " + std::to_string(expected.rows()) +
+                                    " x " + std::to_string(expected.cols()));
     }
     Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> tmp_a, tmp_e;
     const bool flat = DA::IsVectorAtCompileTime && DE::IsVectorAtCompileTime;
@@ -94,7 +94,8 @@ const typename Derived::Scalar* row_major_data(const Eigen::MatrixBase<Derived>&
     constexpr bool row_major = (int(Derived::Flags) & Eigen::RowMajorBit) != 0 || Derived::ColsAtCompileTime == 1 ||
                                Derived::RowsAtCompileTime == 1;
     if constexpr (row_major && bool(int(Derived::Flags) & Eigen::DirectAccessBit)) {
-        if (x.innerStride() == 1 && (x.rows() <= 1 || x.cols() <= 1 || x.outerStride() == x.cols())) return x.derived().data();
+        if (x.innerStride() == 1 && (x.rows() <= 1 || x.cols() <= 1 || x.outerStride() == x.cols()))
+            return x.derived().data();
     }
     tmp = x;
     return tmp.data();

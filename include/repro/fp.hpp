@@ -27,8 +27,7 @@ struct binary_format {
     static constexpr int precision = FractionBits + 1;
     static constexpr Bits sign_mask = static_cast<Bits>(Bits(1) << (ExponentBits + FractionBits));
     static constexpr Bits magnitude_mask = static_cast<Bits>(sign_mask - 1);
-    static constexpr Bits exponent_mask =
-        static_cast<Bits>(((Bits(1) << ExponentBits) - 1) << FractionBits);
+    static constexpr Bits exponent_mask = static_cast<Bits>(((Bits(1) << ExponentBits) - 1) << FractionBits);
     static constexpr Bits fraction_mask = static_cast<Bits>((Bits(1) << FractionBits) - 1);
     static constexpr Bits infinity_bits = exponent_mask;
     static constexpr int hex_digits = static_cast<int>(sizeof(Bits) * 2);
@@ -245,10 +244,9 @@ REPRO_HD exact_pair<T> two_prod(T a, T b) {
 // the bits: NaN payloads are kept, subnormal halves become normal floats.
 template <class T>
 inline constexpr bool is_widenable_v =
-    std::is_same<T, float>::value ||
-    (float_traits<T>::supported && sizeof(T) == 2 &&
-     ((float_traits<T>::exponent_bits == 5 && float_traits<T>::fraction_bits == 10) ||
-      (float_traits<T>::exponent_bits == 8 && float_traits<T>::fraction_bits == 7)));
+    std::is_same<T, float>::value || (float_traits<T>::supported && sizeof(T) == 2 &&
+                                      ((float_traits<T>::exponent_bits == 5 && float_traits<T>::fraction_bits == 10) ||
+                                       (float_traits<T>::exponent_bits == 8 && float_traits<T>::fraction_bits == 7)));
 
 template <class T>
 REPRO_HD float widen(T x) {

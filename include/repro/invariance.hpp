@@ -58,24 +58,29 @@ REPRO_NAMESPACE_BEGIN
 
 struct invariance_options {
     std::vector<std::size_t> batch_sizes{1, 2, 3, 7, 8, 31, 32};  // n is added; 1 is the reference; > n skipped
-    std::size_t rotations = 3;      // the full set rotated by n/(rotations+1), 2n/(rotations+1), ...
-    std::size_t permutations = 2;   // random permutations of the full set (repro::permutation, seeded)
-    bool repeat = true;             // the full batch run twice
-    bool replace_others = true;     // the full batch with the other samples replaced by different data
-    std::size_t replace_groups = 2; // runs of that experiment (>= 2; n: every sample among n - 1 replacements)
-    std::uint64_t seed = 2024;      // seeds the permutations and the replacement data
-    double rounding_level = 1e-3;   // relative size of a position effect still read as rounding
+    std::size_t rotations = 3;       // the full set rotated by n/(rotations+1), 2n/(rotations+1), ...
+    std::size_t permutations = 2;    // random permutations of the full set (repro::permutation, seeded)
+    bool repeat = true;              // the full batch run twice
+    bool replace_others = true;      // the full batch with the other samples replaced by different data
+    std::size_t replace_groups = 2;  // runs of that experiment (>= 2; n: every sample among n - 1 replacements)
+    std::uint64_t seed = 2024;       // seeds the permutations and the replacement data
+    double rounding_level = 1e-3;    // relative size of a position effect still read as rounding
 };
 
 enum class invariance_cause { none, reduction_order, position, cross_sample, run_to_run };
 
 inline const char* to_string(invariance_cause c) {
     switch (c) {
-        case invariance_cause::none: return "bitwise invariant";
-        case invariance_cause::reduction_order: return "reduction order";
-        case invariance_cause::position: return "position dependence";
-        case invariance_cause::cross_sample: return "cross-sample dependence";
-        case invariance_cause::run_to_run: return "run-to-run nondeterminism";
+        case invariance_cause::none:
+            return "bitwise invariant";
+        case invariance_cause::reduction_order:
+            return "reduction order";
+        case invariance_cause::position:
+            return "position dependence";
+        case invariance_cause::cross_sample:
+            return "cross-sample dependence";
+        case invariance_cause::run_to_run:
+            return "run-to-run nondeterminism";
     }
     return "?";
 }
@@ -88,9 +93,9 @@ struct experiment_drift {
     experiment_kind kind = experiment_kind::batch;
     std::size_t batch_size = 0;
     std::size_t samples_compared = 0;
-    std::size_t bitwise_equal = 0;   // whole output row bitwise identical
-    std::uint64_t max_ulp = 0;       // UINT64_MAX where a NaN met a number
-    double max_abs = 0.0;            // +inf where a NaN met a number
+    std::size_t bitwise_equal = 0;  // whole output row bitwise identical
+    std::uint64_t max_ulp = 0;      // UINT64_MAX where a NaN met a number
+    double max_abs = 0.0;           // +inf where a NaN met a number
     double max_rel = 0.0;
     std::size_t argmax_flips = 0;
     // The runs of the whole set at batch n only: the same samples against the
@@ -158,9 +163,10 @@ constexpr bool forward_takes_batch = std::is_invocable_v<F&, const T*, std::size
 
 template <class F, class T>
 void call_forward(F& forward, const T* in, const std::uint64_t* ids, std::size_t batch, T* out) {
-    static_assert(forward_takes_ids<F, T> || forward_takes_batch<F, T>,
-                  "repro::check_batch_invariance: forward must be callable as f(const T* in, std::size_t batch, T* out) "
-                  "or f(const T* in, const std::uint64_t* sample_ids, std::size_t batch, T* out)");
+    static_assert(
+        forward_takes_ids<F, T> || forward_takes_batch<F, T>,
+        "repro::check_batch_invariance: forward must be callable as f(const T* in, std::size_t batch, T* out) "
+        "or f(const T* in, const std::uint64_t* sample_ids, std::size_t batch, T* out)");
     if constexpr (forward_takes_ids<F, T>)
         forward(in, ids, batch, out);
     else
@@ -198,8 +204,8 @@ void run_forward(F& forward, const T* in, const std::uint64_t* ids, std::size_t 
         if (to_bits(out[i]) == marker)
             throw std::invalid_argument(std::string("repro::") + function + ": " + name + " left output row " +
                                         std::to_string(i / out_size) + ", column " + std::to_string(i % out_size) +
-                                        " of a batch of " + std::to_string(batch) + " unwritten (it must write batch x " +
-                                        std::to_string(out_size) + " values)");
+                                        " of a batch of " + std::to_string(batch) +
+                                        " unwritten (it must write batch x " + std::to_string(out_size) + " values)");
 }
 
 using batch_plan = std::vector<std::vector<std::uint64_t>>;  // the sample ids of each batch, row by row
@@ -269,7 +275,8 @@ inline std::vector<planned_experiment> plan_experiments(std::size_t n, const inv
     const auto keys = random_key::from_seed(o.seed).split();
     for (std::size_t r = 1; r <= o.permutations && n > 1; ++r) {
         const permutation perm(n, keys[0].fold_in(r));
-        whole_set("permutation " + std::to_string(r), experiment_kind::permutation, [&](std::size_t p) { return perm(p); });
+        whole_set("permutation " + std::to_string(r), experiment_kind::permutation,
+                  [&](std::size_t p) { return perm(p); });
     }
     if (o.repeat) plans.push_back({"repeat", experiment_kind::repeat, consecutive_batches(n, n)});
     if (o.replace_others && n > 1) {
@@ -458,7 +465,7 @@ inline void diagnose(invariance_report& r, const invariance_options& o) {
     } else {
         r.cause = invariance_cause::none;
         r.explanation = printf_string("All %zu sample runs in %zu experiments gave the same bits as batch 1.",
-                               r.runs_compared, r.experiments.size());
+                                      r.runs_compared, r.experiments.size());
     }
     std::string untested;
     if (!o.repeat) untested += ", run to run (repeat off)";
@@ -485,23 +492,34 @@ inline std::string json_number(double v) { return std::isfinite(v) ? printf_stri
 
 inline const char* json_name(invariance_cause c) {
     switch (c) {
-        case invariance_cause::none: return "none";
-        case invariance_cause::reduction_order: return "reduction_order";
-        case invariance_cause::position: return "position";
-        case invariance_cause::cross_sample: return "cross_sample";
-        case invariance_cause::run_to_run: return "run_to_run";
+        case invariance_cause::none:
+            return "none";
+        case invariance_cause::reduction_order:
+            return "reduction_order";
+        case invariance_cause::position:
+            return "position";
+        case invariance_cause::cross_sample:
+            return "cross_sample";
+        case invariance_cause::run_to_run:
+            return "run_to_run";
     }
     return "?";
 }
 
 inline const char* json_name(experiment_kind k) {
     switch (k) {
-        case experiment_kind::batch: return "batch";
-        case experiment_kind::full_batch: return "full_batch";
-        case experiment_kind::rotation: return "rotation";
-        case experiment_kind::permutation: return "permutation";
-        case experiment_kind::repeat: return "repeat";
-        case experiment_kind::others_replaced: return "others_replaced";
+        case experiment_kind::batch:
+            return "batch";
+        case experiment_kind::full_batch:
+            return "full_batch";
+        case experiment_kind::rotation:
+            return "rotation";
+        case experiment_kind::permutation:
+            return "permutation";
+        case experiment_kind::repeat:
+            return "repeat";
+        case experiment_kind::others_replaced:
+            return "others_replaced";
     }
     return "?";
 }
@@ -521,12 +539,12 @@ inline std::string drift_header() {
 
 inline std::string invariance_report::table() const {
     using detail::printf_string;
-    std::string s = printf_string("repro batch invariance: %zu samples, %zu -> %zu %s values\n", samples, in_size, out_size,
-                           type_name.c_str());
+    std::string s = printf_string("repro batch invariance: %zu samples, %zu -> %zu %s values\n", samples, in_size,
+                                  out_size, type_name.c_str());
     s += printf_string("%-25s %-59s | %s\n", "", "----------------------- against batch 1 -----------------------",
-                "against full batch");
+                       "against full batch");
     s += printf_string("%-18s %6s %s | %11s %6s\n", "experiment", "batch", detail::drift_header().c_str(), "same bits",
-                "moved");
+                       "moved");
     for (const experiment_drift& e : experiments) {
         s += printf_string("%-18s %6zu %s |", e.name.c_str(), e.batch_size, detail::drift_columns(e).c_str());
         if (e.vs_full_batch)
@@ -534,13 +552,16 @@ inline std::string invariance_report::table() const {
                                e.beyond_rounding);
         s += "\n";
     }
-    s += printf_string("(moved: samples that differ from the full batch by more than %g x their largest |batch-1 output|)\n",
-                rounding_level);
-    s += printf_string("all runs: %zu sample runs, %.1f%% bitwise equal to batch 1; max %s ULP, max abs %.3g, "
-                       "max rel %.3g\n",
-                runs_compared, 100.0 * bitwise_fraction, detail::ulp_text(max_ulp).c_str(), max_abs, max_rel);
-    s += printf_string("predictions: argmax flipped for %zu of %zu samples; flip risk (margin < drift) for %zu of %zu\n",
-                argmax_flips, samples, flip_risk, samples);
+    s += printf_string(
+        "(moved: samples that differ from the full batch by more than %g x their largest |batch-1 output|)\n",
+        rounding_level);
+    s += printf_string(
+        "all runs: %zu sample runs, %.1f%% bitwise equal to batch 1; max %s ULP, max abs %.3g, "
+        "max rel %.3g\n",
+        runs_compared, 100.0 * bitwise_fraction, detail::ulp_text(max_ulp).c_str(), max_abs, max_rel);
+    s +=
+        printf_string("predictions: argmax flipped for %zu of %zu samples; flip risk (margin < drift) for %zu of %zu\n",
+                      argmax_flips, samples, flip_risk, samples);
     if (non_finite_outputs)
         s += printf_string("warning: %zu of the batch-1 output values are NaN or infinite\n", non_finite_outputs);
     s += std::string("diagnosis: ") + repro::to_string(cause) + ". " + explanation + "\n";
@@ -604,7 +625,7 @@ inline std::string layer_divergence::to_string() const {
     s += printf_string("\n%-25s %s\n", "layer", detail::drift_header().c_str());
     for (std::size_t l = 0; l < per_layer.size(); ++l)
         s += printf_string("%-25s %s\n", printf_string("%zu %s", l, per_layer[l].name.c_str()).c_str(),
-                    detail::drift_columns(per_layer[l]).c_str());
+                           detail::drift_columns(per_layer[l]).c_str());
     return s;
 }
 
@@ -627,7 +648,7 @@ invariance_report check_batch_invariance(Forward&& forward, const T* samples, st
     if (in_size == 0) throw std::invalid_argument(prefix + "in_size = 0");
     if (out_size == 0) throw std::invalid_argument(prefix + "out_size = 0");
     detail::check_pointer(samples, detail::checked_mul(n, in_size, "check_batch_invariance", "n * in_size"), function,
-                        "samples");
+                          "samples");
     detail::checked_mul(n, out_size, "check_batch_invariance", "n * out_size");
     detail::check_callable(forward, function, "forward");
     for (const std::size_t b : options.batch_sizes)
@@ -644,9 +665,8 @@ invariance_report check_batch_invariance(Forward&& forward, const T* samples, st
     r.rounding_level = options.rounding_level;
 
     const random_key replacement_key = random_key::from_seed(options.seed).split()[1];
-    const std::vector<T> replacements = options.replace_others
-                                            ? detail::replacement_rows(samples, n, in_size, replacement_key)
-                                            : std::vector<T>{};
+    const std::vector<T> replacements =
+        options.replace_others ? detail::replacement_rows(samples, n, in_size, replacement_key) : std::vector<T>{};
     auto run = [&](const detail::batch_plan& plan, const std::string& name) {
         return detail::run_plan(forward, plan, samples, replacements, n, in_size, out_size, function,
                                 "forward (" + name + ")");
@@ -721,7 +741,7 @@ layer_divergence first_divergent_layer(const std::vector<layer<T>>& model, const
     if (in_size == 0) throw std::invalid_argument(prefix + "in_size = 0");
     if (batch_size == 0) throw std::invalid_argument(prefix + "batch_size = 0");
     detail::check_pointer(samples, detail::checked_mul(n, in_size, "first_divergent_layer", "n * in_size"), function,
-                        "samples");
+                          "samples");
     for (std::size_t l = 0; l < model.size(); ++l) {
         const std::string name = "layer " + std::to_string(l) + " '" + model[l].name + "'";
         if (model[l].out_size == 0) throw std::invalid_argument(prefix + name + " has out_size 0");

@@ -78,24 +78,28 @@ T relu(T x) {
 template <class T>
 void activate(T* y, std::size_t n, activation a) {
     switch (a) {
-        case activation::none: return;
+        case activation::none:
+            return;
         case activation::relu:
             for (std::size_t i = 0; i < n; ++i) y[i] = relu(y[i]);
             return;
-        case activation::sigmoid: return math::sigmoid(y, y, n);
-        case activation::tanh: return math::tanh(y, y, n);
-        case activation::silu: return math::silu(y, y, n);
-        case activation::gelu: return math::gelu(y, y, n);
-        case activation::gelu_tanh: return math::gelu_tanh(y, y, n);
+        case activation::sigmoid:
+            return math::sigmoid(y, y, n);
+        case activation::tanh:
+            return math::tanh(y, y, n);
+        case activation::silu:
+            return math::silu(y, y, n);
+        case activation::gelu:
+            return math::gelu(y, y, n);
+        case activation::gelu_tanh:
+            return math::gelu_tanh(y, y, n);
     }
 }
 
-
-
 // W as Source stores it: out x in (b_transposed) or in x out (b_rows).
 template <template <class, class> class Source = b_transposed, class TX, class TW, class T>
-void linear(const TX* x, const TW* W, const T* b, T* y, std::size_t M, std::size_t in, std::size_t out,
-            activation act, threads t) {
+void linear(const TX* x, const TW* W, const T* b, T* y, std::size_t M, std::size_t in, std::size_t out, activation act,
+            threads t) {
     if (b != nullptr && overlaps(y, M * out * sizeof(T), b, out * sizeof(T)))
         throw_invalid("linear", "y overlaps the bias");
     product<Source>(x, W, y, M, in, out, t, "linear");
@@ -142,7 +146,7 @@ public:
         static_assert(std::is_same<U, T>::value || detail::narrow_inputs_v<U, T>,
                       "repro::linear_weights: W is T, or half / bfloat16 for T = float");
         detail::check_matrix(W, out, in, "linear_weights", "W");
-        if (W == nullptr) return;  // empty
+        if (W == nullptr) return;         // empty
         constexpr std::size_t tile = 32;  // transposed tile by tile, both sides in cache
         for (std::size_t o0 = 0; o0 < out; o0 += tile)
             for (std::size_t i0 = 0; i0 < in; i0 += tile)
@@ -161,8 +165,8 @@ private:
 
 // y = act(x W^T + b) as linear above, x M x W.in(), y M x W.out().
 template <class TX, class T>
-void linear(const TX* x, const linear_weights<T>& W, const detail::non_deduced<T>* b, T* y,
-            std::size_t M, activation act = activation::none, threads t = threads{}) {
+void linear(const TX* x, const linear_weights<T>& W, const detail::non_deduced<T>* b, T* y, std::size_t M,
+            activation act = activation::none, threads t = threads{}) {
     static_assert(std::is_same<TX, T>::value || detail::narrow_inputs_v<TX, T>,
                   "repro::linear: x is T, or half / bfloat16 with float weights");
     detail::linear<detail::b_rows>(x, W.transposed(), b, y, M, W.in(), W.out(), act, t);

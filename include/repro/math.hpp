@@ -321,7 +321,7 @@ REPRO_HD double gelu(double x) {
     namespace d = detail::erf_impl;
     if (repro::is_nan(x)) return x + x;
     if (x >= 8.5 || x == 0) return x;  // x = +-0 keeps its sign
-    if (x < -39.0) return -0.0;  // |result| < 2^-1090: rounds to -0
+    if (x < -39.0) return -0.0;        // |result| < 2^-1090: rounds to -0
     const double a = d::abs_value(x);
     if (a < 0.5) {
         const double r = repro::fma(x, x * d::gelu_small_double(a * a), 0.5 * x);
@@ -358,7 +358,7 @@ REPRO_HD float gelu_tanh(float x) {
     if (repro::is_nan(x)) return x + x;
     if (repro::is_inf(x)) return repro::sign_bit(x) ? -0.0f : x;
     constexpr double k0 = 0x1.9884533d43651p+0;  // 2 sqrt(2/pi)
-    constexpr double k1 = 0x1.2444f2a4d8b4bp-4;   // 2 sqrt(2/pi) * 0.044715
+    constexpr double k1 = 0x1.2444f2a4d8b4bp-4;  // 2 sqrt(2/pi) * 0.044715
     const double xd = x;
     const double u2 = xd * repro::fma(k1, xd * xd, k0);
     const double r = xd / (1.0 + repro::math::exp(-u2));
@@ -395,7 +395,7 @@ REPRO_HD double gelu_tanh(double x) {
         return repro::math::detail::el_scale(p.value + repro::fma(x, m_lo, p.error), ep.k);
     }
     const double scale = repro::math::detail::el_pow2(ep.k);
-    const double e = ep.hi * scale, e_lo = m_lo * scale;  // e is normal: exact
+    const double e = ep.hi * scale, e_lo = m_lo * scale;                // e is normal: exact
     const repro::exact_pair<double> den = repro::fast_two_sum(1.0, e);  // 1 >= e
     const double den_lo = den.error + e_lo;
     repro::exact_pair<double> num{x, 0.0};
@@ -459,8 +459,8 @@ REPRO_HD void sincos2pi(double u, double& s, double& c) { detail::trig::sincos2p
 // rsqrt(NaN) = NaN.
 REPRO_HD float rsqrt(float x) {
     if (repro::is_nan(x)) return x + x;
-    if (x == 0.0f) return 1.0f / x;                          // +-inf with the sign of the zero
-    if (repro::sign_bit(x)) return (x - x) / (x - x);               // NaN (also for -inf)
+    if (x == 0.0f) return 1.0f / x;                    // +-inf with the sign of the zero
+    if (repro::sign_bit(x)) return (x - x) / (x - x);  // NaN (also for -inf)
     if (repro::is_inf(x)) return 0.0f;
     return detail::rsqrt_f_positive(x);
 }
@@ -483,10 +483,10 @@ REPRO_HD double rsqrt(double x) {
         detail::map(x, y, n, #name, [](T v) { return ::repro::math::name(v); }); \
     }
 
-#define REPRO_MATH_ARRAY_FORM_SIMD(name)                                                           \
-    REPRO_MATH_ARRAY_FORM(name)                                                                    \
-    inline void name(const float* x, float* y, std::size_t n) {                                   \
-        detail::check_arrays(x, y, n, #name);                                                      \
+#define REPRO_MATH_ARRAY_FORM_SIMD(name)                                                               \
+    REPRO_MATH_ARRAY_FORM(name)                                                                        \
+    inline void name(const float* x, float* y, std::size_t n) {                                        \
+        detail::check_arrays(x, y, n, #name);                                                          \
         detail::map_float<detail::name##_op>(x, y, n, [](float v) { return ::repro::math::name(v); }); \
     }
 

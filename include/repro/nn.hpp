@@ -183,8 +183,7 @@ void log_softmax(const T* x, T* y, std::size_t rows, std::size_t cols, threads t
 // product then an add per element: the add chain is the shorter one).
 template <class T>
 void rms_norm(const T* x, const detail::non_deduced<T>* weight, T* y, std::size_t rows, std::size_t cols,
-              detail::non_deduced<T> eps = T(1e-6),
-              threads t = threads{}) {
+              detail::non_deduced<T> eps = T(1e-6), threads t = threads{}) {
     unsigned tc;
     detail::check_row_layer(x, y, rows, cols, t, "rms_norm", tc);
     if (!(eps >= T(0))) throw std::invalid_argument("repro::rms_norm: eps must be >= 0");
@@ -192,7 +191,9 @@ void rms_norm(const T* x, const detail::non_deduced<T>* weight, T* y, std::size_
     detail::parallel_blocks(rows, tc, [&](std::size_t r0, std::size_t r1) {
         // The next row's sum of squares is taken before this row is scaled,
         // so that its chains of dependent adds run while this row's stores do.
-        auto sum_of_squares = [cols](const T* row) { return detail::sum_impl<T, detail::sum_terms::squares>(row, cols, 1); };
+        auto sum_of_squares = [cols](const T* row) {
+            return detail::sum_impl<T, detail::sum_terms::squares>(row, cols, 1);
+        };
         // For a power-of-two cols, s * (1 / cols) is s / cols: the same exact
         // quotient, rounded once, without a division's latency.
         const T reciprocal = (cols & (cols - 1)) == 0 ? T(1) / static_cast<T>(cols) : T(0);
@@ -212,8 +213,8 @@ void rms_norm(const T* x, const detail::non_deduced<T>* weight, T* y, std::size_
 // null: 1, 0), m = repro::mean(x), v = repro::dot(d, d) / cols with
 // d = x - m; the last step is fma(d * rsqrt, gamma, beta).
 template <class T>
-void layer_norm(const T* x, const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, T* y, std::size_t rows, std::size_t cols,
-                detail::non_deduced<T> eps = T(1e-5), threads t = threads{}) {
+void layer_norm(const T* x, const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, T* y,
+                std::size_t rows, std::size_t cols, detail::non_deduced<T> eps = T(1e-5), threads t = threads{}) {
     unsigned tc;
     detail::check_row_layer(x, y, rows, cols, t, "layer_norm", tc);
     if (!(eps >= T(0))) throw std::invalid_argument("repro::layer_norm: eps must be >= 0");
@@ -251,8 +252,9 @@ enum class batch_norm_mode { inference, batch_statistics };
 // throws for 0 rows (no statistics), inference mode does nothing.
 template <class T>
 void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const detail::non_deduced<T>* mean,
-                const detail::non_deduced<T>* var, const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, detail::non_deduced<T> eps,
-                batch_norm_mode mode, detail::non_deduced<T>* batch_mean = nullptr, detail::non_deduced<T>* batch_var = nullptr,
+                const detail::non_deduced<T>* var, const detail::non_deduced<T>* gamma,
+                const detail::non_deduced<T>* beta, detail::non_deduced<T> eps, batch_norm_mode mode,
+                detail::non_deduced<T>* batch_mean = nullptr, detail::non_deduced<T>* batch_var = nullptr,
                 threads t = threads{}) {
     unsigned tc;
     detail::check_row_layer(x, y, rows, cols, t, "batch_norm", tc);
@@ -311,8 +313,8 @@ void fold_batch_norm(T* W, T* b, std::size_t out, std::size_t in, const T* mean,
 // (c_in / groups) (OHWI); bias: c_out or null; y: n x oh x ow x c_out with
 // oh = (h + 2 pad_h - dilation_h (kh - 1) - 1) / stride_h + 1 (ow alike).
 struct conv2d_shape {
-    std::size_t n, h, w, c_in;     // input
-    std::size_t c_out, kh, kw;     // filters
+    std::size_t n, h, w, c_in;  // input
+    std::size_t c_out, kh, kw;  // filters
     std::size_t stride_h = 1, stride_w = 1;
     std::size_t pad_h = 0, pad_w = 0;
     std::size_t dilation_h = 1, dilation_w = 1;
@@ -371,7 +373,9 @@ void conv2d(const T* x, const T* weight, const detail::non_deduced<T>* bias, T* 
                                 ix >= static_cast<std::ptrdiff_t>(s.w)) {
                                 for (std::size_t ci = 0; ci < cg; ++ci) dst[ci] = T(0);
                             } else {
-                                const T* src = xb + (static_cast<std::size_t>(iy) * s.w + static_cast<std::size_t>(ix)) * s.c_in + g * cg;
+                                const T* src =
+                                    xb + (static_cast<std::size_t>(iy) * s.w + static_cast<std::size_t>(ix)) * s.c_in +
+                                    g * cg;
                                 for (std::size_t ci = 0; ci < cg; ++ci) dst[ci] = src[ci];
                             }
                         }
@@ -403,9 +407,9 @@ void conv2d(const T* x, const T* weight, const detail::non_deduced<T>* bias, T* 
 // repro::dot, gathered in (position, channel) order), then
 // y = fma((x - m) * rsqrt(v + eps), gamma[c], beta[c]). Per sample: batch-invariant.
 template <class T>
-void group_norm(const T* x, const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, T* y, std::size_t n,
-                std::size_t spatial, std::size_t channels, std::size_t groups, detail::non_deduced<T> eps = T(1e-5),
-                threads t = threads{}) {
+void group_norm(const T* x, const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, T* y,
+                std::size_t n, std::size_t spatial, std::size_t channels, std::size_t groups,
+                detail::non_deduced<T> eps = T(1e-5), threads t = threads{}) {
     unsigned tc;
     detail::check_row_layer(x, y, n, spatial * channels, t, "group_norm", tc);
     if (groups == 0 || channels % groups != 0)
@@ -469,8 +473,8 @@ void pool2d(const T* x, T* y, std::size_t n, std::size_t h, std::size_t w, std::
                             }
                         }
                     yb[(oy * ow + ox) * c + ch] = kind == pooling::mean ? acc / static_cast<T>(count)
-                                                  : nan ? std::numeric_limits<T>::quiet_NaN()
-                                                        : acc;
+                                                  : nan                 ? std::numeric_limits<T>::quiet_NaN()
+                                                                        : acc;
                 }
     });
 }
@@ -525,8 +529,7 @@ public:
     // Biased (population) variance; needs the second pass over all count() rows.
     std::vector<T> variance() const {
         std::vector<T> v(features());
-        for (std::size_t f = 0; f < features(); ++f)
-            v[f] = deviations_[f].result() / static_cast<T>(sums_[f].count());
+        for (std::size_t f = 0; f < features(); ++f) v[f] = deviations_[f].result() / static_cast<T>(sums_[f].count());
         return v;
     }
 
@@ -534,7 +537,8 @@ public:
 
     // Shards, pass 1: merge the shards' objects (any order).
     void merge(const population_statistics& other) {
-        if (other.features() != features()) throw std::invalid_argument("repro::population_statistics::merge: features differ");
+        if (other.features() != features())
+            throw std::invalid_argument("repro::population_statistics::merge: features differ");
         if (frozen_ || other.frozen_) throw std::logic_error("repro::population_statistics::merge: pass 1 only");
         for (std::size_t f = 0; f < features(); ++f) sums_[f].merge(other.sums_[f]);
     }
@@ -543,7 +547,8 @@ public:
     void merge_deviations(const population_statistics& other) {
         if (other.features() != features() || !frozen_ || !other.frozen_ || other.means_ != means_ ||
             other.count() != count())
-            throw std::invalid_argument("repro::population_statistics::merge_deviations: not copies of one pass-1 object");
+            throw std::invalid_argument(
+                "repro::population_statistics::merge_deviations: not copies of one pass-1 object");
         for (std::size_t f = 0; f < features(); ++f) deviations_[f].merge(other.deviations_[f]);
     }
 

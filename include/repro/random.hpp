@@ -135,10 +135,10 @@ REPRO_HD T box_muller(T u1, T u2, bool second) {
     return second ? z1 : z0;
 }
 
-REPRO_HD constexpr float u01_float(std::uint32_t w) { return static_cast<float>(static_cast<std::int32_t>(w >> 8)) * 0x1p-24f; }
-REPRO_HD constexpr float u01_open_float(std::uint32_t w) {
-    return static_cast<float>(((w >> 9) << 1) | 1u) * 0x1p-24f;
+REPRO_HD constexpr float u01_float(std::uint32_t w) {
+    return static_cast<float>(static_cast<std::int32_t>(w >> 8)) * 0x1p-24f;
 }
+REPRO_HD constexpr float u01_open_float(std::uint32_t w) { return static_cast<float>(((w >> 9) << 1) | 1u) * 0x1p-24f; }
 REPRO_HD constexpr std::uint64_t join64(std::uint32_t hi, std::uint32_t lo) {
     return (static_cast<std::uint64_t>(hi) << 32) | lo;
 }
@@ -306,7 +306,8 @@ void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsi
 
 template <class T>
 void random_stream::fill_uniform(T* out, std::size_t n, std::uint64_t first) const {
-    if (n != 0 && out == nullptr) throw std::invalid_argument("repro::random_stream::fill_uniform: out is a null pointer");
+    if (n != 0 && out == nullptr)
+        throw std::invalid_argument("repro::random_stream::fill_uniform: out is a null pointer");
     if constexpr (sizeof(T) == 4) {
         constexpr std::size_t chunk = 2048;
         std::uint32_t w[chunk];
@@ -316,13 +317,15 @@ void random_stream::fill_uniform(T* out, std::size_t n, std::uint64_t first) con
             for (std::size_t j = 0; j < len; ++j) out[k + j] = detail::u01_float(w[j]);
         }
     } else {
-        fill_groups(out, n, first, 1, 2, [](const std::uint32_t* w, T* o) { o[0] = detail::u01_double(detail::join64(w[1], w[0])); });
+        fill_groups(out, n, first, 1, 2,
+                    [](const std::uint32_t* w, T* o) { o[0] = detail::u01_double(detail::join64(w[1], w[0])); });
     }
 }
 
 template <class T>
 void random_stream::fill_normal(T* out, std::size_t n, std::uint64_t first) const {
-    if (n != 0 && out == nullptr) throw std::invalid_argument("repro::random_stream::fill_normal: out is a null pointer");
+    if (n != 0 && out == nullptr)
+        throw std::invalid_argument("repro::random_stream::fill_normal: out is a null pointer");
     if constexpr (sizeof(T) == 4)
         fill_groups(out, n, first, 2, 2, [](const std::uint32_t* w, T* o) {
             detail::box_muller(detail::u01_open_float(w[0]), detail::u01_float(w[1]), o[0], o[1]);
@@ -405,7 +408,8 @@ public:
     // Batch b of size `batch_size`: out[k] = (*this)(b * batch_size + k)
     // while that position is < n; returns how many were written.
     std::size_t batch(std::uint64_t b, std::size_t batch_size, std::uint64_t* out) const {
-        if (batch_size != 0 && out == nullptr) throw std::invalid_argument("repro::permutation::batch: out is a null pointer");
+        if (batch_size != 0 && out == nullptr)
+            throw std::invalid_argument("repro::permutation::batch: out is a null pointer");
         // Past the end, also where b * batch_size would overflow and wrap.
         if (batch_size == 0 || n_ == 0 || b > (n_ - 1) / batch_size) return 0;
         const std::uint64_t begin = b * batch_size;

@@ -50,7 +50,9 @@ typename Op::partial reduce_chunks(std::size_t n, unsigned thread_count, Chunk c
     const std::size_t chunks = (n + chunk_size - 1) / chunk_size;
     if (chunks == 1) return chunk(0, n);  // one leaf: the tree is the leaf itself
     chunk_tree<Op> tree;
-    auto len = [n](std::size_t c) { return c + 1 < (n + chunk_size - 1) / chunk_size ? chunk_size : n - c * chunk_size; };
+    auto len = [n](std::size_t c) {
+        return c + 1 < (n + chunk_size - 1) / chunk_size ? chunk_size : n - c * chunk_size;
+    };
     if (thread_count <= 1 || chunks <= 1) {
         for (std::size_t c = 0; c < chunks; ++c) tree.push(chunk(c * chunk_size, len(c)));
     } else {
@@ -66,8 +68,8 @@ typename Op::partial reduce_chunks(std::size_t n, unsigned thread_count, Chunk c
 template <class T, sum_terms Terms = sum_terms::values>
 accumulator_t<T> sum_impl(const T* x, std::size_t n, unsigned t) {
     using A = accumulator_t<T>;
-    return reduce_chunks<plain_sum<A>>(
-        n, t, [x](std::size_t b, std::size_t len) { return sum_chunk<A, Terms>(x + b, len); });
+    return reduce_chunks<plain_sum<A>>(n, t,
+                                       [x](std::size_t b, std::size_t len) { return sum_chunk<A, Terms>(x + b, len); });
 }
 
 template <class T>
@@ -231,7 +233,7 @@ class exact_accumulator {
     static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value,
                   "exact_accumulator<T>: T is float or double");
 
-   public:
+public:
     // The float state starts at 2^-416: float terms arrive widened to
     // double, whose 53-bit mantissas (and their 106-bit products) place the
     // lowest stored bit of a float product as low as 2^-402.
@@ -336,9 +338,7 @@ class exact_accumulator {
     }
 
     static exact_accumulator deserialize(const std::uint8_t* data, std::size_t size) {
-        auto fail = [](const char* why) {
-            detail::throw_invalid("exact_accumulator::deserialize", why);
-        };
+        auto fail = [](const char* why) { detail::throw_invalid("exact_accumulator::deserialize", why); };
         if (data == nullptr && size != 0) fail("data is a null pointer");
         const std::size_t expected = 20 + 8 * static_cast<std::size_t>(state_type::limbs);
         if (size < 20) fail("truncated header");
@@ -365,9 +365,10 @@ class exact_accumulator {
         return deserialize(bytes.data(), bytes.size());
     }
 
-   private:
+private:
     bool non_finite(T& out) const {
-        if (specials_.nan || (specials_.pos_inf && specials_.neg_inf)) return out = std::numeric_limits<T>::quiet_NaN(), true;
+        if (specials_.nan || (specials_.pos_inf && specials_.neg_inf))
+            return out = std::numeric_limits<T>::quiet_NaN(), true;
         if (specials_.pos_inf) return out = std::numeric_limits<T>::infinity(), true;
         if (specials_.neg_inf) return out = -std::numeric_limits<T>::infinity(), true;
         return false;
@@ -438,9 +439,9 @@ template <class T>
 accumulator_t<T> exact_dot(const T* x, const T* y, std::size_t n, threads t = threads{}) {
     detail::check_pointer(x, n, "exact_dot", "x");
     detail::check_pointer(y, n, "exact_dot", "y");
-    return detail::exact_parallel<T>(n, detail::check_threads(t, "exact_dot"), [x, y](auto& acc, std::size_t b, std::size_t e) {
-        acc.add_products(x + b, y + b, e - b);
-    });
+    return detail::exact_parallel<T>(
+        n, detail::check_threads(t, "exact_dot"),
+        [x, y](auto& acc, std::size_t b, std::size_t e) { acc.add_products(x + b, y + b, e - b); });
 }
 
 // ---------------------------------------------------------------- containers

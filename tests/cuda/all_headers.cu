@@ -97,13 +97,13 @@ __global__ void run_math(const float* x, std::uint64_t* out, int n) {
     if (i < n) math_cores(x[i], static_cast<std::uint32_t>(i), out + math_results * i);
 }
 
-#define CUDA_OK(call)                                                                  \
-    do {                                                                               \
-        cudaError_t err_ = (call);                                                     \
-        if (err_ != cudaSuccess) {                                                     \
+#define CUDA_OK(call)                                                                 \
+    do {                                                                              \
+        cudaError_t err_ = (call);                                                    \
+        if (err_ != cudaSuccess) {                                                    \
             std::fprintf(stderr, "%s failed: %s\n", #call, cudaGetErrorString(err_)); \
-            return 1;                                                                  \
-        }                                                                              \
+            return 1;                                                                 \
+        }                                                                             \
     } while (0)
 
 }  // namespace
@@ -154,7 +154,8 @@ int main() {
         rb[i] = repro_test::random_finite<float>(g, 100, 150);
     }
     std::vector<std::uint64_t> rhost(std::size_t(count) * reduction_results), rdevice(rhost.size());
-    for (int t = 0; t < count; ++t) reduction_cores(ra.data(), rb.data(), 1 + 37 * t, rhost.data() + reduction_results * t);
+    for (int t = 0; t < count; ++t)
+        reduction_cores(ra.data(), rb.data(), 1 + 37 * t, rhost.data() + reduction_results * t);
     CUDA_OK(cudaMalloc(&da, n * sizeof(float)));
     CUDA_OK(cudaMalloc(&db, n * sizeof(float)));
     CUDA_OK(cudaMalloc(&dout, rdevice.size() * sizeof(std::uint64_t)));

@@ -3,7 +3,8 @@
 // against the correctly rounded result computed with MPFR.
 //
 // Build (no CMake needed; from the repository root):
-//   g++ -std=c++17 -O2 -march=native -I include -I tests tests/exhaustive/check_double.cpp -lmpfr -lgmp -pthread -o /tmp/check_double
+//   g++ -std=c++17 -O2 -march=native -I include -I tests tests/exhaustive/check_double.cpp -lmpfr -lgmp -pthread -o
+//   /tmp/check_double
 //
 // Usage:
 //   check_double [function|all] [--count N] [--threads T]   defaults: all, N = 10^7, T = 1
@@ -175,12 +176,12 @@ std::vector<double> log_thresholds() {
 }
 
 std::vector<function_entry> make_functions() {
-    constexpr double ln2_half = 0.34657359027997264;       // exp's reduction switches k
-    constexpr double exp_overflow = 709.78271289338397;    // exp(x) > max + ulp/2
-    constexpr double exp_subnormal = -708.39641853226408;  // exp(x) < 2^-1022
-    constexpr double exp_denorm_min = -744.44007192138122; // exp(x) = 2^-1074
-    constexpr double exp_zero = -745.13321910194122;       // exp(x) < 2^-1075
-    constexpr double saturate_54 = 37.429947750237048;     // 54 ln 2: e^-x below half an ulp of 1
+    constexpr double ln2_half = 0.34657359027997264;        // exp's reduction switches k
+    constexpr double exp_overflow = 709.78271289338397;     // exp(x) > max + ulp/2
+    constexpr double exp_subnormal = -708.39641853226408;   // exp(x) < 2^-1022
+    constexpr double exp_denorm_min = -744.44007192138122;  // exp(x) = 2^-1074
+    constexpr double exp_zero = -745.13321910194122;        // exp(x) < 2^-1075
+    constexpr double saturate_54 = 37.429947750237048;      // 54 ln 2: e^-x below half an ulp of 1
 
     const std::vector<double> exp_t = concat(symmetric({0x1p-54, 0x1p-53, ln2_half, 1.0}),
                                              {exp_overflow, 709.79, exp_subnormal, exp_denorm_min, exp_zero, -745.2});
@@ -188,37 +189,40 @@ std::vector<function_entry> make_functions() {
         concat(symmetric({0x1p-54, 0x1p-53, ln2_half, 1.0}), {-saturate_54, -38.0, 40.0, exp_overflow, 709.79});
     const std::vector<double> log1p_t =
         concat(symmetric({0x1p-54, 0x1p-53}), {-1.0, -0.5, 0.41421356237309503, -0.29289321881345248,  // sqrt(2) - 1,
-                                               1.0, 0x1p53, 0x1p54});                                // sqrt(1/2) - 1
-    const std::vector<double> tanh_t =
-        symmetric({0x1p-28, 0x1p-27, 0x1p-26, 1.0, 19.1, 20.0,
-                   0.17328679513998632,    // ln2 / 4: the reduction of 2|x| switches k
-                   0.54930614433405489,    // atanh(1/2)
-                   19.061547465398498});   // tanh(x) rounds to 1
+                                               1.0, 0x1p53, 0x1p54});                                  // sqrt(1/2) - 1
+    const std::vector<double> tanh_t = symmetric({0x1p-28, 0x1p-27, 0x1p-26, 1.0, 19.1, 20.0,
+                                                  0.17328679513998632,   // ln2 / 4: the reduction of 2|x| switches k
+                                                  0.54930614433405489,   // atanh(1/2)
+                                                  19.061547465398498});  // tanh(x) rounds to 1
     const std::vector<double> sigmoid_t =
         concat(symmetric({0x1p-54, 1.0}), {36.736800569677101, saturate_54, 38.0,  // 53 ln 2, 54 ln 2
                                            -700.0, exp_subnormal, exp_denorm_min, exp_zero, -745.2});
     const std::vector<double> silu_t =
         concat(symmetric({0x1p-54, 1.0}), {saturate_54, 38.0, -700.0, exp_subnormal, exp_zero, -800.0,
-                                           -714.96865723796645,    // x e^x < 2^-1022
-                                           -751.75563041352382});  // |x e^x| < 2^-1075
-    std::vector<double> erf_t = symmetric({5.9215871957945074});  // erfc(x) = 2^-54: erf rounds to 1
+                                           -714.96865723796645,     // x e^x < 2^-1022
+                                           -751.75563041352382});   // |x e^x| < 2^-1075
+    std::vector<double> erf_t = symmetric({5.9215871957945074});    // erfc(x) = 2^-54: erf rounds to 1
     for (int k = 0; k <= 11; ++k) erf_t.push_back(0.75 + 0.5 * k);  // piece boundaries, up to 6.25
     for (int k = 0; k <= 11; ++k) erf_t.push_back(-0.75 - 0.5 * k);
-    std::vector<double> gelu_t = {-0.5, 8.5, -38.5, -38.75, -39.0, -40.0,
-                                  8.2923610758135951,    // x Phi(x) rounds to x
-                                  -37.615868313955993,   // |x Phi(x)| < 2^-1022
-                                  -38.580140223782358};  // |x Phi(x)| < 2^-1075
-    for (int k = 1; k <= 16; ++k) gelu_t.push_back(0.5 * k);  // pieces of x > 0
+    std::vector<double> gelu_t = {-0.5,
+                                  8.5,
+                                  -38.5,
+                                  -38.75,
+                                  -39.0,
+                                  -40.0,
+                                  8.2923610758135951,                                   // x Phi(x) rounds to x
+                                  -37.615868313955993,                                  // |x Phi(x)| < 2^-1022
+                                  -38.580140223782358};                                 // |x Phi(x)| < 2^-1075
+    for (int k = 1; k <= 16; ++k) gelu_t.push_back(0.5 * k);                            // pieces of x > 0
     for (double m : {0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0})  // half-binades of x < 0
         gelu_t.push_back(-m);
-    const std::vector<double> gelu_tanh_t =
-        concat(symmetric({0.5, 1.0, 6.6, 4.7290443011496928}),  // 0.044715 x^2 = 1
-               {10.0, -21.3, -30.0,
-                7.1450658744370408,    // the result rounds to x
-                -21.058920632101241,   // 2u = -700
-                -21.176880251785221,   // |result| < 2^-1022
-                -21.547075410436022,   // |result| < 2^-1075
-                -21.663277117199243}); // 2u = -760
+    const std::vector<double> gelu_tanh_t = concat(symmetric({0.5, 1.0, 6.6, 4.7290443011496928}),  // 0.044715 x^2 = 1
+                                                   {10.0, -21.3, -30.0,
+                                                    7.1450658744370408,     // the result rounds to x
+                                                    -21.058920632101241,    // 2u = -700
+                                                    -21.176880251785221,    // |result| < 2^-1022
+                                                    -21.547075410436022,    // |result| < 2^-1075
+                                                    -21.663277117199243});  // 2u = -760
     const std::vector<double> trig_t = symmetric(
         {0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0, 2.0, 3.0, 10.25, 0x1p40 + 0.25, 0x1p51, 0x1p52, 0x1p53});
     const std::vector<double> rsqrt_t = {0x1p-1074, 0x1p-1073, 0x1p-1021, 0x1p-1000, 0x1p-501, 0x1p-500,
@@ -227,33 +231,61 @@ std::vector<function_entry> make_functions() {
 
     // name, function, oracle, {exp_lo, exp_hi, positive, main interval, second interval, thresholds}
     return {
-        {"exp", [](double x) { return repro::math::exp(x); }, repro_test::mp_exp,
+        {"exp",
+         [](double x) { return repro::math::exp(x); },
+         repro_test::mp_exp,
          {-60, 10, false, -750.0, 710.0, -1.0, 1.0, exp_t}},
-        {"expm1", [](double x) { return repro::math::expm1(x); }, repro_test::mp_expm1,
+        {"expm1",
+         [](double x) { return repro::math::expm1(x); },
+         repro_test::mp_expm1,
          {-60, 10, false, -40.0, 710.0, -1.0, 1.0, expm1_t}},
-        {"log", [](double x) { return repro::math::log(x); }, repro_test::mp_log,
+        {"log",
+         [](double x) { return repro::math::log(x); },
+         repro_test::mp_log,
          {-1023, 1023, true, 0.25, 4.0, 0.999, 1.001, log_thresholds()}},
-        {"log1p", [](double x) { return repro::math::log1p(x); }, repro_test::mp_log1p,
+        {"log1p",
+         [](double x) { return repro::math::log1p(x); },
+         repro_test::mp_log1p,
          {-60, 60, false, -1.0, 4.0, -0.01, 0.01, log1p_t}},
-        {"log2", [](double x) { return repro::math::log2(x); }, repro_test::mp_log2,
+        {"log2",
+         [](double x) { return repro::math::log2(x); },
+         repro_test::mp_log2,
          {-1023, 1023, true, 0.25, 4.0, 0.999, 1.001, log_thresholds()}},
-        {"tanh", [](double x) { return repro::math::tanh(x); }, repro_test::mp_tanh,
+        {"tanh",
+         [](double x) { return repro::math::tanh(x); },
+         repro_test::mp_tanh,
          {-40, 5, false, -20.0, 20.0, -1.0, 1.0, tanh_t}},
-        {"sigmoid", [](double x) { return repro::math::sigmoid(x); }, repro_test::mp_sigmoid,
+        {"sigmoid",
+         [](double x) { return repro::math::sigmoid(x); },
+         repro_test::mp_sigmoid,
          {-60, 10, false, -750.0, 40.0, -40.0, 40.0, sigmoid_t}},
-        {"silu", [](double x) { return repro::math::silu(x); }, repro_test::mp_silu,
+        {"silu",
+         [](double x) { return repro::math::silu(x); },
+         repro_test::mp_silu,
          {-60, 10, false, -760.0, 40.0, -40.0, 40.0, silu_t}},
-        {"erf", [](double x) { return repro::math::erf(x); }, repro_test::mp_erf,
+        {"erf",
+         [](double x) { return repro::math::erf(x); },
+         repro_test::mp_erf,
          {-60, 3, false, -6.5, 6.5, -1.0, 1.0, erf_t}},
-        {"gelu", [](double x) { return repro::math::gelu(x); }, repro_test::mp_gelu,
+        {"gelu",
+         [](double x) { return repro::math::gelu(x); },
+         repro_test::mp_gelu,
          {-60, 6, false, -40.0, 10.0, -3.0, 3.0, gelu_t}},
-        {"gelu_tanh", [](double x) { return repro::math::gelu_tanh(x); }, repro_test::mp_gelu_tanh,
+        {"gelu_tanh",
+         [](double x) { return repro::math::gelu_tanh(x); },
+         repro_test::mp_gelu_tanh,
          {-60, 6, false, -30.0, 10.0, -3.0, 3.0, gelu_tanh_t}},
-        {"sin2pi", [](double x) { return repro::math::sin2pi(x); }, repro_test::mp_sin2pi,
+        {"sin2pi",
+         [](double x) { return repro::math::sin2pi(x); },
+         repro_test::mp_sin2pi,
          {-60, 60, false, 0.0, 1.0, -4.0, 4.0, trig_t}},
-        {"cos2pi", [](double x) { return repro::math::cos2pi(x); }, repro_test::mp_cos2pi,
+        {"cos2pi",
+         [](double x) { return repro::math::cos2pi(x); },
+         repro_test::mp_cos2pi,
          {-60, 60, false, 0.0, 1.0, -4.0, 4.0, trig_t}},
-        {"rsqrt", [](double x) { return repro::math::rsqrt(x); }, repro_test::mp_rsqrt,
+        {"rsqrt",
+         [](double x) { return repro::math::rsqrt(x); },
+         repro_test::mp_rsqrt,
          {-1023, 1023, true, 0.25, 4.0, 1e-310, 1e-300, rsqrt_t}},
     };
 }
@@ -269,9 +301,9 @@ struct witness {
 struct stats {
     std::uint64_t count = 0;
     std::uint64_t max_ulp = 0;
-    witness max_at;             // first input with max_ulp
-    std::uint64_t wrong = 0;    // not correctly rounded
-    std::uint64_t over1 = 0;    // more than 1 ULP
+    witness max_at;           // first input with max_ulp
+    std::uint64_t wrong = 0;  // not correctly rounded
+    std::uint64_t over1 = 0;  // more than 1 ULP
     std::uint64_t zero_sign = 0;
     witness zero_sign_at;
     std::uint64_t nan_bad = 0;
@@ -317,8 +349,8 @@ struct stats {
     }
 };
 
-stats check_range(const function_entry& fn, const std::vector<double>& edges, std::uint64_t seed,
-                  std::uint64_t lo, std::uint64_t hi) {
+stats check_range(const function_entry& fn, const std::vector<double>& edges, std::uint64_t seed, std::uint64_t lo,
+                  std::uint64_t hi) {
     repro_test::mp_scratch s(kPrec);
     mpfr_t x_mp, r, tmp;
     mpfr_inits2(kPrec, x_mp, r, tmp, static_cast<mpfr_ptr>(nullptr));

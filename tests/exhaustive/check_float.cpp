@@ -2,7 +2,8 @@
 // all 2^32 float inputs against the correctly rounded result.
 //
 // Build (no CMake needed; from the repository root):
-//   g++ -std=c++17 -O2 -march=native -I include tests/exhaustive/check_float.cpp -lmpfr -lgmp -pthread -o /tmp/check_float
+//   g++ -std=c++17 -O2 -march=native -I include tests/exhaustive/check_float.cpp -lmpfr -lgmp -pthread -o
+//   /tmp/check_float
 // Headers of repro::math that do not exist yet are skipped (__has_include);
 // -DCHECK_FLOAT_NO_EXP_LOG, -DCHECK_FLOAT_NO_ERF, -DCHECK_FLOAT_NO_TRIG skip
 // one that exists but does not compile.
@@ -103,7 +104,10 @@ double ref_sin2pi_d(double u) {
     double v = std::fabs(u);
     v = v - std::floor(v);  // exact: a float >= 1 has no bits below 2^-23
     double s = 1.0;
-    if (v >= 0.5) { s = -1.0; v -= 0.5; }
+    if (v >= 0.5) {
+        s = -1.0;
+        v -= 0.5;
+    }
     if (v > 0.25) v = 0.5 - v;
     double r = v > 0.125 ? cos2pi_core(0.25 - v) : sin2pi_core(v);
     if (r == 0.0) return neg * 0.0;
@@ -116,7 +120,10 @@ double ref_cos2pi_d(double u) {
     v = v - std::floor(v);
     if (v >= 0.5) v = 1.0 - v;
     double s = 1.0;
-    if (v > 0.25) { s = -1.0; v = 0.5 - v; }
+    if (v > 0.25) {
+        s = -1.0;
+        v = 0.5 - v;
+    }
     double r = v > 0.125 ? sin2pi_core(0.25 - v) : cos2pi_core(v);
     if (r == 0.0) return 0.0;
     return s * r;
@@ -128,10 +135,10 @@ double ref_rsqrt_d(double x) { return 1.0 / std::sqrt(x); }
 // MPFR references (slow path), at kPrec bits: tests/support/mpfr_oracle.hpp.
 
 using mp_fn = repro_test::mp_oracle;
-using repro_test::mp_scratch;
 using repro_test::mp_exp, repro_test::mp_expm1, repro_test::mp_log, repro_test::mp_log1p, repro_test::mp_log2,
     repro_test::mp_tanh, repro_test::mp_sigmoid, repro_test::mp_silu, repro_test::mp_erf, repro_test::mp_gelu,
     repro_test::mp_gelu_tanh, repro_test::mp_sin2pi, repro_test::mp_cos2pi, repro_test::mp_rsqrt;
+using repro_test::mp_scratch;
 
 // The oracle at a float input, unrounded in r.
 void eval_mp(mp_fn ref_mp, mpfr_t r, float x, mp_scratch& s) {
@@ -172,12 +179,12 @@ float mp_only(float x, double (*ref_d)(double), mp_fn ref_mp, mp_scratch& s, mpf
 
 struct stats {
     std::uint64_t max_ulp = 0;
-    std::uint32_t max_arg = 0;     // lowest bit pattern with max_ulp
-    std::uint64_t wrong = 0;       // not correctly rounded (ulp_distance > 0)
-    std::uint64_t over1 = 0;       // more than 1 ULP
-    std::uint64_t zero_sign = 0;   // right value but zero of the wrong sign
+    std::uint32_t max_arg = 0;    // lowest bit pattern with max_ulp
+    std::uint64_t wrong = 0;      // not correctly rounded (ulp_distance > 0)
+    std::uint64_t over1 = 0;      // more than 1 ULP
+    std::uint64_t zero_sign = 0;  // right value but zero of the wrong sign
     std::uint32_t zero_sign_arg = 0;
-    std::uint64_t nan_bad = 0;     // NaN where a number is due, or the reverse
+    std::uint64_t nan_bad = 0;  // NaN where a number is due, or the reverse
     std::uint32_t nan_arg = 0;
     std::uint64_t fallbacks = 0;
     std::uint64_t count = 0;
@@ -307,7 +314,8 @@ int run_crosscheck(const char* name, RefD ref_d, mp_fn ref_mp, std::uint64_t n) 
         std::uint32_t bits;
         if (i < 4096) {
             // edges: small magnitudes, around 1, around the binade of each exponent
-            bits = static_cast<std::uint32_t>((i & 1) << 31) | static_cast<std::uint32_t>(((i >> 1) * 0x00100000u + (i >> 1)) & 0x7fffffffu);
+            bits = static_cast<std::uint32_t>((i & 1) << 31) |
+                   static_cast<std::uint32_t>(((i >> 1) * 0x00100000u + (i >> 1)) & 0x7fffffffu);
         } else if (i % 2) {
             bits = static_cast<std::uint32_t>(next());
         } else {
@@ -329,8 +337,8 @@ int run_crosscheck(const char* name, RefD ref_d, mp_fn ref_mp, std::uint64_t n) 
     }
     mpfr_clear(tmp);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%s crosscheck: %" PRIu64 " inputs, %" PRIu64 " mismatches between the fast reference and MPFR, %" PRIu64
-                " fallbacks, %.1f s\n",
+    std::printf("%s crosscheck: %" PRIu64 " inputs, %" PRIu64
+                " mismatches between the fast reference and MPFR, %" PRIu64 " fallbacks, %.1f s\n",
                 name, n, bad, fb, secs);
     return bad ? 1 : 0;
 }
@@ -355,11 +363,12 @@ struct entry {
     int (*run)(const char* name, unsigned threads, std::uint64_t first, std::uint64_t last);
 };
 
-#define CHECK_FLOAT_ENTRY(NAME, CALL, REF_D, REF_MP)                                                              \
-    entry {                                                                                                       \
-        NAME, [](const char* n, unsigned t, std::uint64_t a, std::uint64_t b) -> int {                            \
-            return run_exhaustive(n, [](float x) -> float { return CALL; }, REF_D, REF_MP, t, a, b);              \
-        }                                                                                                         \
+#define CHECK_FLOAT_ENTRY(NAME, CALL, REF_D, REF_MP)                                   \
+    entry {                                                                            \
+        NAME, [](const char* n, unsigned t, std::uint64_t a, std::uint64_t b) -> int { \
+            return run_exhaustive(                                                     \
+                n, [](float x) -> float { return CALL; }, REF_D, REF_MP, t, a, b);     \
+        }                                                                              \
     }
 
 double d_exp(double x) { return std::exp(x); }
@@ -379,13 +388,19 @@ struct ref_entry {
 };
 
 const ref_entry refs[] = {
-    {"exp", d_exp, mp_exp},       {"expm1", d_expm1, mp_expm1},
-    {"log", d_log, mp_log},       {"log1p", d_log1p, mp_log1p},
-    {"log2", d_log2, mp_log2},    {"tanh", d_tanh, mp_tanh},
-    {"sigmoid", ref_sigmoid_d, mp_sigmoid}, {"silu", ref_silu_d, mp_silu},
-    {"erf", d_erf, mp_erf},       {"gelu", ref_gelu_d, mp_gelu},
+    {"exp", d_exp, mp_exp},
+    {"expm1", d_expm1, mp_expm1},
+    {"log", d_log, mp_log},
+    {"log1p", d_log1p, mp_log1p},
+    {"log2", d_log2, mp_log2},
+    {"tanh", d_tanh, mp_tanh},
+    {"sigmoid", ref_sigmoid_d, mp_sigmoid},
+    {"silu", ref_silu_d, mp_silu},
+    {"erf", d_erf, mp_erf},
+    {"gelu", ref_gelu_d, mp_gelu},
     {"gelu_tanh", ref_gelu_tanh_d, mp_gelu_tanh},
-    {"sin2pi", ref_sin2pi_d, mp_sin2pi}, {"cos2pi", ref_cos2pi_d, mp_cos2pi},
+    {"sin2pi", ref_sin2pi_d, mp_sin2pi},
+    {"cos2pi", ref_cos2pi_d, mp_cos2pi},
     {"rsqrt", ref_rsqrt_d, mp_rsqrt},
 };
 

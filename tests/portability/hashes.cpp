@@ -85,7 +85,8 @@ void hash_compare(const std::string& type) {
     std::vector<T> b = a;
     repro_test::splitmix64 g(5);
     for (auto& x : b)
-        if (g.below(3) == 0) x = repro::from_bits<T>(static_cast<repro::bits_t<T>>(repro::to_bits(x) ^ (g.next() & 0xff)));
+        if (g.below(3) == 0)
+            x = repro::from_bits<T>(static_cast<repro::bits_t<T>>(repro::to_bits(x) ^ (g.next() & 0xff)));
     hasher h;
     for (const auto& tol : {repro::tolerance::bitwise(), repro::tolerance::ulp(16), repro::tolerance::close(),
                             repro::tolerance::close(1e-3, 1e-30)}) {
@@ -234,9 +235,9 @@ void hash_layers(const std::string& type) {
             repro::matmul_bt(a.data(), ww.data(), cc.data(), m, K, n, repro::threads{2});
             add_all(cc);
         }
-    for (auto act : {repro::activation::none, repro::activation::relu, repro::activation::sigmoid,
-                     repro::activation::tanh, repro::activation::silu, repro::activation::gelu,
-                     repro::activation::gelu_tanh}) {
+    for (auto act :
+         {repro::activation::none, repro::activation::relu, repro::activation::sigmoid, repro::activation::tanh,
+          repro::activation::silu, repro::activation::gelu, repro::activation::gelu_tanh}) {
         repro::linear(a.data(), w.data(), bias_v.data(), c.data(), M, K, N, act);
         add_all(c);
     }

@@ -27,9 +27,9 @@ namespace repro_test {
 // Temporaries and cached constants of the oracles at one precision (RAII).
 struct mp_scratch {
     mpfr_t a, b;
-    mpfr_t sqrt2;              // sqrt(2)
-    mpfr_t sqrt_2_over_pi;     // sqrt(2 / pi)
-    mpfr_t gelu_tanh_c;        // 0.044715, exact decimal rounded once
+    mpfr_t sqrt2;           // sqrt(2)
+    mpfr_t sqrt_2_over_pi;  // sqrt(2 / pi)
+    mpfr_t gelu_tanh_c;     // 0.044715, exact decimal rounded once
 
     explicit mp_scratch(mpfr_prec_t prec) {
         mpfr_inits2(prec, a, b, sqrt2, sqrt_2_over_pi, gelu_tanh_c, static_cast<mpfr_ptr>(nullptr));

@@ -87,8 +87,7 @@ inline std::vector<random_kat> read_random_kat(const std::string& path) {
             detail::bad_kat_line(path, line,
                                  v.name + " needs " + std::to_string(2 + 2 * nc + nk) + " fields, found " +
                                      std::to_string(tokens.size()));
-        if (tokens[1].empty() || tokens[1].find_first_not_of("0123456789") != std::string::npos ||
-            tokens[1].size() > 3)
+        if (tokens[1].empty() || tokens[1].find_first_not_of("0123456789") != std::string::npos || tokens[1].size() > 3)
             detail::bad_kat_line(path, line, "bad round count \"" + tokens[1] + "\"");
         v.rounds = static_cast<unsigned>(std::stoul(tokens[1]));
         std::size_t at = 2;

@@ -37,7 +37,8 @@ template <class T>
 T random_finite(splitmix64& g, int exp_lo, int exp_hi) {
     using tr = repro::float_traits<T>;
     using bits = typename tr::bits_type;
-    const auto e = static_cast<bits>(exp_lo + static_cast<int>(g.below(static_cast<std::uint64_t>(exp_hi - exp_lo + 1))));
+    const auto e =
+        static_cast<bits>(exp_lo + static_cast<int>(g.below(static_cast<std::uint64_t>(exp_hi - exp_lo + 1))));
     const auto frac = static_cast<bits>(g.next() & tr::fraction_mask);
     const auto sign = static_cast<bits>((g.next() & 1) ? tr::sign_mask : 0);
     return repro::from_bits<T>(static_cast<bits>(sign | static_cast<bits>(e << tr::fraction_bits) | frac));
@@ -51,20 +52,20 @@ std::vector<T> edge_values() {
     using bits = typename tr::bits_type;
     const bits one_bits = static_cast<bits>(bits((1 << (tr::exponent_bits - 1)) - 1) << tr::fraction_bits);
     const bits magnitudes[] = {
-        0,                                              // zero
-        1,                                              // denorm_min
+        0,  // zero
+        1,  // denorm_min
         2,
         static_cast<bits>(tr::fraction_mask - 1),
-        tr::fraction_mask,                              // largest subnormal
-        static_cast<bits>(tr::fraction_mask + 1),       // smallest normal
+        tr::fraction_mask,                         // largest subnormal
+        static_cast<bits>(tr::fraction_mask + 1),  // smallest normal
         static_cast<bits>(tr::fraction_mask + 2),
         static_cast<bits>(one_bits - 1),
-        one_bits,                                       // one
+        one_bits,  // one
         static_cast<bits>(one_bits + 1),
         static_cast<bits>(tr::infinity_bits - 2),
-        static_cast<bits>(tr::infinity_bits - 1),       // largest finite
-        tr::infinity_bits,                              // infinity
-        static_cast<bits>(tr::infinity_bits + 1),       // signalling NaN
+        static_cast<bits>(tr::infinity_bits - 1),                                     // largest finite
+        tr::infinity_bits,                                                            // infinity
+        static_cast<bits>(tr::infinity_bits + 1),                                     // signalling NaN
         static_cast<bits>(tr::infinity_bits | (bits(1) << (tr::fraction_bits - 1))),  // quiet NaN
     };
     std::vector<T> v;

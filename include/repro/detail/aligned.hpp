@@ -22,9 +22,13 @@ struct aligned_allocator {
     T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
     void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
     template <class U>
-    bool operator==(const aligned_allocator<U>&) const noexcept { return true; }
+    bool operator==(const aligned_allocator<U>&) const noexcept {
+        return true;
+    }
     template <class U>
-    bool operator!=(const aligned_allocator<U>&) const noexcept { return false; }
+    bool operator!=(const aligned_allocator<U>&) const noexcept {
+        return false;
+    }
 };
 
 template <class T>

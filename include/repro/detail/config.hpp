@@ -17,7 +17,8 @@
 #if !defined(REPRO_ALLOW_FAST_MATH)
 #if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) || \
     defined(__ASSOCIATIVE_MATH__) || defined(_M_FP_FAST) || defined(__USE_FAST_MATH__)
-#error "repro refuses -ffast-math (and -ffinite-math-only, -fassociative-math, /fp:fast, --use_fast_math): \
+#error \
+    "repro refuses -ffast-math (and -ffinite-math-only, -fassociative-math, /fp:fast, --use_fast_math): \
 they let the compiler reorder sums and drop NaN/Inf/signed-zero rules, so repro's results would no longer \
 be bitwise reproducible across batch sizes, builds or machines. Build repro code without them, or define \
 REPRO_ALLOW_FAST_MATH to accept results that may change from build to build."
@@ -28,6 +29,7 @@ REPRO_ALLOW_FAST_MATH to accept results that may change from build to build."
 // differently from SSE2, NEON and CUDA; every supported target evaluates in
 // the type itself.
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD > 0 && !defined(REPRO_ALLOW_EXCESS_PRECISION)
-#error "repro needs FLT_EVAL_METHOD == 0 (no excess precision): on x86 use -mfpmath=sse (the x86-64 default), \
+#error \
+    "repro needs FLT_EVAL_METHOD == 0 (no excess precision): on x86 use -mfpmath=sse (the x86-64 default), \
 or define REPRO_ALLOW_EXCESS_PRECISION to accept results that differ from other platforms."
 #endif

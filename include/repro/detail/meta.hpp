@@ -35,8 +35,8 @@ REPRO_HD A widen_to(T x) {
 template <class C, class = void>
 struct contiguous_element {};
 template <class C>
-struct contiguous_element<C, std::void_t<decltype(std::data(std::declval<const C&>())),
-                                         decltype(std::size(std::declval<const C&>()))>> {
+struct contiguous_element<
+    C, std::void_t<decltype(std::data(std::declval<const C&>())), decltype(std::size(std::declval<const C&>()))>> {
     using type = std::remove_cv_t<std::remove_pointer_t<decltype(std::data(std::declval<const C&>()))>>;
 };
 template <class C>

@@ -27,8 +27,8 @@
 
 // x86-64 SIMD paths (AVX2+FMA, AVX-512F), compiled through GCC/Clang target
 // attributes into any build and chosen at run time (detail/simd/dispatch.hpp).
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(__CUDACC__) && !defined(REPRO_NO_SIMD)
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && \
+    !defined(REPRO_NO_SIMD)
 #define REPRO_X86_SIMD 1
 #include <immintrin.h>
 #define REPRO_TARGET_AVX2 __attribute__((target("avx2,fma")))

@@ -71,8 +71,8 @@ struct b_transposed {
 // The definition itself, one element at a time: rows [0, rows) of A (lda
 // apart), columns [j0, j1) (also the generic path).
 template <class T, class Src>
-void gemm_reference(const T* A, std::size_t lda, const Src& b, T* C, std::size_t ldc, std::size_t rows,
-                    std::size_t j0, std::size_t j1) {
+void gemm_reference(const T* A, std::size_t lda, const Src& b, T* C, std::size_t ldc, std::size_t rows, std::size_t j0,
+                    std::size_t j1) {
     for (std::size_t i = 0; i < rows; ++i)
         for (std::size_t j = j0; j < j1; ++j) {
             T c = T(0);
@@ -135,7 +135,6 @@ struct gemm_kernels;
 #define REPRO_SIMD_KERNELS "../gemm/kernels-inl.hpp"
 #include "../simd/for_each_isa.hpp"
 
-
 // Below this many fmas (M N K) a product runs on one thread whatever
 // threads{} asks: starting a thread costs more than it saves, and the thread
 // count never changes a bit. A build may set its own with
@@ -160,7 +159,8 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
     simd::dispatch([&](auto tag) {
         using Kernels = gemm_kernels<decltype(tag)>;
         if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value) {
-            parallel_for(M, thread_count, [&](std::size_t i) { gemm_reference(A + i * K, K, b, C + i * N, N, 1, 0, N); });
+            parallel_for(M, thread_count,
+                         [&](std::size_t i) { gemm_reference(A + i * K, K, b, C + i * N, N, 1, 0, N); });
         } else {
             if constexpr (Src::in_place)
                 if (M < 32) return Kernels::gemm_in_place(A, b, C, M, thread_count);
@@ -185,7 +185,7 @@ void check_gemm_args(const TA* A, const TB* B, const T* C, std::size_t M, std::s
 // Inputs of the narrow overloads: half or bfloat16 (with float), not both float.
 template <class TA, class TB>
 inline constexpr bool narrow_inputs_v =
-    is_widenable_v<TA> && is_widenable_v<TB> && !(std::is_same<TA, float>::value && std::is_same<TB, float>::value);
+    is_widenable_v<TA>&& is_widenable_v<TB> && !(std::is_same<TA, float>::value && std::is_same<TB, float>::value);
 
 template <class TA, class TB>
 using if_narrow = std::enable_if_t<narrow_inputs_v<TA, TB>, int>;

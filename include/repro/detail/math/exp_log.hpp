@@ -76,7 +76,7 @@ REPRO_HD el_reduced el_reduce(double x) {
 
 // e^r - 1 for |r| <= 0.35 (plus r_lo) as a double-double; degree-13 Taylor.
 REPRO_HD exact_pair<double> el_expm1_small(double r, double r_lo) {
-    double q = 0x1.6124613a86d09p-33;     // 1/13!
+    double q = 0x1.6124613a86d09p-33;      // 1/13!
     q = fma(q, r, 0x1.1eed8eff8d898p-29);  // 1/12!
     q = fma(q, r, 0x1.ae64567f544e4p-26);  // 1/11!
     q = fma(q, r, 0x1.27e4fb7789f5cp-22);  // 1/10!
@@ -198,7 +198,6 @@ REPRO_HD exact_pair<double> el_sigmoid_dd(double x) {
 }
 
 // ---- the float functions: float_kernels-inl.hpp, on V = double ----
-
 
 template <class V>
 struct index_type {

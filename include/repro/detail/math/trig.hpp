@@ -40,10 +40,10 @@ struct quarter_reduced {
 REPRO_HD quarter_reduced reduce_quarter(double a) {
     constexpr double two52 = 0x1p52, magic = 0x1.8p52;
     if (!(a < two52)) return {0.0, 0};
-    const double n = (a + two52) - two52;          // nearest integer, |a - n| <= 1/2
-    const double v4 = (a - n) * 4.0;               // exact, in [-2, 2]
-    const double k = (v4 + magic) - magic;         // nearest integer to 4v
-    const int q = static_cast<int>(k) & 3;         // k in -2..2; two's complement & 3 = k mod 4
+    const double n = (a + two52) - two52;   // nearest integer, |a - n| <= 1/2
+    const double v4 = (a - n) * 4.0;        // exact, in [-2, 2]
+    const double k = (v4 + magic) - magic;  // nearest integer to 4v
+    const int q = static_cast<int>(k) & 3;  // k in -2..2; two's complement & 3 = k mod 4
     return {(v4 - k) * 0.25, q};
 }
 
@@ -75,8 +75,8 @@ REPRO_HD double cos2pi_kernel(double r) {
     p = repro::fma(h, p, c8);
     p = repro::fma(h, p, c6);
     p = repro::fma(h, p, c4);
-    const double a = repro::fma(h, c2_hi, 1.0);           // in [0.69, 1]
-    const double e = repro::fma(h, c2_hi, 1.0 - a);       // rounding error of a (1 - a exact)
+    const double a = repro::fma(h, c2_hi, 1.0);      // in [0.69, 1]
+    const double e = repro::fma(h, c2_hi, 1.0 - a);  // rounding error of a (1 - a exact)
     const double corr = repro::fma(h, repro::fma(h, p, c2_lo), repro::mul_rn(r2.error, c2_hi));
     return a + (e + corr);
 }
@@ -113,10 +113,22 @@ REPRO_HD void sincos2pi_abs(double a, double* s, double* c) {
     const double cr = Double ? cos2pi_kernel(red.r) : cos2pi_kernel_f(red.r);
     double sv, cv;
     switch (red.q) {
-        case 0: sv = sr; cv = cr; break;
-        case 1: sv = cr; cv = -sr; break;
-        case 2: sv = -sr; cv = -cr; break;
-        default: sv = -cr; cv = sr; break;
+        case 0:
+            sv = sr;
+            cv = cr;
+            break;
+        case 1:
+            sv = cr;
+            cv = -sr;
+            break;
+        case 2:
+            sv = -sr;
+            cv = -cr;
+            break;
+        default:
+            sv = -cr;
+            cv = sr;
+            break;
     }
     // C23 sinpi/cospi signs of exact zeros: sin(2 pi a) = +0 for a >= 0
     // (the caller negates for u < 0), cos = +0 always.

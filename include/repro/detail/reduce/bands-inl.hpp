@@ -7,94 +7,93 @@
 
 template <>
 struct band_kernels<REPRO_SIMD_TAG> {
+    using V = simd::registers<REPRO_SIMD_TAG, double>;
 
-using V = simd::registers<REPRO_SIMD_TAG, double>;
-
-template <class T>
-REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename V::reg load(const values_loader<T>& ld, std::size_t i) {
-    if constexpr (std::is_same<T, double>::value)
-        return V::load(ld.x + i);
-    else
-        return V::load_widened(ld.x + i);
-}
-
-template <class T>
-REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename V::reg load(const float_products_loader<T>& ld, std::size_t i) {
-    return V::mul(V::load_widened(ld.x + i), V::load_widened(ld.y + i));
-}
-
-// hi = RN(a b), kept a product (V::mul); lo = fma(a, b, -hi)
-REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename V::reg load(const double_products_loader& ld, std::size_t i) {
-    const typename V::reg a = V::load(ld.x + i), b = V::load(ld.y + i);
-    const typename V::reg hi = V::mul(a, b);
-    return ld.part == 0 ? hi : V::fma(a, b, V::neg(hi));
-}
-
-// Splits each term into bands 0..K-1 of its lane (band_split, on registers):
-// full steps of band_lanes terms in registers, the rest in scalar code.
-template <int K, class Loader>
-REPRO_SIMD_TARGET static void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands],
-                                          double (&out)[max_bands][band_lanes]) {
-    constexpr int R = band_lanes / V::width;  // registers per band
-    typename V::reg acc[K][R];
-    typename V::reg cv[max_bands];
-    for (int k = 0; k < K; ++k) {
-        cv[k] = V::broadcast(&c[k]);
-        for (int h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + V::width * h);
+    template <class T>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename V::reg load(const values_loader<T>& ld, std::size_t i) {
+        if constexpr (std::is_same<T, double>::value)
+            return V::load(ld.x + i);
+        else
+            return V::load_widened(ld.x + i);
     }
-    std::size_t i = 0;
-    // Fully unrolled, so that the accumulators live in registers.
-    for (; i + band_lanes <= n; i += band_lanes) {
-#pragma GCC unroll 4
-        for (int h = 0; h < R; ++h) {
-            typename V::reg r = load(ld, i + V::width * h);
-#pragma GCC unroll 4
-            for (int k = 0; k + 1 < K; ++k) {
-                const typename V::reg hi = V::sub(V::add(r, cv[k]), cv[k]);
-                acc[k][h] = V::add(acc[k][h], hi);
-                r = V::sub(r, hi);
-            }
-            acc[K - 1][h] = V::add(acc[K - 1][h], r);
+
+    template <class T>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename V::reg load(const float_products_loader<T>& ld,
+                                                                      std::size_t i) {
+        return V::mul(V::load_widened(ld.x + i), V::load_widened(ld.y + i));
+    }
+
+    // hi = RN(a b), kept a product (V::mul); lo = fma(a, b, -hi)
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename V::reg load(const double_products_loader& ld, std::size_t i) {
+        const typename V::reg a = V::load(ld.x + i), b = V::load(ld.y + i);
+        const typename V::reg hi = V::mul(a, b);
+        return ld.part == 0 ? hi : V::fma(a, b, V::neg(hi));
+    }
+
+    // Splits each term into bands 0..K-1 of its lane (band_split, on registers):
+    // full steps of band_lanes terms in registers, the rest in scalar code.
+    template <int K, class Loader>
+    REPRO_SIMD_TARGET static void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands],
+                                              double (&out)[max_bands][band_lanes]) {
+        constexpr int R = band_lanes / V::width;  // registers per band
+        typename V::reg acc[K][R];
+        typename V::reg cv[max_bands];
+        for (int k = 0; k < K; ++k) {
+            cv[k] = V::broadcast(&c[k]);
+            for (int h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + V::width * h);
         }
+        std::size_t i = 0;
+        // Fully unrolled, so that the accumulators live in registers.
+        for (; i + band_lanes <= n; i += band_lanes) {
+#pragma GCC unroll 4
+            for (int h = 0; h < R; ++h) {
+                typename V::reg r = load(ld, i + V::width * h);
+#pragma GCC unroll 4
+                for (int k = 0; k + 1 < K; ++k) {
+                    const typename V::reg hi = V::sub(V::add(r, cv[k]), cv[k]);
+                    acc[k][h] = V::add(acc[k][h], hi);
+                    r = V::sub(r, hi);
+                }
+                acc[K - 1][h] = V::add(acc[K - 1][h], r);
+            }
+        }
+        for (int k = 0; k < K; ++k)
+            for (int h = 0; h < R; ++h) V::store(out[k] + V::width * h, acc[k][h]);
+        band_kernel_generic<K>(ld, i, n, c, out);
     }
-    for (int k = 0; k < K; ++k)
-        for (int h = 0; h < R; ++h) V::store(out[k] + V::width * h, acc[k][h]);
-    band_kernel_generic<K>(ld, i, n, c, out);
-}
 
-// stats_of on registers: magnitudes compared as floating-point values (the
-// order of their bit patterns, for non-negative numbers); zeros replaced by
-// +inf for the minimum; Inf and NaN flagged by an unordered-or-greater
-// comparison with the largest finite value. A NaN can drop out of the
-// maximum (max keeps its second operand), never out of the flag.
-template <class T>
-REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const T* v, std::size_t n) {
-    using F = simd::registers<REPRO_SIMD_TAG, T>;
-    constexpr std::size_t W = F::width;
-    const T inf_value = std::numeric_limits<T>::infinity(), max_value = std::numeric_limits<T>::max();
-    const typename F::reg inf = F::broadcast(&inf_value), finite_max = F::broadcast(&max_value);
-    typename F::reg mx = F::zero(), mn = inf, mx2 = F::zero(), mn2 = inf;
-    typename F::cmask sp = F::no_lanes(), sp2 = F::no_lanes();
-    std::size_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        const typename F::reg a = F::abs(F::load(v + i)), b = F::abs(F::load(v + i + W));
-        mx = F::max(mx, a);
-        mx2 = F::max(mx2, b);
-        mn = F::min(mn, F::select(F::is_zero(a), inf, a));
-        mn2 = F::min(mn2, F::select(F::is_zero(b), inf, b));
-        sp = F::either(sp, F::not_le(a, finite_max));
-        sp2 = F::either(sp2, F::not_le(b, finite_max));
+    // stats_of on registers: magnitudes compared as floating-point values (the
+    // order of their bit patterns, for non-negative numbers); zeros replaced by
+    // +inf for the minimum; Inf and NaN flagged by an unordered-or-greater
+    // comparison with the largest finite value. A NaN can drop out of the
+    // maximum (max keeps its second operand), never out of the flag.
+    template <class T>
+    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const T* v, std::size_t n) {
+        using F = simd::registers<REPRO_SIMD_TAG, T>;
+        constexpr std::size_t W = F::width;
+        const T inf_value = std::numeric_limits<T>::infinity(), max_value = std::numeric_limits<T>::max();
+        const typename F::reg inf = F::broadcast(&inf_value), finite_max = F::broadcast(&max_value);
+        typename F::reg mx = F::zero(), mn = inf, mx2 = F::zero(), mn2 = inf;
+        typename F::cmask sp = F::no_lanes(), sp2 = F::no_lanes();
+        std::size_t i = 0;
+        for (; i + 2 * W <= n; i += 2 * W) {
+            const typename F::reg a = F::abs(F::load(v + i)), b = F::abs(F::load(v + i + W));
+            mx = F::max(mx, a);
+            mx2 = F::max(mx2, b);
+            mn = F::min(mn, F::select(F::is_zero(a), inf, a));
+            mn2 = F::min(mn2, F::select(F::is_zero(b), inf, b));
+            sp = F::either(sp, F::not_le(a, finite_max));
+            sp2 = F::either(sp2, F::not_le(b, finite_max));
+        }
+        T a[W], b[W];
+        F::store(a, F::max(mx, mx2));
+        F::store(b, F::min(mn, mn2));
+        for (std::size_t j = 0; j < W; ++j) {
+            const std::uint64_t ma = to_bits(a[j]), mb = to_bits(b[j]);
+            st.max_mag = ma > st.max_mag ? ma : st.max_mag;
+            if (mb != float_traits<T>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
+        }
+        st.special |= F::any(F::either(sp, sp2));
+        repro::detail::stats_of(st, v + i, n - i);
     }
-    T a[W], b[W];
-    F::store(a, F::max(mx, mx2));
-    F::store(b, F::min(mn, mn2));
-    for (std::size_t j = 0; j < W; ++j) {
-        const std::uint64_t ma = to_bits(a[j]), mb = to_bits(b[j]);
-        st.max_mag = ma > st.max_mag ? ma : st.max_mag;
-        if (mb != float_traits<T>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
-    }
-    st.special |= F::any(F::either(sp, sp2));
-    repro::detail::stats_of(st, v + i, n - i);
-}
-
 };

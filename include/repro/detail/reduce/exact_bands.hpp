@@ -32,8 +32,8 @@
 REPRO_NAMESPACE_BEGIN
 namespace detail {
 
-inline constexpr std::size_t band_block = 2048;      // inputs per pass: the second pass reads L1
-inline constexpr std::size_t lane_capacity = 512;   // terms per lane between flushes
+inline constexpr std::size_t band_block = 2048;    // inputs per pass: the second pass reads L1
+inline constexpr std::size_t lane_capacity = 512;  // terms per lane between flushes
 inline constexpr int band_lanes = 16;
 inline constexpr int max_bands = 4;
 
@@ -237,10 +237,18 @@ struct band_state {
             for (int b = 0; b + 1 < k; ++b) c[b] = one_and_half_pow2(band_quantum(emax, b + 1) + 52);
         }
         switch (k) {
-            case 1: band_kernel<1>(ld, n, c, out); break;
-            case 2: band_kernel<2>(ld, n, c, out); break;
-            case 3: band_kernel<3>(ld, n, c, out); break;
-            default: band_kernel<4>(ld, n, c, out); break;
+            case 1:
+                band_kernel<1>(ld, n, c, out);
+                break;
+            case 2:
+                band_kernel<2>(ld, n, c, out);
+                break;
+            case 3:
+                band_kernel<3>(ld, n, c, out);
+                break;
+            default:
+                band_kernel<4>(ld, n, c, out);
+                break;
         }
         terms += block_terms;
         return true;

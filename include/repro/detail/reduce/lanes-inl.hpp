@@ -9,158 +9,165 @@
 
 template <>
 struct lane_kernels<REPRO_SIMD_TAG> {
+    template <class A>
+    using lane_regs = simd::registers<REPRO_SIMD_TAG, A>;
 
-template <class A>
-using lane_regs = simd::registers<REPRO_SIMD_TAG, A>;
+    template <class A>
+    static constexpr int register_count = lanes<A> / lane_regs<A>::width;
 
-template <class A>
-static constexpr int register_count = lanes<A> / lane_regs<A>::width;
-
-#define REPRO_UNROLL _Pragma("GCC unroll 4")
-
-// The lane tree on the registers, when no tail is pending: lane j += lane
-// j + w for w = L/2 down to the register width is register j += register
-// j + w/width; the rest happens inside register 0 (lane_regs<A>::tree).
-template <class A>
-REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static A register_tree(typename lane_regs<A>::reg (&r)[register_count<A>]) {
-    using V = lane_regs<A>;
-    REPRO_UNROLL for (int w = register_count<A> / 2; w >= 1; w /= 2)
-        REPRO_UNROLL for (int j = 0; j < w; ++j) r[j] = V::add(r[j], r[j + w]);
-    return V::tree(r[0]);
-}
-
-// The registers written out as lanes, for a tail that the scalar code adds on.
-template <class A, class Reg, int R>
-REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_lanes(A (&lane)[lanes<A>], const Reg (&r)[R]) {
-    REPRO_UNROLL for (int q = 0; q < R; ++q) lane_regs<A>::store(lane + q * lane_regs<A>::width, r[q]);
-}
-
-// Full blocks of `lanes` elements run in registers; the tail and the tree
-// run on the stored lanes with the generic scalar operations.
-template <class A, sum_terms Terms = sum_terms::values>
-REPRO_SIMD_TARGET static A sum_chunk(const A* x, std::size_t n) {
-    using V = lane_regs<A>;
-    constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
-    typename V::reg r[R];
-    REPRO_UNROLL for (int q = 0; q < R; ++q) r[q] = V::zero();
-    std::size_t i = 0;
-    for (; i + L <= n; i += L) {
-        REPRO_UNROLL for (int q = 0; q < R; ++q) {
-            typename V::reg a = V::load(x + i + q * W);
-            if constexpr (Terms == sum_terms::squares) a = V::mul(a, a);
-            r[q] = V::add(r[q], a);
-        }
+    // The lane tree on the registers, when no tail is pending: lane j += lane
+    // j + w for w = L/2 down to the register width is register j += register
+    // j + w/width; the rest happens inside register 0 (lane_regs<A>::tree).
+    template <class A>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static A register_tree(typename lane_regs<A>::reg (&r)[register_count<A>]) {
+        using V = lane_regs<A>;
+#pragma GCC unroll 4
+        for (int w = register_count<A> / 2; w >= 1; w /= 2)
+#pragma GCC unroll 4
+            for (int j = 0; j < w; ++j) r[j] = V::add(r[j], r[j + w]);
+        return V::tree(r[0]);
     }
-    if (i == n) return register_tree<A>(r);
-    A lane[L];
-    store_lanes(lane, r);
-    for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += sum_term<Terms>(x[i]);
-    return lane_tree<plain_sum<A>>(lane);
-}
 
-// The terms (lanes.hpp, dot_terms): x[i] y[i]; x[i] x[i] loaded once; or
-// d[i] d[i] with d[i] = x[i] - m, each d[i] stored on the way (y unused):
-// the lanes of dot_chunk(d, d) in one pass.
-template <class A, dot_terms Terms = dot_terms::products>
-REPRO_SIMD_TARGET static A dot_chunk(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
-    using V = lane_regs<A>;
-    constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
-    const typename V::reg mv = V::broadcast(&m);
-    typename V::reg r[R];
-    REPRO_UNROLL for (int q = 0; q < R; ++q) r[q] = V::zero();
-    std::size_t i = 0;
-    for (; i + L <= n; i += L) {
-        REPRO_UNROLL for (int q = 0; q < R; ++q) {
-            typename V::reg a = V::load(x + i + q * W), b = a;
-            if constexpr (Terms == dot_terms::deviations) {
-                a = V::sub(a, mv);
-                V::store(d + i + q * W, a);
-                b = a;
-            } else if constexpr (Terms == dot_terms::products) {
-                b = V::load(y + i + q * W);
+    // The registers written out as lanes, for a tail that the scalar code adds on.
+    template <class A, class Reg, int R>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_lanes(A (&lane)[lanes<A>], const Reg (&r)[R]) {
+#pragma GCC unroll 4
+        for (int q = 0; q < R; ++q) lane_regs<A>::store(lane + q * lane_regs<A>::width, r[q]);
+    }
+
+    // Full blocks of `lanes` elements run in registers; the tail and the tree
+    // run on the stored lanes with the generic scalar operations.
+    template <class A, sum_terms Terms = sum_terms::values>
+    REPRO_SIMD_TARGET static A sum_chunk(const A* x, std::size_t n) {
+        using V = lane_regs<A>;
+        constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
+        typename V::reg r[R];
+#pragma GCC unroll 4
+        for (int q = 0; q < R; ++q) r[q] = V::zero();
+        std::size_t i = 0;
+        for (; i + L <= n; i += L) {
+#pragma GCC unroll 4
+            for (int q = 0; q < R; ++q) {
+                typename V::reg a = V::load(x + i + q * W);
+                if constexpr (Terms == sum_terms::squares) a = V::mul(a, a);
+                r[q] = V::add(r[q], a);
             }
-            r[q] = V::fma(a, b, r[q]);
         }
+        if (i == n) return register_tree<A>(r);
+        A lane[L];
+        store_lanes(lane, r);
+        for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += sum_term<Terms>(x[i]);
+        return lane_tree<plain_sum<A>>(lane);
     }
-    if (i == n) return register_tree<A>(r);
-    A lane[L];
-    store_lanes(lane, r);
-    for (std::size_t j = 0; i < n; ++i, ++j) {
-        if constexpr (Terms == dot_terms::deviations) {
-            d[i] = x[i] - m;
-            lane[j] = repro::fma(d[i], d[i], lane[j]);
-        } else {
-            lane[j] = repro::fma(x[i], y[i], lane[j]);
+
+    // The terms (lanes.hpp, dot_terms): x[i] y[i]; x[i] x[i] loaded once; or
+    // d[i] d[i] with d[i] = x[i] - m, each d[i] stored on the way (y unused):
+    // the lanes of dot_chunk(d, d) in one pass.
+    template <class A, dot_terms Terms = dot_terms::products>
+    REPRO_SIMD_TARGET static A dot_chunk(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
+        using V = lane_regs<A>;
+        constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
+        const typename V::reg mv = V::broadcast(&m);
+        typename V::reg r[R];
+#pragma GCC unroll 4
+        for (int q = 0; q < R; ++q) r[q] = V::zero();
+        std::size_t i = 0;
+        for (; i + L <= n; i += L) {
+#pragma GCC unroll 4
+            for (int q = 0; q < R; ++q) {
+                typename V::reg a = V::load(x + i + q * W), b = a;
+                if constexpr (Terms == dot_terms::deviations) {
+                    a = V::sub(a, mv);
+                    V::store(d + i + q * W, a);
+                    b = a;
+                } else if constexpr (Terms == dot_terms::products) {
+                    b = V::load(y + i + q * W);
+                }
+                r[q] = V::fma(a, b, r[q]);
+            }
         }
-    }
-    return lane_tree<plain_sum<A>>(lane);
-}
-
-// Vector TwoSum on every lane, the same six operations as repro::two_sum:
-// s becomes fl(s + v), the rounding error is returned.
-template <class A>
-REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename lane_regs<A>::reg two_sum_step(typename lane_regs<A>::reg& s, typename lane_regs<A>::reg v) {
-    using V = lane_regs<A>;
-    const typename V::reg t = V::add(s, v);
-    const typename V::reg bb = V::sub(t, s);
-    const typename V::reg err = V::add(V::sub(s, V::sub(t, bb)), V::sub(v, bb));
-    s = t;
-    return err;
-}
-
-// The compensated lanes (s, e) of sum2 / dot2 written out, for the tail and the tree.
-template <class A, class Reg, int R>
-REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_compensated(compensated<A> (&lane)[lanes<A>], const Reg (&s)[R], const Reg (&e)[R]) {
-    A ls[lanes<A>], le[lanes<A>];
-    store_lanes(ls, s);
-    store_lanes(le, e);
-    for (int j = 0; j < lanes<A>; ++j) lane[j] = {ls[j], le[j]};
-}
-
-template <class A>
-REPRO_SIMD_TARGET static compensated<A> sum2_chunk(const A* x, std::size_t n) {
-    using V = lane_regs<A>;
-    constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
-    typename V::reg s[R], e[R];
-    REPRO_UNROLL for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
-    std::size_t i = 0;
-    for (; i + L <= n; i += L)
-        REPRO_UNROLL for (int q = 0; q < R; ++q) e[q] = V::add(e[q], two_sum_step<A>(s[q], V::load(x + i + q * W)));
-    compensated<A> lane[L];
-    store_compensated(lane, s, e);
-    for (std::size_t j = 0; i < n; ++i, ++j) {
-        const exact_pair<A> t = two_sum(lane[j].sum, x[i]);
-        lane[j] = {t.value, lane[j].error + t.error};
-    }
-    return lane_tree<compensated_sum<A>>(lane);
-}
-
-template <class A>
-REPRO_SIMD_TARGET static compensated<A> dot2_chunk(const A* x, const A* y, std::size_t n) {
-    using V = lane_regs<A>;
-    constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
-    typename V::reg s[R], e[R];
-    REPRO_UNROLL for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
-    std::size_t i = 0;
-    for (; i + L <= n; i += L) {
-        REPRO_UNROLL for (int q = 0; q < R; ++q) {
-            const typename V::reg a = V::load(x + i + q * W), b = V::load(y + i + q * W);
-            const typename V::reg p = V::mul(a, b);
-            const typename V::reg perr = V::fma(a, b, V::neg(p));  // two_prod's error: fma(a, b, -p)
-            const typename V::reg terr = two_sum_step<A>(s[q], p);
-            e[q] = V::add(e[q], V::add(terr, perr));
+        if (i == n) return register_tree<A>(r);
+        A lane[L];
+        store_lanes(lane, r);
+        for (std::size_t j = 0; i < n; ++i, ++j) {
+            if constexpr (Terms == dot_terms::deviations) {
+                d[i] = x[i] - m;
+                lane[j] = repro::fma(d[i], d[i], lane[j]);
+            } else {
+                lane[j] = repro::fma(x[i], y[i], lane[j]);
+            }
         }
+        return lane_tree<plain_sum<A>>(lane);
     }
-    compensated<A> lane[L];
-    store_compensated(lane, s, e);
-    for (std::size_t j = 0; i < n; ++i, ++j) {
-        const exact_pair<A> p = two_prod(x[i], y[i]);
-        const exact_pair<A> t = two_sum(lane[j].sum, p.value);
-        lane[j] = {t.value, lane[j].error + (t.error + p.error)};
+
+    // Vector TwoSum on every lane, the same six operations as repro::two_sum:
+    // s becomes fl(s + v), the rounding error is returned.
+    template <class A>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename lane_regs<A>::reg two_sum_step(typename lane_regs<A>::reg& s,
+                                                                                         typename lane_regs<A>::reg v) {
+        using V = lane_regs<A>;
+        const typename V::reg t = V::add(s, v);
+        const typename V::reg bb = V::sub(t, s);
+        const typename V::reg err = V::add(V::sub(s, V::sub(t, bb)), V::sub(v, bb));
+        s = t;
+        return err;
     }
-    return lane_tree<compensated_sum<A>>(lane);
-}
 
-#undef REPRO_UNROLL
+    // The compensated lanes (s, e) of sum2 / dot2 written out, for the tail and the tree.
+    template <class A, class Reg, int R>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_compensated(compensated<A> (&lane)[lanes<A>],
+                                                                        const Reg (&s)[R], const Reg (&e)[R]) {
+        A ls[lanes<A>], le[lanes<A>];
+        store_lanes(ls, s);
+        store_lanes(le, e);
+        for (int j = 0; j < lanes<A>; ++j) lane[j] = {ls[j], le[j]};
+    }
 
+    template <class A>
+    REPRO_SIMD_TARGET static compensated<A> sum2_chunk(const A* x, std::size_t n) {
+        using V = lane_regs<A>;
+        constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
+        typename V::reg s[R], e[R];
+#pragma GCC unroll 4
+        for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
+        std::size_t i = 0;
+        for (; i + L <= n; i += L)
+#pragma GCC unroll 4
+            for (int q = 0; q < R; ++q) e[q] = V::add(e[q], two_sum_step<A>(s[q], V::load(x + i + q * W)));
+        compensated<A> lane[L];
+        store_compensated(lane, s, e);
+        for (std::size_t j = 0; i < n; ++i, ++j) {
+            const exact_pair<A> t = two_sum(lane[j].sum, x[i]);
+            lane[j] = {t.value, lane[j].error + t.error};
+        }
+        return lane_tree<compensated_sum<A>>(lane);
+    }
+
+    template <class A>
+    REPRO_SIMD_TARGET static compensated<A> dot2_chunk(const A* x, const A* y, std::size_t n) {
+        using V = lane_regs<A>;
+        constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
+        typename V::reg s[R], e[R];
+#pragma GCC unroll 4
+        for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
+        std::size_t i = 0;
+        for (; i + L <= n; i += L) {
+#pragma GCC unroll 4
+            for (int q = 0; q < R; ++q) {
+                const typename V::reg a = V::load(x + i + q * W), b = V::load(y + i + q * W);
+                const typename V::reg p = V::mul(a, b);
+                const typename V::reg perr = V::fma(a, b, V::neg(p));  // two_prod's error: fma(a, b, -p)
+                const typename V::reg terr = two_sum_step<A>(s[q], p);
+                e[q] = V::add(e[q], V::add(terr, perr));
+            }
+        }
+        compensated<A> lane[L];
+        store_compensated(lane, s, e);
+        for (std::size_t j = 0; i < n; ++i, ++j) {
+            const exact_pair<A> p = two_prod(x[i], y[i]);
+            const exact_pair<A> t = two_sum(lane[j].sum, p.value);
+            lane[j] = {t.value, lane[j].error + (t.error + p.error)};
+        }
+        return lane_tree<compensated_sum<A>>(lane);
+    }
 };

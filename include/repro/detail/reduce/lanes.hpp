@@ -209,7 +209,7 @@ compensated<A> dot2_chunk(const T* x, const T* y, std::size_t n) {
 // from the smallest at the end - which is the same tree.
 template <class Op>
 class chunk_tree {
-   public:
+public:
     using partial = typename Op::partial;
     void push(partial p) {
         int level = 0;
@@ -229,7 +229,7 @@ class chunk_tree {
         return p;
     }
 
-   private:
+private:
     partial value_[66];
     int level_[66];
     int size_ = 0;

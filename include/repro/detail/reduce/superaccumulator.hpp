@@ -162,17 +162,15 @@ REPRO_HD T round_digits(const std::uint32_t (&digit)[N], int base, bool negative
     if (top < 0) return from_bits<T>(sign);  // an exact zero is +0 (or -0 when asked)
     int msb = 31;
     while (((digit[top] >> msb) & 1u) == 0) --msb;
-    const int msb_pos = top * 32 + msb;          // bit index of the leading one
-    const int exponent = base + msb_pos;         // value in [2^exponent, 2^(exponent+1))
+    const int msb_pos = top * 32 + msb;   // bit index of the leading one
+    const int exponent = base + msb_pos;  // value in [2^exponent, 2^(exponent+1))
     // The quantum of the result: precision bits below the leading one, but
     // never below denorm_min.
     int quantum = exponent - (precision - 1);
     if (quantum < min_quantum) quantum = min_quantum;
     const int cut = quantum - base;  // bit index of the result's last bit
 
-    auto bit_at = [&](int i) -> std::uint64_t {
-        return (i < 0 || i / 32 >= N) ? 0 : (digit[i / 32] >> (i % 32)) & 1u;
-    };
+    auto bit_at = [&](int i) -> std::uint64_t { return (i < 0 || i / 32 >= N) ? 0 : (digit[i / 32] >> (i % 32)) & 1u; };
     // Kept bits [cut, msb_pos] (at most `precision` of them), the round bit
     // below them and the sticky OR of everything further down.
     std::uint64_t kept = 0;

@@ -169,8 +169,8 @@ struct registers<avx2_tag, double> {
     REPRO_TARGET_AVX2 static reg gather(const double* table, int stride, index i, int k) {
         // the masked form: the plain one reads an undefined source register
         const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
-        return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), table + k, _mm_mullo_epi32(i, _mm_set1_epi32(stride)),
-                                        all, 8);
+        return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), table + k, _mm_mullo_epi32(i, _mm_set1_epi32(stride)), all,
+                                        8);
     }
 };
 
@@ -188,7 +188,7 @@ struct registers<avx2_tag, std::uint32_t> {
     REPRO_TARGET_AVX2 static reg bit_xor(reg a, reg b) { return _mm256_xor_si256(a, b); }
     // the high and low words of the 64-bit products x * m
     REPRO_TARGET_AVX2 static void mulhilo(reg x, reg m, reg& hi, reg& lo) {
-        const __m256i even = _mm256_mul_epu32(x, m);                         // lanes 0, 2, 4, 6
+        const __m256i even = _mm256_mul_epu32(x, m);                        // lanes 0, 2, 4, 6
         const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(x, 32), m);  // lanes 1, 3, 5, 7
         lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
         hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);

@@ -125,7 +125,9 @@ struct registers<avx512_tag, double> {
         t[0] = _mm512_maskz_unpacklo_pd(all, u[0], u[1]);
         t[1] = _mm512_maskz_unpackhi_pd(all, u[0], u[1]);
     }
-    REPRO_TARGET_AVX512 static reg load_widened(const float* p) { return _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(p)); }
+    REPRO_TARGET_AVX512 static reg load_widened(const float* p) {
+        return _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(p));
+    }
     REPRO_TARGET_AVX512 static cmask is_zero(reg a) { return _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ); }
     REPRO_TARGET_AVX512 static cmask not_le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_NLE_UQ); }
     REPRO_TARGET_AVX512 static cmask no_lanes() { return 0; }
@@ -156,13 +158,17 @@ struct registers<avx512_tag, std::uint32_t> {
     }
     // out[4 b + w] = lane b of x[w]: 16 four-word blocks in block order.
     REPRO_TARGET_AVX512 static void store_blocks(std::uint32_t* out, const reg (&x)[4]) {
-        const __m512i t0 = _mm512_maskz_unpacklo_epi32(all, x[0], x[1]), t1 = _mm512_maskz_unpackhi_epi32(all, x[0], x[1]);
-        const __m512i t2 = _mm512_maskz_unpacklo_epi32(all, x[2], x[3]), t3 = _mm512_maskz_unpackhi_epi32(all, x[2], x[3]);
+        const __m512i t0 = _mm512_maskz_unpacklo_epi32(all, x[0], x[1]),
+                      t1 = _mm512_maskz_unpackhi_epi32(all, x[0], x[1]);
+        const __m512i t2 = _mm512_maskz_unpacklo_epi32(all, x[2], x[3]),
+                      t3 = _mm512_maskz_unpackhi_epi32(all, x[2], x[3]);
         // 128-bit lane L of u_j holds block 4 L + j
         const __m512i u0 = _mm512_maskz_unpacklo_epi64(0xFF, t0, t2), u1 = _mm512_maskz_unpackhi_epi64(0xFF, t0, t2);
         const __m512i u2 = _mm512_maskz_unpacklo_epi64(0xFF, t1, t3), u3 = _mm512_maskz_unpackhi_epi64(0xFF, t1, t3);
-        const __m512i a = _mm512_maskz_shuffle_i32x4(all, u0, u1, 0x44), b = _mm512_maskz_shuffle_i32x4(all, u2, u3, 0x44);
-        const __m512i c = _mm512_maskz_shuffle_i32x4(all, u0, u1, 0xEE), d = _mm512_maskz_shuffle_i32x4(all, u2, u3, 0xEE);
+        const __m512i a = _mm512_maskz_shuffle_i32x4(all, u0, u1, 0x44),
+                      b = _mm512_maskz_shuffle_i32x4(all, u2, u3, 0x44);
+        const __m512i c = _mm512_maskz_shuffle_i32x4(all, u0, u1, 0xEE),
+                      d = _mm512_maskz_shuffle_i32x4(all, u2, u3, 0xEE);
         _mm512_storeu_si512(out + 0, _mm512_maskz_shuffle_i32x4(all, a, b, 0x88));
         _mm512_storeu_si512(out + 16, _mm512_maskz_shuffle_i32x4(all, a, b, 0xDD));
         _mm512_storeu_si512(out + 32, _mm512_maskz_shuffle_i32x4(all, c, d, 0x88));

@@ -21,8 +21,8 @@ struct f64x4 {
     using index = V::index;
     V::reg v;
     f64x4() = default;
-    f64x4(V::reg r) : v(r) {}                  // NOLINT: implicit on purpose
-    f64x4(double d) : v(V::constant(d)) {}     // NOLINT: constants in kernels
+    f64x4(V::reg r) : v(r) {}               // NOLINT: implicit on purpose
+    f64x4(double d) : v(V::constant(d)) {}  // NOLINT: constants in kernels
 };
 
 // Free functions, not friends: functions defined in a class template are
