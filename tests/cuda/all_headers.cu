@@ -1,5 +1,5 @@
-// Compiles every public repro header with nvcc and runs the shared REPRO_HD
-// cores on the GPU, checking that they give the host's bits.
+// Compiles every public repro header with nvcc and runs the shared
+// host/device cores on the GPU, checking that they give the host's bits.
 #include <cuda_runtime.h>
 
 #include <cstdio>
@@ -13,16 +13,19 @@
 
 #include "../support/test_data.hpp"
 
+// repro keeps its own host/device marker to itself (detail/prologue.hpp).
+#define HD __host__ __device__ inline
+
 namespace {
 
 constexpr int results_per_input = 9;
 
 // Bits of x with every NaN as one pattern: IEEE-754 leaves NaN payloads of
 // arithmetic results unspecified, and GPUs return a canonical NaN.
-REPRO_HD std::uint64_t canonical(float x) { return repro::is_nan(x) ? 0x7fc00000u : repro::to_bits(x); }
+HD std::uint64_t canonical(float x) { return repro::is_nan(x) ? 0x7fc00000u : repro::to_bits(x); }
 
 // The same code computes the host reference and the device result.
-REPRO_HD void cores(float a, float b, float c, std::uint64_t* out) {
+HD void cores(float a, float b, float c, std::uint64_t* out) {
     const auto s = repro::two_sum(a, b);
     const auto p = repro::two_prod(a, b);
     out[0] = repro::ulp_distance(a, b);
@@ -45,11 +48,12 @@ __global__ void run_cores(const float* a, const float* b, const float* c, std::u
 // (sum, dot, compensated) and the exact state rounded to float.
 constexpr int reduction_results = 5;
 
-REPRO_HD void reduction_cores(const float* a, const float* b, int m, std::uint64_t* out) {
+HD void reduction_cores(const float* a, const float* b, int m, std::uint64_t* out) {
     using namespace repro::detail;
-    out[0] = repro::to_bits(sum_chunk_generic<float>(a, m));
-    out[1] = repro::to_bits(dot_chunk_generic<float>(a, b, m));
-    out[2] = repro::to_bits(compensated_sum<float>::finish(sum2_chunk_generic<float>(a, m)));
+    using lanes = lane_kernels<simd::scalar_tag>;  // the scalar form of the lane reductions
+    out[0] = repro::to_bits(lanes::sum_chunk<float>(a, m));
+    out[1] = repro::to_bits(lanes::dot_chunk<float>(a, b, m));
+    out[2] = repro::to_bits(compensated_sum<float>::finish(lanes::sum2_chunk<float>(a, m)));
     superaccumulator<-416, 28> acc;
     for (int i = 0; i < m; ++i)
         if (repro::is_finite(a[i]) && repro::is_finite(b[i])) acc.add(a[i]), acc.add_product(a[i], b[i]);
@@ -67,7 +71,7 @@ __global__ void run_reductions(const float* a, const float* b, std::uint64_t* ou
 // Philox words and a Box-Muller pair.
 constexpr int math_results = 16;
 
-REPRO_HD void math_cores(float x, std::uint32_t i, std::uint64_t* out) {
+HD void math_cores(float x, std::uint32_t i, std::uint64_t* out) {
     namespace m = repro::math;
     const double d = x;
     out[0] = canonical(m::exp(x));

@@ -63,3 +63,12 @@
 #else
 #define REPRO_MATH_TABLE static
 #endif
+
+// REPRO_UNROLL(n): unroll the next loop n times (GCC, Clang and nvcc
+// spellings); on its own line before the loop.
+#define REPRO_PRAGMA(x) _Pragma(#x)
+#if defined(__CUDACC__)
+#define REPRO_UNROLL(n) REPRO_PRAGMA(unroll n)
+#else
+#define REPRO_UNROLL(n) REPRO_PRAGMA(GCC unroll n)
+#endif

@@ -1,8 +1,8 @@
-// repro/detail/nn/scale_row-inl.hpp - the SIMD form of scale_row (the
-// last step of rms_norm), written once over the register traits and compiled
-// once per instruction set (simd/for_each_isa.hpp; no include guard, on
-// purpose) as scale_kernels<REPRO_SIMD_TAG>. Elementwise: any register
-// width gives the scalar loop's bits.
+// repro/detail/nn/scale_row-inl.hpp - scale_row (the last step of
+// rms_norm), written once over the register traits and compiled once per
+// instruction set, the scalar one included (simd/for_each_isa.hpp; no include
+// guard, on purpose) as scale_kernels<REPRO_SIMD_TAG>. Elementwise: any
+// register width gives the same bits.
 
 template <>
 struct scale_kernels<REPRO_SIMD_TAG> {
@@ -30,9 +30,9 @@ struct scale_kernels<REPRO_SIMD_TAG> {
         std::size_t c = 0;
         for (; c + 4 * W <= n; c += 4 * W) {
             typename V::reg r[4];
-#pragma GCC unroll 4
+            REPRO_UNROLL(4)
             for (std::size_t q = 0; q < 4; ++q) r[q] = scaled<Weighted>(x, sv, w, c + q * W);
-#pragma GCC unroll 4
+            REPRO_UNROLL(4)
             for (std::size_t q = 0; q < 4; ++q) V::store(y + c + q * W, r[q]);
         }
         for (; c + W <= n; c += W) V::store(y + c, scaled<Weighted>(x, sv, w, c));

@@ -6,6 +6,7 @@
 
 #include "../simd/avx512.hpp"
 #include "../simd/dispatch.hpp"
+#include "../simd/scalar.hpp"
 #include "../prologue.hpp"
 
 REPRO_NAMESPACE_BEGIN
@@ -15,23 +16,24 @@ template <class Tag>
 struct scale_kernels;
 
 #define REPRO_SIMD_KERNELS "../nn/scale_row-inl.hpp"
+#define REPRO_SIMD_SCALAR
 #include "../simd/for_each_isa.hpp"
 
 // y[c] = (x[c] * s) * w[c], or x[c] * s when w is null. Elementwise, so any
 // vector width gives the same bits; y may be x.
+template <class Tag, class T>
+std::size_t scale_steps(const T* x, T s, const T* w, T* y, std::size_t n) {
+    using K = scale_kernels<Tag>;
+    return w ? K::template scale_steps<true>(x, s, w, y, n) : K::template scale_steps<false>(x, s, w, y, n);
+}
+
+// y[c] = (x[c] * s) * w[c], or x[c] * s when w is null: whole registers of
+// the active instruction set, the rest one value at a time (the scalar
+// form). Elementwise, so any vector width gives the same bits; y may be x.
 template <class T>
 void scale_row(const T* x, T s, const T* w, T* y, std::size_t n) {
-    const std::size_t c0 = simd::dispatch([&](auto tag) -> std::size_t {
-        using K = scale_kernels<decltype(tag)>;
-        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value)
-            return 0;
-        else
-            return w ? K::template scale_steps<true>(x, s, w, y, n) : K::template scale_steps<false>(x, s, w, y, n);
-    });
-    if (w)
-        for (std::size_t c = c0; c < n; ++c) y[c] = (x[c] * s) * w[c];
-    else
-        for (std::size_t c = c0; c < n; ++c) y[c] = x[c] * s;
+    const std::size_t c = simd::dispatch([&](auto tag) { return scale_steps<decltype(tag)>(x, s, w, y, n); });
+    scale_steps<simd::scalar_tag>(x + c, s, w ? w + c : nullptr, y + c, n - c);
 }
 
 }  // namespace detail

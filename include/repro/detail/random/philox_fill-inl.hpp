@@ -1,7 +1,7 @@
-// repro/detail/random/philox_fill-inl.hpp - the SIMD form of philox_fill,
-// written once over the 32-bit register traits and compiled once per
-// instruction set (simd/for_each_isa.hpp; no include guard, on purpose) as
-// philox_kernels<REPRO_SIMD_TAG>: width counters at a time, one per lane,
+// repro/detail/random/philox_fill-inl.hpp - philox_fill, written once over
+// the 32-bit register traits and compiled once per instruction set, the
+// scalar one included (simd/for_each_isa.hpp; no include guard, on purpose)
+// as philox_kernels<REPRO_SIMD_TAG>: width counters at a time, one per lane,
 // the rounds of philox4x32_10_core on each, then transposed to block order.
 
 template <>

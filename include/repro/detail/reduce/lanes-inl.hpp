@@ -1,11 +1,13 @@
-// repro/detail/reduce/lanes-inl.hpp - the SIMD forms of the lane reductions
-// (sum, dot, their compensated forms), written once over the register traits
-// and compiled once per instruction set (simd/for_each_isa.hpp; no include
-// guard, on purpose) as lane_kernels<REPRO_SIMD_TAG>.
+// repro/detail/reduce/lanes-inl.hpp - the lane reductions (sum, dot, their
+// compensated forms), written once over the register traits and compiled
+// once per instruction set, the scalar one included (simd/for_each_isa.hpp;
+// no include guard, on purpose) as lane_kernels<REPRO_SIMD_TAG>.
 // The `lanes<A>` lanes of lanes.hpp sit in R = lanes<A> / width registers,
 // register r holding lanes r*width .. r*width + width-1: a wider register
 // holds more lanes side by side, never changes what one lane adds in which
-// order, so every instruction set gives the generic kernels' bits.
+// order, so every instruction set gives the scalar form's bits (width 1: the
+// definition in lanes.hpp, word for word). Inputs are A, or (scalar form
+// only) a narrow type widened exactly to A.
 
 template <>
 struct lane_kernels<REPRO_SIMD_TAG> {
@@ -21,32 +23,33 @@ struct lane_kernels<REPRO_SIMD_TAG> {
     template <class A>
     REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static A register_tree(typename lane_regs<A>::reg (&r)[register_count<A>]) {
         using V = lane_regs<A>;
-#pragma GCC unroll 4
-        for (int w = register_count<A> / 2; w >= 1; w /= 2)
-#pragma GCC unroll 4
+        REPRO_UNROLL(4)
+        for (int w = register_count<A> / 2; w >= 1; w /= 2) {
+            REPRO_UNROLL(4)
             for (int j = 0; j < w; ++j) r[j] = V::add(r[j], r[j + w]);
+        }
         return V::tree(r[0]);
     }
 
     // The registers written out as lanes, for a tail that the scalar code adds on.
     template <class A, class Reg, int R>
     REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_lanes(A (&lane)[lanes<A>], const Reg (&r)[R]) {
-#pragma GCC unroll 4
+        REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) lane_regs<A>::store(lane + q * lane_regs<A>::width, r[q]);
     }
 
     // Full blocks of `lanes` elements run in registers; the tail and the tree
     // run on the stored lanes with the generic scalar operations.
-    template <class A, sum_terms Terms = sum_terms::values>
-    REPRO_SIMD_TARGET static A sum_chunk(const A* x, std::size_t n) {
+    template <class A, sum_terms Terms = sum_terms::values, class T>
+    REPRO_SIMD_TARGET static A sum_chunk(const T* x, std::size_t n) {
         using V = lane_regs<A>;
         constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
         typename V::reg r[R];
-#pragma GCC unroll 4
+        REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) r[q] = V::zero();
         std::size_t i = 0;
         for (; i + L <= n; i += L) {
-#pragma GCC unroll 4
+            REPRO_UNROLL(4)
             for (int q = 0; q < R; ++q) {
                 typename V::reg a = V::load(x + i + q * W);
                 if constexpr (Terms == sum_terms::squares) a = V::mul(a, a);
@@ -56,24 +59,24 @@ struct lane_kernels<REPRO_SIMD_TAG> {
         if (i == n) return register_tree<A>(r);
         A lane[L];
         store_lanes(lane, r);
-        for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += sum_term<Terms>(x[i]);
+        for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += sum_term<Terms>(widen_to<A>(x[i]));
         return lane_tree<plain_sum<A>>(lane);
     }
 
     // The terms (lanes.hpp, dot_terms): x[i] y[i]; x[i] x[i] loaded once; or
     // d[i] d[i] with d[i] = x[i] - m, each d[i] stored on the way (y unused):
     // the lanes of dot_chunk(d, d) in one pass.
-    template <class A, dot_terms Terms = dot_terms::products>
-    REPRO_SIMD_TARGET static A dot_chunk(const A* x, const A* y, std::size_t n, A m = A(0), A* d = nullptr) {
+    template <class A, dot_terms Terms = dot_terms::products, class T>
+    REPRO_SIMD_TARGET static A dot_chunk(const T* x, const T* y, std::size_t n, A m = A(0), A* d = nullptr) {
         using V = lane_regs<A>;
         constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
         const typename V::reg mv = V::broadcast(&m);
         typename V::reg r[R];
-#pragma GCC unroll 4
+        REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) r[q] = V::zero();
         std::size_t i = 0;
         for (; i + L <= n; i += L) {
-#pragma GCC unroll 4
+            REPRO_UNROLL(4)
             for (int q = 0; q < R; ++q) {
                 typename V::reg a = V::load(x + i + q * W), b = a;
                 if constexpr (Terms == dot_terms::deviations) {
@@ -94,7 +97,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
                 d[i] = x[i] - m;
                 lane[j] = repro::fma(d[i], d[i], lane[j]);
             } else {
-                lane[j] = repro::fma(x[i], y[i], lane[j]);
+                lane[j] = repro::fma(widen_to<A>(x[i]), widen_to<A>(y[i]), lane[j]);
             }
         }
         return lane_tree<plain_sum<A>>(lane);
@@ -123,36 +126,37 @@ struct lane_kernels<REPRO_SIMD_TAG> {
         for (int j = 0; j < lanes<A>; ++j) lane[j] = {ls[j], le[j]};
     }
 
-    template <class A>
-    REPRO_SIMD_TARGET static compensated<A> sum2_chunk(const A* x, std::size_t n) {
+    template <class A, class T>
+    REPRO_SIMD_TARGET static compensated<A> sum2_chunk(const T* x, std::size_t n) {
         using V = lane_regs<A>;
         constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
         typename V::reg s[R], e[R];
-#pragma GCC unroll 4
+        REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
         std::size_t i = 0;
-        for (; i + L <= n; i += L)
-#pragma GCC unroll 4
+        for (; i + L <= n; i += L) {
+            REPRO_UNROLL(4)
             for (int q = 0; q < R; ++q) e[q] = V::add(e[q], two_sum_step<A>(s[q], V::load(x + i + q * W)));
+        }
         compensated<A> lane[L];
         store_compensated(lane, s, e);
         for (std::size_t j = 0; i < n; ++i, ++j) {
-            const exact_pair<A> t = two_sum(lane[j].sum, x[i]);
+            const exact_pair<A> t = two_sum(lane[j].sum, widen_to<A>(x[i]));
             lane[j] = {t.value, lane[j].error + t.error};
         }
         return lane_tree<compensated_sum<A>>(lane);
     }
 
-    template <class A>
-    REPRO_SIMD_TARGET static compensated<A> dot2_chunk(const A* x, const A* y, std::size_t n) {
+    template <class A, class T>
+    REPRO_SIMD_TARGET static compensated<A> dot2_chunk(const T* x, const T* y, std::size_t n) {
         using V = lane_regs<A>;
         constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
         typename V::reg s[R], e[R];
-#pragma GCC unroll 4
+        REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
         std::size_t i = 0;
         for (; i + L <= n; i += L) {
-#pragma GCC unroll 4
+            REPRO_UNROLL(4)
             for (int q = 0; q < R; ++q) {
                 const typename V::reg a = V::load(x + i + q * W), b = V::load(y + i + q * W);
                 const typename V::reg p = V::mul(a, b);
@@ -164,7 +168,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
         compensated<A> lane[L];
         store_compensated(lane, s, e);
         for (std::size_t j = 0; i < n; ++i, ++j) {
-            const exact_pair<A> p = two_prod(x[i], y[i]);
+            const exact_pair<A> p = two_prod(widen_to<A>(x[i]), widen_to<A>(y[i]));
             const exact_pair<A> t = two_sum(lane[j].sum, p.value);
             lane[j] = {t.value, lane[j].error + (t.error + p.error)};
         }

@@ -5,9 +5,10 @@
 // lane accumulates its elements in ascending order from +0, and the lanes
 // combine as a tree (lane j += lane j + w for w = lanes/2, ..., 1). Chunks
 // combine pairwise, level by level (c0+c1, c2+c3, ...; an odd last one moves
-// up unchanged). The scalar code below is the definition; the AVX2 and
-// AVX-512 kernels (lanes-inl.hpp) do the same operations on the same
-// lanes, so every path gives the same bits.
+// up unchanged). The per-lane definition is written below; lanes-inl.hpp
+// computes it once over the register traits for every instruction set (the
+// scalar one included), the same operations on the same lanes, so every
+// path gives the same bits.
 
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include "../meta.hpp"
 #include "../simd/avx512.hpp"
 #include "../simd/dispatch.hpp"
+#include "../simd/scalar.hpp"
 #include "../prologue.hpp"
 
 REPRO_NAMESPACE_BEGIN
@@ -65,7 +67,16 @@ REPRO_HD typename Op::partial lane_tree(typename Op::partial (&lane)[L]) {
     return lane[0];
 }
 
-// ---- generic chunk kernels: the definition of each reduction ----
+// ---- the definition of each reduction, per lane ----
+//
+// sum:             lane += term(x[i])
+// dot:             lane = fma(x[i], y[i], lane)
+// compensated sum: (s, e) -> (TwoSum(s, x).value, e + TwoSum(s, x).error)
+// compensated dot: p = TwoProd(x, y); t = TwoSum(s, p.value);
+//                  (s, e) -> (t.value, e + (t.error + p.error))
+// Each lane starts from +0 (and e = +0); the lanes combine by lane_tree.
+// lanes-inl.hpp writes these once over the register traits; its scalar_tag
+// form (width 1) is this definition, statement for statement.
 
 // The terms of a sum: x[i], or its square rounded on its own (x[i] * x[i],
 // never fused with the add that follows).
@@ -79,56 +90,6 @@ REPRO_HD A sum_term(A v) {
         return v;
 }
 
-// sum: lane += term(x[i])
-template <class A, sum_terms Terms = sum_terms::values, class T>
-REPRO_HD A sum_chunk_generic(const T* x, std::size_t n) {
-    constexpr int L = lanes<A>;
-    A lane[L];
-    for (int j = 0; j < L; ++j) lane[j] = A(0);
-    for (std::size_t i = 0; i < n; ++i) lane[i % L] += sum_term<Terms>(widen_to<A>(x[i]));
-    return lane_tree<plain_sum<A>>(lane);
-}
-
-// dot: lane = fma(x[i], y[i], lane)
-template <class A, class T>
-REPRO_HD A dot_chunk_generic(const T* x, const T* y, std::size_t n) {
-    constexpr int L = lanes<A>;
-    A lane[L];
-    for (int j = 0; j < L; ++j) lane[j] = A(0);
-    for (std::size_t i = 0; i < n; ++i) lane[i % L] = repro::fma(widen_to<A>(x[i]), widen_to<A>(y[i]), lane[i % L]);
-    return lane_tree<plain_sum<A>>(lane);
-}
-
-// compensated sum: (s, e) -> (TwoSum(s, x).value, e + TwoSum(s, x).error)
-template <class A, class T>
-REPRO_HD compensated<A> sum2_chunk_generic(const T* x, std::size_t n) {
-    constexpr int L = lanes<A>;
-    compensated<A> lane[L];
-    for (int j = 0; j < L; ++j) lane[j] = {A(0), A(0)};
-    for (std::size_t i = 0; i < n; ++i) {
-        compensated<A>& l = lane[i % L];
-        const exact_pair<A> t = two_sum(l.sum, widen_to<A>(x[i]));
-        l = {t.value, l.error + t.error};
-    }
-    return lane_tree<compensated_sum<A>>(lane);
-}
-
-// compensated dot: p = TwoProd(x, y); t = TwoSum(s, p.value);
-// (s, e) -> (t.value, e + (t.error + p.error))
-template <class A, class T>
-REPRO_HD compensated<A> dot2_chunk_generic(const T* x, const T* y, std::size_t n) {
-    constexpr int L = lanes<A>;
-    compensated<A> lane[L];
-    for (int j = 0; j < L; ++j) lane[j] = {A(0), A(0)};
-    for (std::size_t i = 0; i < n; ++i) {
-        compensated<A>& l = lane[i % L];
-        const exact_pair<A> p = two_prod(widen_to<A>(x[i]), widen_to<A>(y[i]));
-        const exact_pair<A> t = two_sum(l.sum, p.value);
-        l = {t.value, l.error + (t.error + p.error)};
-    }
-    return lane_tree<compensated_sum<A>>(lane);
-}
-
 // The terms of lane_kernels::dot_chunk: x[i] y[i]; x[i] x[i] (y is x); or
 // d[i] d[i] with d[i] = x[i] - m, stored to d on the way.
 enum class dot_terms { products, squares, deviations };
@@ -138,68 +99,50 @@ template <class Tag>
 struct lane_kernels;
 
 #define REPRO_SIMD_KERNELS "../reduce/lanes-inl.hpp"
+#define REPRO_SIMD_SCALAR
 #include "../simd/for_each_isa.hpp"
 
 // ---- chunk dispatch ----
 
-// The SIMD kernels take A values (no widening on the way).
-template <class A, class T>
-inline constexpr bool has_simd_kernel = std::is_same<A, T>::value;
+// The kernels of the active instruction set: the SIMD forms take A values,
+// other inputs (half, bfloat16) run the scalar form, which widens them.
+template <class A, class T, class Tag>
+using lane_kernels_for = lane_kernels<std::conditional_t<std::is_same<A, T>::value, Tag, simd::scalar_tag>>;
 
 template <class A, sum_terms Terms = sum_terms::values, class T>
 A sum_chunk(const T* x, std::size_t n) {
-    return simd::dispatch([&](auto tag) -> A {
-        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !has_simd_kernel<A, T>)
-            return sum_chunk_generic<A, Terms>(x, n);
-        else
-            return lane_kernels<decltype(tag)>::template sum_chunk<A, Terms>(x, n);
-    });
+    return simd::dispatch(
+        [&](auto tag) { return lane_kernels_for<A, T, decltype(tag)>::template sum_chunk<A, Terms>(x, n); });
 }
 
 template <class A, class T>
 A dot_chunk(const T* x, const T* y, std::size_t n) {
-    return simd::dispatch([&](auto tag) -> A {
-        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !has_simd_kernel<A, T>)
-            return dot_chunk_generic<A>(x, y, n);
-        else if (x == y)
-            return lane_kernels<decltype(tag)>::template dot_chunk<A, dot_terms::squares>(x, x, n);
-        else
-            return lane_kernels<decltype(tag)>::template dot_chunk<A>(x, y, n);
+    return simd::dispatch([&](auto tag) {
+        using K = lane_kernels_for<A, T, decltype(tag)>;
+        return x == y ? K::template dot_chunk<A, dot_terms::squares>(x, x, n) : K::template dot_chunk<A>(x, y, n);
     });
 }
 
 // d[i] = x[i] - m for the chunk, and dot_chunk(d, d): a row's deviations
-// and their sum of squares in one pass on the SIMD paths.
+// and their sum of squares in one pass.
 template <class A>
 A deviation_dot_chunk(const A* x, A m, A* d, std::size_t n) {
-    return simd::dispatch([&](auto tag) -> A {
-        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value) {
-            for (std::size_t i = 0; i < n; ++i) d[i] = x[i] - m;
-            return dot_chunk_generic<A>(d, d, n);
-        } else {
-            return lane_kernels<decltype(tag)>::template dot_chunk<A, dot_terms::deviations>(x, nullptr, n, m, d);
-        }
+    return simd::dispatch([&](auto tag) {
+        return lane_kernels<decltype(tag)>::template dot_chunk<A, dot_terms::deviations>(
+            x, static_cast<const A*>(nullptr), n, m, d);
     });
 }
 
 template <class A, class T>
 compensated<A> sum2_chunk(const T* x, std::size_t n) {
-    return simd::dispatch([&](auto tag) -> compensated<A> {
-        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !has_simd_kernel<A, T>)
-            return sum2_chunk_generic<A>(x, n);
-        else
-            return lane_kernels<decltype(tag)>::template sum2_chunk<A>(x, n);
-    });
+    return simd::dispatch(
+        [&](auto tag) { return lane_kernels_for<A, T, decltype(tag)>::template sum2_chunk<A>(x, n); });
 }
 
 template <class A, class T>
 compensated<A> dot2_chunk(const T* x, const T* y, std::size_t n) {
-    return simd::dispatch([&](auto tag) -> compensated<A> {
-        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !has_simd_kernel<A, T>)
-            return dot2_chunk_generic<A>(x, y, n);
-        else
-            return lane_kernels<decltype(tag)>::template dot2_chunk<A>(x, y, n);
-    });
+    return simd::dispatch(
+        [&](auto tag) { return lane_kernels_for<A, T, decltype(tag)>::template dot2_chunk<A>(x, y, n); });
 }
 
 // ---- chunk tree ----
