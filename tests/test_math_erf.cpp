@@ -1,4 +1,4 @@
-// repro::math::erf, gelu and gelu_tanh (detail/math_erf.hpp) against MPFR:
+// repro::math::erf, gelu and gelu_tanh (repro/math.hpp; cores in detail/math/erf.hpp) against MPFR:
 // special values, and >= 10^5 random inputs per function and type over the
 // interesting ranges plus thresholds, each compared with the exact value
 // rounded once (mpfr_get_flt / mpfr_get_d) and asserted within 1 ULP.

@@ -1,4 +1,4 @@
-// repro/detail/math_exp_log.hpp against MPFR: exp, expm1, log, log1p, log2,
+// repro/math.hpp (cores in detail/math/exp_log.hpp) against MPFR: exp, expm1, log, log1p, log2,
 // tanh, sigmoid and silu for float and double. Each function gets its
 // special-value rules (C99 Annex F) and >= 10^5 random inputs per type over
 // the ranges where it is not trivially constant, plus walks of a few ULPs

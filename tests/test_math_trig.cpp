@@ -1,4 +1,4 @@
-// repro::math::sin2pi / cos2pi / sincos2pi / rsqrt (repro/detail/math_trig.hpp)
+// repro::math::sin2pi / cos2pi / sincos2pi / rsqrt (repro/math.hpp; cores in detail/math/trig.hpp, rsqrt.hpp)
 // against MPFR (mpfr_sinpi / mpfr_cospi on 2u, mpfr_rec_sqrt) rounded once,
 // and the special-value rules. Float is also checked on all 2^32 inputs by
 // tests/exhaustive/check_float.cpp.

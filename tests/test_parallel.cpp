@@ -1,4 +1,4 @@
-// The fork-join loop under every parallel overload (repro/detail/parallel.hpp):
+// The fork-join loop under every parallel overload (repro/detail/parallel/pool.hpp):
 // each task runs once, in contiguous blocks, one block per worker, whether
 // the kept threads run it or, when they are taken (another caller, a nested
 // call, a child process after fork), threads of the call's own. A task's

@@ -62,16 +62,42 @@ struct band_kernels<REPRO_SIMD_TAG> {
         band_kernel_generic<K>(ld, i, n, c, out);
     }
 
-    // stats_of on registers: magnitudes compared as floating-point values (the
-    // order of their bit patterns, for non-negative numbers); zeros replaced by
-    // +inf for the minimum; Inf and NaN flagged by an unordered-or-greater
-    // comparison with the largest finite value. A NaN can drop out of the
-    // maximum (max keeps its second operand), never out of the flag.
-    template <class T>
-    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const T* v, std::size_t n) {
-        using F = simd::registers<REPRO_SIMD_TAG, T>;
+    // stats_of on registers. Floats: magnitudes as integers, whose maximum
+    // also flags Inf and NaN (their bits lie above every finite value), and
+    // mag - 1 as unsigned puts zeros above everything, so its minimum + 1 is
+    // the smallest nonzero magnitude. Doubles (no 64-bit integer max in
+    // AVX2): magnitudes compared as doubles, zeros replaced by +inf for the
+    // minimum, Inf and NaN flagged by an unordered-or-greater comparison with
+    // the largest finite value (a NaN can drop out of the maximum, never out
+    // of the flag).
+    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const float* v, std::size_t n) {
+        using F = simd::registers<REPRO_SIMD_TAG, float>;
         constexpr std::size_t W = F::width;
-        const T inf_value = std::numeric_limits<T>::infinity(), max_value = std::numeric_limits<T>::max();
+        typename F::ireg mx = F::zero_bits(), mn = F::all_bits(), mx2 = mx, mn2 = mn;
+        std::size_t i = 0;
+        for (; i + 2 * W <= n; i += 2 * W) {
+            const typename F::ireg a = F::magnitudes(v + i), b = F::magnitudes(v + i + W);
+            mx = F::max_bits(mx, a);
+            mx2 = F::max_bits(mx2, b);
+            mn = F::min_bits(mn, F::minus_one(a));
+            mn2 = F::min_bits(mn2, F::minus_one(b));
+        }
+        std::uint32_t a[W], b[W];
+        F::store_bits(a, F::max_bits(mx, mx2));
+        F::store_bits(b, F::min_bits(mn, mn2));
+        for (std::size_t j = 0; j < W; ++j) {
+            st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
+            if (b[j] != 0xffffffffu && b[j] + 1u < st.min_mag) st.min_mag = b[j] + 1u;
+        }
+        st.special |= st.max_mag >= float_traits<float>::infinity_bits;
+        repro::detail::stats_of(st, v + i, n - i);
+    }
+
+    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const double* v, std::size_t n) {
+        using F = simd::registers<REPRO_SIMD_TAG, double>;
+        constexpr std::size_t W = F::width;
+        const double inf_value = std::numeric_limits<double>::infinity(),
+                     max_value = std::numeric_limits<double>::max();
         const typename F::reg inf = F::broadcast(&inf_value), finite_max = F::broadcast(&max_value);
         typename F::reg mx = F::zero(), mn = inf, mx2 = F::zero(), mn2 = inf;
         typename F::cmask sp = F::no_lanes(), sp2 = F::no_lanes();
@@ -85,13 +111,13 @@ struct band_kernels<REPRO_SIMD_TAG> {
             sp = F::either(sp, F::not_le(a, finite_max));
             sp2 = F::either(sp2, F::not_le(b, finite_max));
         }
-        T a[W], b[W];
+        double a[W], b[W];
         F::store(a, F::max(mx, mx2));
         F::store(b, F::min(mn, mn2));
         for (std::size_t j = 0; j < W; ++j) {
             const std::uint64_t ma = to_bits(a[j]), mb = to_bits(b[j]);
             st.max_mag = ma > st.max_mag ? ma : st.max_mag;
-            if (mb != float_traits<T>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
+            if (mb != float_traits<double>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
         }
         st.special |= F::any(F::either(sp, sp2));
         repro::detail::stats_of(st, v + i, n - i);

@@ -17,11 +17,18 @@ REPRO_NAMESPACE_BEGIN
 namespace detail {
 namespace simd {
 
+// A product kept a product (a 256-bit register): opaque to the compiler, so that -ffp-contract
+// cannot fuse it into a later add (docs/design.md, rule 4).
+template <class R>
+REPRO_TARGET_AVX2 REPRO_ALWAYS_INLINE R unfused_ymm(R p) {
+    __asm__("" : "+x"(p));
+    return p;
+}
+
 template <>
 struct registers<avx2_tag, float> {
     using reg = __m256;
     using mask_t = __m256i;  // lanes of a masked load or store
-    using cmask = __m256;    // a comparison's result
     static constexpr int width = 8;
     REPRO_TARGET_AVX2 static reg zero() { return _mm256_setzero_ps(); }
     REPRO_TARGET_AVX2 static reg load(const float* p) { return _mm256_loadu_ps(p); }
@@ -29,16 +36,9 @@ struct registers<avx2_tag, float> {
     REPRO_TARGET_AVX2 static reg broadcast(const float* p) { return _mm256_broadcast_ss(p); }
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
-    REPRO_TARGET_AVX2 static reg mul(reg a, reg b) {
-        reg p = _mm256_mul_ps(a, b);
-        __asm__("" : "+x"(p));
-        return p;
-    }
+    REPRO_TARGET_AVX2 static reg mul(reg a, reg b) { return unfused_ymm(_mm256_mul_ps(a, b)); }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
-    REPRO_TARGET_AVX2 static reg abs(reg a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
-    REPRO_TARGET_AVX2 static reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
-    REPRO_TARGET_AVX2 static reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
     // Lanes 0-3 += 4-7, 0-1 += 2-3, 0 += 1.
     REPRO_TARGET_AVX2 static float tree(reg a) {
         __m128 v = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
@@ -65,14 +65,18 @@ struct registers<avx2_tag, float> {
         t[2] = _mm256_shuffle_ps(b, d, 0x44);
         t[3] = _mm256_shuffle_ps(b, d, 0xEE);
     }
-    // comparisons (ordered: false for NaN, except not_le)
-    REPRO_TARGET_AVX2 static cmask is_zero(reg a) { return _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_EQ_OQ); }
-    REPRO_TARGET_AVX2 static cmask not_le(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_NLE_UQ); }
-    REPRO_TARGET_AVX2 static cmask no_lanes() { return _mm256_setzero_ps(); }
-    REPRO_TARGET_AVX2 static cmask either(cmask a, cmask b) { return _mm256_or_ps(a, b); }
-    REPRO_TARGET_AVX2 static bool any(cmask m) { return _mm256_movemask_ps(m) != 0; }
-    REPRO_TARGET_AVX2 static reg select(cmask m, reg if_true, reg if_false) {
-        return _mm256_blendv_ps(if_false, if_true, m);
+    // magnitudes as integers (below 2^31), for the exact tier's block statistics
+    using ireg = __m256i;
+    REPRO_TARGET_AVX2 static ireg magnitudes(const float* p) {
+        return _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), _mm256_set1_epi32(0x7fffffff));
+    }
+    REPRO_TARGET_AVX2 static ireg zero_bits() { return _mm256_setzero_si256(); }
+    REPRO_TARGET_AVX2 static ireg all_bits() { return _mm256_set1_epi32(-1); }
+    REPRO_TARGET_AVX2 static ireg max_bits(ireg a, ireg b) { return _mm256_max_epi32(a, b); }
+    REPRO_TARGET_AVX2 static ireg min_bits(ireg a, ireg b) { return _mm256_min_epu32(a, b); }  // unsigned
+    REPRO_TARGET_AVX2 static ireg minus_one(ireg a) { return _mm256_sub_epi32(a, _mm256_set1_epi32(1)); }
+    REPRO_TARGET_AVX2 static void store_bits(std::uint32_t* p, ireg v) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
     }
 };
 
@@ -90,11 +94,7 @@ struct registers<avx2_tag, double> {
     REPRO_TARGET_AVX2 static reg constant(double d) { return _mm256_set1_pd(d); }
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_pd(a, b); }
-    REPRO_TARGET_AVX2 static reg mul(reg a, reg b) {
-        reg p = _mm256_mul_pd(a, b);
-        __asm__("" : "+x"(p));
-        return p;
-    }
+    REPRO_TARGET_AVX2 static reg mul(reg a, reg b) { return unfused_ymm(_mm256_mul_pd(a, b)); }
     REPRO_TARGET_AVX2 static reg div(reg a, reg b) { return _mm256_div_pd(a, b); }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }

@@ -18,11 +18,18 @@ REPRO_NAMESPACE_BEGIN
 namespace detail {
 namespace simd {
 
+// A product kept a product (a 512-bit register): opaque to the compiler, so that -ffp-contract
+// cannot fuse it into a later add (docs/design.md, rule 4).
+template <class R>
+REPRO_TARGET_AVX512 REPRO_ALWAYS_INLINE R unfused_zmm(R p) {
+    __asm__("" : "+v"(p));
+    return p;
+}
+
 template <>
 struct registers<avx512_tag, float> {
     using reg = __m512;
     using mask_t = __mmask16;
-    using cmask = __mmask16;
     static constexpr int width = 16;
     static constexpr mask_t all = 0xFFFF;
     REPRO_TARGET_AVX512 static reg zero() { return _mm512_setzero_ps(); }
@@ -31,20 +38,11 @@ struct registers<avx512_tag, float> {
     REPRO_TARGET_AVX512 static reg broadcast(const float* p) { return _mm512_set1_ps(*p); }
     REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
     REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
-    REPRO_TARGET_AVX512 static reg mul(reg a, reg b) {
-        reg p = _mm512_mul_ps(a, b);
-        __asm__("" : "+v"(p));
-        return p;
-    }
+    REPRO_TARGET_AVX512 static reg mul(reg a, reg b) { return unfused_zmm(_mm512_mul_ps(a, b)); }
     REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
     REPRO_TARGET_AVX512 static reg neg(reg a) {
         return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
     }
-    REPRO_TARGET_AVX512 static reg abs(reg a) {
-        return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MAX)));
-    }
-    REPRO_TARGET_AVX512 static reg max(reg a, reg b) { return _mm512_maskz_max_ps(all, a, b); }
-    REPRO_TARGET_AVX512 static reg min(reg a, reg b) { return _mm512_maskz_min_ps(all, a, b); }
     // Lanes 0-7 += 8-15, then the AVX2 tree.
     REPRO_TARGET_AVX512 static float tree(reg a) {
         const __m512d d = _mm512_castps_pd(a);
@@ -71,14 +69,16 @@ struct registers<avx512_tag, float> {
         t[2] = _mm512_maskz_shuffle_ps(all, b, d, 0x44);
         t[3] = _mm512_maskz_shuffle_ps(all, b, d, 0xEE);
     }
-    REPRO_TARGET_AVX512 static cmask is_zero(reg a) { return _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_EQ_OQ); }
-    REPRO_TARGET_AVX512 static cmask not_le(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_NLE_UQ); }
-    REPRO_TARGET_AVX512 static cmask no_lanes() { return 0; }
-    REPRO_TARGET_AVX512 static cmask either(cmask a, cmask b) { return cmask(a | b); }
-    REPRO_TARGET_AVX512 static bool any(cmask m) { return m != 0; }
-    REPRO_TARGET_AVX512 static reg select(cmask m, reg if_true, reg if_false) {
-        return _mm512_mask_blend_ps(m, if_false, if_true);
+    using ireg = __m512i;
+    REPRO_TARGET_AVX512 static ireg magnitudes(const float* p) {
+        return _mm512_and_si512(_mm512_loadu_si512(p), _mm512_set1_epi32(0x7fffffff));
     }
+    REPRO_TARGET_AVX512 static ireg zero_bits() { return _mm512_setzero_si512(); }
+    REPRO_TARGET_AVX512 static ireg all_bits() { return _mm512_set1_epi32(-1); }
+    REPRO_TARGET_AVX512 static ireg max_bits(ireg a, ireg b) { return _mm512_maskz_max_epi32(all, a, b); }
+    REPRO_TARGET_AVX512 static ireg min_bits(ireg a, ireg b) { return _mm512_maskz_min_epu32(all, a, b); }
+    REPRO_TARGET_AVX512 static ireg minus_one(ireg a) { return _mm512_sub_epi32(a, _mm512_set1_epi32(1)); }
+    REPRO_TARGET_AVX512 static void store_bits(std::uint32_t* p, ireg v) { _mm512_storeu_si512(p, v); }
 };
 
 template <>
@@ -94,11 +94,7 @@ struct registers<avx512_tag, double> {
     REPRO_TARGET_AVX512 static reg broadcast(const double* p) { return _mm512_set1_pd(*p); }
     REPRO_TARGET_AVX512 static reg add(reg a, reg b) { return _mm512_add_pd(a, b); }
     REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_pd(a, b); }
-    REPRO_TARGET_AVX512 static reg mul(reg a, reg b) {
-        reg p = _mm512_mul_pd(a, b);
-        __asm__("" : "+v"(p));
-        return p;
-    }
+    REPRO_TARGET_AVX512 static reg mul(reg a, reg b) { return unfused_zmm(_mm512_mul_pd(a, b)); }
     REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX512 static reg neg(reg a) {
         return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MIN)));
