@@ -19,21 +19,19 @@
 
 using repro_test::splitmix64;
 
+using repro_test::infinity;
+using repro_test::quiet_nan;
+
 namespace {
 
 constexpr std::uint64_t nan_distance = ~std::uint64_t(0);
-
-template <class T>
-T inf() {
-    return std::numeric_limits<T>::infinity();
-}
 
 // Walks k steps up from x with std::nextafter and checks every prefix.
 template <class T>
 void check_walk(T x, int steps) {
     T y = x;
     for (int k = 1; k <= steps && std::isfinite(y); ++k) {
-        y = std::nextafter(y, inf<T>());
+        y = std::nextafter(y, infinity<T>());
         REQUIRE(repro::ulp_distance(x, y) == std::uint64_t(k));
         REQUIRE(repro::ulp_distance(y, x) == std::uint64_t(k));
     }
@@ -45,7 +43,7 @@ TEST_CASE_TEMPLATE("float_traits describe the IEEE-754 binary formats", T, float
     using tr = repro::float_traits<T>;
     CHECK(tr::precision == std::numeric_limits<T>::digits);
     CHECK(tr::max_digits10 == std::numeric_limits<T>::max_digits10);
-    CHECK(repro::to_bits(inf<T>()) == tr::infinity_bits);
+    CHECK(repro::to_bits(infinity<T>()) == tr::infinity_bits);
     CHECK(repro::to_bits(-T(0)) == tr::sign_mask);
     CHECK(repro::to_bits(std::numeric_limits<T>::denorm_min()) == 1);
     CHECK(repro::to_bits(std::numeric_limits<T>::min()) == tr::fraction_mask + 1);
@@ -60,9 +58,9 @@ TEST_CASE("ulp_distance follows the contract on the named edge cases") {
     CHECK(repro::ulp_distance(dmin, -dmin) == 2);
     CHECK(repro::ulp_distance(0.0f, dmin) == 1);
     CHECK(repro::ulp_distance(-0.0f, dmin) == 1);
-    CHECK(repro::ulp_distance(std::numeric_limits<float>::max(), inf<float>()) == 1);
-    CHECK(repro::ulp_distance(-std::numeric_limits<double>::max(), -inf<double>()) == 1);
-    CHECK(repro::ulp_distance(inf<float>(), inf<float>()) == 0);
+    CHECK(repro::ulp_distance(std::numeric_limits<float>::max(), infinity<float>()) == 1);
+    CHECK(repro::ulp_distance(-std::numeric_limits<double>::max(), -infinity<double>()) == 1);
+    CHECK(repro::ulp_distance(infinity<float>(), infinity<float>()) == 0);
     CHECK(repro::ulp_distance(1.0f, 1.0f) == 0);
     const float qnan = std::numeric_limits<float>::quiet_NaN();
     CHECK(repro::ulp_distance(qnan, 1.0f) == nan_distance);
@@ -80,9 +78,9 @@ TEST_CASE("ulp_distance matches closed-form counts of representable values") {
     // 0 to 1: 127 binades (126 normal + the subnormal range) of 2^23 values.
     CHECK(repro::ulp_distance(-1.0f, 1.0f) == 2 * 127 * (std::uint64_t(1) << 23));
     // 0 to inf: 255 exponent values of 2^23 (or 2047 of 2^52) each.
-    CHECK(repro::ulp_distance(-inf<float>(), inf<float>()) == 2 * 255 * (std::uint64_t(1) << 23));
-    CHECK(repro::ulp_distance(-inf<double>(), inf<double>()) == 2 * 2047 * (std::uint64_t(1) << 52));
-    CHECK(repro::ulp_distance(inf<double>(), -inf<double>()) == 2 * 2047 * (std::uint64_t(1) << 52));
+    CHECK(repro::ulp_distance(-infinity<float>(), infinity<float>()) == 2 * 255 * (std::uint64_t(1) << 23));
+    CHECK(repro::ulp_distance(-infinity<double>(), infinity<double>()) == 2 * 2047 * (std::uint64_t(1) << 52));
+    CHECK(repro::ulp_distance(infinity<double>(), -infinity<double>()) == 2 * 2047 * (std::uint64_t(1) << 52));
 }
 
 TEST_CASE_TEMPLATE("ulp_distance counts std::nextafter steps from every edge value", T, float, double) {
@@ -163,15 +161,15 @@ TEST_CASE_TEMPLATE("next_up and next_down agree with std::nextafter", T, float, 
             REQUIRE(repro::bitwise_equal(repro::next_down(x), x));
             return;
         }
-        REQUIRE(repro::bitwise_equal(repro::next_up(x), std::nextafter(x, inf<T>())));
-        REQUIRE(repro::bitwise_equal(repro::next_down(x), std::nextafter(x, -inf<T>())));
+        REQUIRE(repro::bitwise_equal(repro::next_up(x), std::nextafter(x, infinity<T>())));
+        REQUIRE(repro::bitwise_equal(repro::next_down(x), std::nextafter(x, -infinity<T>())));
     };
     for (T x : repro_test::edge_values<T>()) check(x);
     for (int i = 0; i < 100000; ++i) check(repro_test::random_bits<T>(g));
     CHECK(repro::bitwise_equal(repro::next_up(-T(0)), std::numeric_limits<T>::denorm_min()));
     CHECK(repro::bitwise_equal(repro::next_down(T(0)), -std::numeric_limits<T>::denorm_min()));
-    CHECK(repro::bitwise_equal(repro::next_up(inf<T>()), inf<T>()));
-    CHECK(repro::bitwise_equal(repro::next_up(-inf<T>()), -std::numeric_limits<T>::max()));
+    CHECK(repro::bitwise_equal(repro::next_up(infinity<T>()), infinity<T>()));
+    CHECK(repro::bitwise_equal(repro::next_up(-infinity<T>()), -std::numeric_limits<T>::max()));
 }
 
 namespace {

@@ -19,6 +19,9 @@
 
 using repro_test::splitmix64;
 
+using repro_test::infinity;
+using repro_test::quiet_nan;
+
 namespace {
 
 enum class fn { erf, gelu, gelu_tanh };
@@ -159,11 +162,6 @@ void check_accuracy(fn f, const char* name) {
 }
 
 template <class T>
-T inf() {
-    return std::numeric_limits<T>::infinity();
-}
-
-template <class T>
 bool is_pos_zero(T x) {
     return x == 0 && !repro::sign_bit(x);
 }
@@ -178,8 +176,8 @@ TEST_CASE_TEMPLATE("erf: special values", T, float, double) {
     namespace m = repro::math;
     CHECK(is_pos_zero(m::erf(T(0))));
     CHECK(is_neg_zero(m::erf(-T(0))));
-    CHECK(m::erf(inf<T>()) == T(1));
-    CHECK(m::erf(-inf<T>()) == T(-1));
+    CHECK(m::erf(infinity<T>()) == T(1));
+    CHECK(m::erf(-infinity<T>()) == T(-1));
     CHECK(repro::is_nan(m::erf(std::numeric_limits<T>::quiet_NaN())));
     CHECK(repro::is_nan(m::erf(-std::numeric_limits<T>::quiet_NaN())));
     CHECK(m::erf(std::numeric_limits<T>::max()) == T(1));
@@ -206,11 +204,11 @@ TEST_CASE_TEMPLATE("gelu and gelu_tanh: special values", T, float, double) {
     CHECK(is_neg_zero(m::gelu_tanh(-std::numeric_limits<T>::denorm_min())));
     CHECK(is_pos_zero(m::gelu_tanh(T(0))));
     CHECK(is_neg_zero(m::gelu_tanh(-T(0))));
-    CHECK(m::gelu(inf<T>()) == inf<T>());
-    CHECK(m::gelu_tanh(inf<T>()) == inf<T>());
+    CHECK(m::gelu(infinity<T>()) == infinity<T>());
+    CHECK(m::gelu_tanh(infinity<T>()) == infinity<T>());
     // the limit at -inf is -0 (the formula itself would give -inf * 0 = NaN)
-    CHECK(is_neg_zero(m::gelu(-inf<T>())));
-    CHECK(is_neg_zero(m::gelu_tanh(-inf<T>())));
+    CHECK(is_neg_zero(m::gelu(-infinity<T>())));
+    CHECK(is_neg_zero(m::gelu_tanh(-infinity<T>())));
     CHECK(is_neg_zero(m::gelu(-std::numeric_limits<T>::max())));
     CHECK(is_neg_zero(m::gelu_tanh(-std::numeric_limits<T>::max())));
     CHECK(m::gelu(std::numeric_limits<T>::max()) == std::numeric_limits<T>::max());

@@ -25,6 +25,9 @@
 
 using repro_test::splitmix64;
 
+using repro_test::infinity;
+using repro_test::quiet_nan;
+
 namespace {
 
 template <class T>
@@ -105,11 +108,6 @@ T negated(T x) {
 template <class T>
 T magnitude(T x) {
     return with_bits<T>(repro::to_bits(x) & repro::float_traits<T>::magnitude_mask);
-}
-
-template <class T>
-T infinity() {
-    return with_bits<T>(repro::float_traits<T>::infinity_bits);
 }
 
 // A quiet NaN whose payload (and sign) tell NaNs apart.

@@ -33,17 +33,10 @@
 
 using repro_test::splitmix64;
 
+using repro_test::infinity;
+using repro_test::quiet_nan;
+
 namespace {
-
-template <class T>
-T inf() {
-    return std::numeric_limits<T>::infinity();
-}
-
-template <class T>
-T qnan() {
-    return std::numeric_limits<T>::quiet_NaN();
-}
 
 template <class T>
 T max_finite() {
@@ -164,7 +157,7 @@ public:
     }
     T mean() const {
         REQUIRE_FALSE(inexact_);
-        if (count_ == 0) return qnan<T>();
+        if (count_ == 0) return quiet_nan<T>();
         mpfr_t q;
         mpfr_init2(q, quotient_bits);
         mpfr_div_ui(q, acc_, static_cast<unsigned long>(count_), MPFR_RNDN);
@@ -428,7 +421,7 @@ TEST_CASE_TEMPLATE("exact_sum keeps every bit across the whole exponent range", 
     for (int e = bottom; e < top; ++e) v.push_back(pow2<T>(e));
     check_sum(v, pow2<T>(top));
     v.push_back(pow2<T>(top));
-    check_sum(v, inf<T>());
+    check_sum(v, infinity<T>());
     std::vector<T> alternating;
     for (int e = bottom; e <= top; ++e) alternating.push_back((e % 2) ? pow2<T>(e) : -pow2<T>(e));
     check_sum(alternating);
@@ -496,12 +489,12 @@ TEST_CASE_TEMPLATE("only the final rounding of exact_sum may overflow", T, float
     const T half_ulp = pow2<T>(bias<T>() - precision<T>());
     check_sum_all_orders<T>({mx, mx, -mx}, mx);
     check_sum_all_orders<T>({-mx, -mx, mx}, -mx);
-    check_sum<T>({mx, mx}, inf<T>());
-    check_sum<T>({-mx, -mx}, -inf<T>());
-    check_sum<T>({mx, half_ulp}, inf<T>());              // tie, max is odd: rounds up to 2^(emax+1)
+    check_sum<T>({mx, mx}, infinity<T>());
+    check_sum<T>({-mx, -mx}, -infinity<T>());
+    check_sum<T>({mx, half_ulp}, infinity<T>());         // tie, max is odd: rounds up to 2^(emax+1)
     check_sum<T>({mx, half_ulp, -denorm_min<T>()}, mx);  // just below the tie
     check_sum<T>({mx, half_ulp / T(2)}, mx);
-    check_sum<T>({-mx, -half_ulp}, -inf<T>());
+    check_sum<T>({-mx, -half_ulp}, -infinity<T>());
     check_sum<T>({mx, mx / T(2), mx / T(2), -mx}, mx);
     std::vector<T> v(1000, mx);
     v.insert(v.end(), 999, -mx);
@@ -652,7 +645,8 @@ TEST_CASE("exact_sum of doubles equals Python's math.fsum on adversarial vectors
 // NaN, Inf and zero rules
 
 TEST_CASE_TEMPLATE("exact_sum follows the NaN and infinity rules", T, float, double) {
-    const T nan = qnan<T>(), snan = std::numeric_limits<T>::signaling_NaN(), pinf = inf<T>(), mx = max_finite<T>();
+    const T nan = quiet_nan<T>(), snan = std::numeric_limits<T>::signaling_NaN(), pinf = infinity<T>(),
+            mx = max_finite<T>();
     require_exact_sum<T>({nan}, nan);
     require_exact_sum<T>({snan}, nan);
     require_exact_sum<T>({T(1), nan, T(2)}, nan);
@@ -693,11 +687,11 @@ TEST_CASE_TEMPLATE("exact_accumulator merges apply the NaN and infinity rules", 
         a.add(v.data(), v.size());
         return a;
     };
-    const T pinf = inf<T>();
+    const T pinf = infinity<T>();
     {
         auto a = acc_of({pinf, T(1)});
         a.merge(acc_of({-pinf}));
-        REQUIRE_SAME(a.result(), qnan<T>());
+        REQUIRE_SAME(a.result(), quiet_nan<T>());
     }
     {
         auto a = acc_of({T(2)});
@@ -707,11 +701,11 @@ TEST_CASE_TEMPLATE("exact_accumulator merges apply the NaN and infinity rules", 
     }
     {
         auto a = acc_of({pinf});
-        a.merge(acc_of({qnan<T>()}));
-        REQUIRE_SAME(a.result(), qnan<T>());
+        a.merge(acc_of({quiet_nan<T>()}));
+        REQUIRE_SAME(a.result(), quiet_nan<T>());
         auto b = acc_of({T(1)});
         b.merge(a);
-        REQUIRE_SAME(b.result(), qnan<T>());
+        REQUIRE_SAME(b.result(), quiet_nan<T>());
     }
     {
         // Finite overflow in one part and -inf in another: -inf.
@@ -743,7 +737,7 @@ TEST_CASE_TEMPLATE("an exact zero is +0 and no terms sum to +0", T, float, doubl
 }
 
 TEST_CASE_TEMPLATE("exact_dot follows the NaN and infinity rules on the products", T, float, double) {
-    const T pinf = inf<T>(), nan = qnan<T>();
+    const T pinf = infinity<T>(), nan = quiet_nan<T>();
     check_dot<T>({pinf}, {T(0)}, nan);  // inf * 0
     check_dot<T>({T(0), T(1)}, {-pinf, T(1)}, nan);
     check_dot<T>({pinf, pinf}, {T(1), T(-1)}, nan);
@@ -765,7 +759,7 @@ TEST_CASE_TEMPLATE("exact_dot keeps products beyond the format's range exact", T
     check_dot<T>({mx, mx, T(1)}, {T(4), T(-4), T(7)}, T(7));
     check_dot<T>({mx, mx}, {mx, -mx}, T(0));
     check_dot<T>({mx, mx, mx}, {T(2), T(-1), T(-0.5)}, mx / T(2));
-    check_dot<T>({mx, mx}, {T(1), T(1)}, inf<T>());  // the final rounding overflows
+    check_dot<T>({mx, mx}, {T(1), T(1)}, infinity<T>());  // the final rounding overflows
     // Products below denorm_min that add up to something representable.
     check_dot<T>({dmin, dmin}, {T(0.5), T(0.5)}, dmin);
     check_dot<T>({dmin}, {T(0.5)}, T(0));                       // a tie between 0 and denorm_min: to even
@@ -835,7 +829,7 @@ TEST_CASE_TEMPLATE("exact_accumulator::mean is the correctly rounded sum / count
         REQUIRE_SAME(oracle_mean(v), want);
         REQUIRE_SAME(mean_of(v), want);
     };
-    REQUIRE_SAME(repro::exact_accumulator<T>().mean(), qnan<T>());
+    REQUIRE_SAME(repro::exact_accumulator<T>().mean(), quiet_nan<T>());
     check_mean({T(1), T(2)}, T(1.5));
     check_mean({-T(0)}, T(0));
     // The sum overflows, the mean does not.
@@ -849,8 +843,8 @@ TEST_CASE_TEMPLATE("exact_accumulator::mean is the correctly rounded sum / count
     check_mean({-denorm_min<T>(), T(0)}, -T(0));  // -0.5 denorm_min rounds to -0, not an exact zero
     // 1/3 needs the quotient of the exact sum, not sum() / 3 rounded twice.
     check_mean({T(1), T(0), T(0)}, T(1) / T(3));
-    check_mean({inf<T>(), T(1)}, inf<T>());
-    check_mean({qnan<T>(), T(1)}, qnan<T>());
+    check_mean({infinity<T>(), T(1)}, infinity<T>());
+    check_mean({quiet_nan<T>(), T(1)}, quiet_nan<T>());
     // A product counts as one term.
     repro::exact_accumulator<T> p;
     p.add_product(T(3), T(4));
@@ -1047,9 +1041,9 @@ TEST_CASE_TEMPLATE("serialize and deserialize round-trip the accumulator", T, fl
     cases.push_back(filled_accumulator<T>(0x5eed7001, 1));
     cases.push_back(filled_accumulator<T>(0x5eed7002, 10007));
     for (std::vector<T> v :
-         {std::vector<T>{inf<T>()}, std::vector<T>{-inf<T>(), T(1)}, std::vector<T>{inf<T>(), -inf<T>()},
-          std::vector<T>{qnan<T>()}, std::vector<T>{max_finite<T>(), max_finite<T>()},
-          std::vector<T>{denorm_min<T>(), -T(0)}}) {
+         {std::vector<T>{infinity<T>()}, std::vector<T>{-infinity<T>(), T(1)},
+          std::vector<T>{infinity<T>(), -infinity<T>()}, std::vector<T>{quiet_nan<T>()},
+          std::vector<T>{max_finite<T>(), max_finite<T>()}, std::vector<T>{denorm_min<T>(), -T(0)}}) {
         repro::exact_accumulator<T> a;
         a.add(v.data(), v.size());
         cases.push_back(a);

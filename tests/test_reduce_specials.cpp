@@ -33,6 +33,9 @@
 #include "support/bit_checks.hpp"
 #include "support/test_data.hpp"
 
+using repro_test::infinity;
+using repro_test::quiet_nan;
+
 namespace {
 
 using repro_test::every_isa;
@@ -49,17 +52,8 @@ template <class T>
 using bits_of_t = typename traits<T>::bits_type;
 
 template <class T>
-T inf() {
-    return repro::from_bits<T>(traits<T>::infinity_bits);
-}
-template <class T>
 T neg_inf() {
     return repro::from_bits<T>(static_cast<bits_of_t<T>>(traits<T>::sign_mask | traits<T>::infinity_bits));
-}
-template <class T>
-T quiet_nan() {
-    return repro::from_bits<T>(
-        static_cast<bits_of_t<T>>(traits<T>::infinity_bits | (bits_of_t<T>(1) << (traits<T>::fraction_bits - 1))));
 }
 template <class T>
 T signalling_nan() {  // quiet bit clear, payload 1
@@ -105,7 +99,7 @@ bool follows(T got, want w) {
         case want::nan:
             return repro::is_nan(got);
         case want::pos_inf:
-            return repro::bitwise_equal(got, inf<T>());
+            return repro::bitwise_equal(got, infinity<T>());
         case want::neg_inf:
             return repro::bitwise_equal(got, neg_inf<T>());
     }
@@ -128,7 +122,7 @@ std::vector<specials_case<T>> single_specials() {
         {"signalling NaN", {signalling_nan<T>()}, want::nan},
         {"quiet NaN with the sign bit", {negative(quiet_nan<T>())}, want::nan},
         {"signalling NaN with the sign bit", {negative(signalling_nan<T>())}, want::nan},
-        {"+inf", {inf<T>()}, want::pos_inf},
+        {"+inf", {infinity<T>()}, want::pos_inf},
         {"-inf", {neg_inf<T>()}, want::neg_inf},
     };
 }
@@ -136,11 +130,11 @@ std::vector<specials_case<T>> single_specials() {
 template <class T>
 std::vector<specials_case<T>> paired_specials() {
     return {
-        {"+inf and -inf", {inf<T>(), neg_inf<T>()}, want::nan},
-        {"+inf and a quiet NaN", {inf<T>(), quiet_nan<T>()}, want::nan},
+        {"+inf and -inf", {infinity<T>(), neg_inf<T>()}, want::nan},
+        {"+inf and a quiet NaN", {infinity<T>(), quiet_nan<T>()}, want::nan},
         {"-inf and a signalling NaN with the sign bit", {neg_inf<T>(), negative(signalling_nan<T>())}, want::nan},
         {"two NaNs", {signalling_nan<T>(), negative(quiet_nan<T>())}, want::nan},
-        {"+inf twice", {inf<T>(), inf<T>()}, want::pos_inf},
+        {"+inf twice", {infinity<T>(), infinity<T>()}, want::pos_inf},
         {"-inf twice", {neg_inf<T>(), neg_inf<T>()}, want::neg_inf},
     };
 }
@@ -315,7 +309,7 @@ TEST_CASE_TEMPLATE("the reported inputs keep their NaN on every ISA path", T, fl
         }
         {
             std::vector<T> x(64, plus_zero<T>());
-            x[0] = inf<T>();
+            x[0] = infinity<T>();
             x[8] = quiet_nan<T>();
             CHECK(repro::is_nan(repro::exact_sum(x.data(), x.size())));
             repro::exact_accumulator<T> a;
@@ -582,10 +576,10 @@ TEST_CASE_TEMPLATE("exact_dot gives NaN for an infinite product of each sign amo
                     std::vector<T> x(n), y(n);
                     fill_zeros(x.data(), n, zeros::mixed, 0x5eed3333 + p);
                     fill_zeros(y.data(), n, zeros::mixed, 0x5eed6666 + q);
-                    x[p] = inf<T>();
+                    x[p] = infinity<T>();
                     y[p] = T(2);
-                    x[q] = (k % 2) ? inf<T>() : T(-2);
-                    y[q] = (k % 2) ? T(-2) : inf<T>();
+                    x[q] = (k % 2) ? infinity<T>() : T(-2);
+                    y[q] = (k % 2) ? T(-2) : infinity<T>();
                     std::ostringstream place;
                     place << "n = " << n << ", at " << p << " and " << q;
                     const T got = repro::exact_dot(x.data(), y.data(), n);

@@ -33,16 +33,6 @@ std::vector<T> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t s
     return v;
 }
 
-template <class T>
-T quiet_nan() {
-    return std::numeric_limits<T>::quiet_NaN();
-}
-
-template <class T>
-T infinity() {
-    return std::numeric_limits<T>::infinity();
-}
-
 // Same bits, except that any NaN equals any NaN (payloads are not promised).
 template <class T>
 bool same(T a, T b) {

@@ -12,6 +12,17 @@
 namespace repro_test {
 
 // SplitMix64: a fixed, well-mixed stream of 64-bit words from a seed.
+// The special values of T (the same bits as their IEEE definitions).
+template <class T>
+T infinity() {
+    return std::numeric_limits<T>::infinity();
+}
+
+template <class T>
+T quiet_nan() {
+    return std::numeric_limits<T>::quiet_NaN();
+}
+
 struct splitmix64 {
     std::uint64_t state;
     explicit splitmix64(std::uint64_t seed) : state(seed) {}

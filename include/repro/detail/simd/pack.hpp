@@ -35,7 +35,6 @@ inline f64x4 operator-(f64x4 a) { return f64x4::V::neg(a.v); }
 inline f64x4 mul_rn(f64x4 a, f64x4 b) { return f64x4::V::mul(a.v, b.v); }
 inline f64x4 fma(f64x4 a, f64x4 b, f64x4 c) { return f64x4::V::fma(a.v, b.v, c.v); }
 inline f64x4 max_of(f64x4 a, f64x4 b) { return f64x4::V::max(a.v, b.v); }
-inline f64x4 abs_of(f64x4 a) { return f64x4::V::abs(a.v); }
 inline f64x4 pow2_shifted(f64x4 t) { return f64x4::V::pow2_shifted(t.v); }
 inline void log_split(f64x4 x, f64x4& f, f64x4& e) { f64x4::V::log_split(x.v, f.v, e.v); }
 inline f64x4 trunc_index(f64x4 v, f64x4::index& i) { return f64x4::V::trunc_index(v.v, i); }
