@@ -11,3 +11,4 @@
 #include "nn.hpp"
 #include "random.hpp"
 #include "reduce.hpp"
+#include "threads.hpp"
