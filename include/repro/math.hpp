@@ -22,11 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "detail/math/arrays.hpp"
-#include "detail/math/erf.hpp"
-#include "detail/math/exp_log.hpp"
-#include "detail/math/rsqrt.hpp"
-#include "detail/math/trig.hpp"
+#include "detail/math/math.hpp"
 #include "fp.hpp"
 #include "detail/prologue.hpp"
 

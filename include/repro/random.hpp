@@ -43,8 +43,7 @@
 #include <vector>
 
 #include "detail/errors.hpp"
-#include "detail/random/cores.hpp"
-#include "detail/random/philox_fill.hpp"
+#include "detail/random/random.hpp"
 #include "detail/simd/dispatch.hpp"
 #include "math.hpp"
 #include "detail/prologue.hpp"

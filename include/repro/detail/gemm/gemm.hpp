@@ -3,7 +3,8 @@
 // repro/linalg.hpp: B as stored (b_rows) or transposed (b_transposed), the
 // reference definition (gemm_reference), the tile shapes per ISA, and gemm(),
 // which picks the path and the instruction set. Every path computes the
-// chains documented in linalg.hpp.
+// chains documented in linalg.hpp. The folder: this file, and
+// kernels-inl.hpp (the tiled kernels over the register traits, per ISA).
 
 #include <cstddef>
 #include <cstring>

@@ -1,5 +1,6 @@
 #pragma once
-// repro/detail/nn/scale_row.hpp - y = (x * s) * w, rms_norm's last step.
+// repro/detail/nn/scale_row.hpp - y = (x * s) * w, rms_norm's last step
+// (its kernel over the register traits: scale_row-inl.hpp).
 
 #include <cstddef>
 #include <type_traits>
