@@ -20,7 +20,7 @@ struct band_kernels<REPRO_SIMD_TAG> {
     template <class T>
     REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename V::reg load(const float_products_loader<T>& ld,
                                                                       std::size_t i) {
-        return V::mul(V::load_widened(ld.x + i), V::load_widened(ld.y + i));
+        return V::mul_exact(V::load_widened(ld.x + i), V::load_widened(ld.y + i));  // exact in double
     }
 
     // hi = RN(a b), kept a product (V::mul); lo = fma(a, b, -hi)

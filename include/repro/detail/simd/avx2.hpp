@@ -95,6 +95,8 @@ struct registers<avx2_tag, double> {
     REPRO_TARGET_AVX2 static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
     REPRO_TARGET_AVX2 static reg sub(reg a, reg b) { return _mm256_sub_pd(a, b); }
     REPRO_TARGET_AVX2 static reg mul(reg a, reg b) { return unfused_ymm(_mm256_mul_pd(a, b)); }
+    // a product that is exact (e.g. of two floats): fusing it cannot change a bit
+    REPRO_TARGET_AVX2 static reg mul_exact(reg a, reg b) { return _mm256_mul_pd(a, b); }
     REPRO_TARGET_AVX2 static reg div(reg a, reg b) { return _mm256_div_pd(a, b); }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }

@@ -96,6 +96,7 @@ struct registers<avx512_tag, double> {
     REPRO_TARGET_AVX512 static reg sub(reg a, reg b) { return _mm512_sub_pd(a, b); }
     REPRO_TARGET_AVX512 static reg mul(reg a, reg b) { return unfused_zmm(_mm512_mul_pd(a, b)); }
     REPRO_TARGET_AVX512 static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_pd(a, b, c); }
+    REPRO_TARGET_AVX512 static reg mul_exact(reg a, reg b) { return _mm512_mul_pd(a, b); }
     REPRO_TARGET_AVX512 static reg neg(reg a) {
         return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MIN)));
     }
