@@ -63,8 +63,10 @@ void run_compiled_for(scalar_tag, F& f) {
     f();
 }
 #if REPRO_X86_SIMD
+// (noinline: inlined into a caller built for a wider ISA, e.g. -march=native,
+// the function would lose its flatten, and the call tree its inlining.)
 template <class F>
-REPRO_TARGET_AVX2 __attribute__((flatten)) void run_compiled_for(avx2_tag, F& f) {
+REPRO_TARGET_AVX2 __attribute__((flatten, noinline)) void run_compiled_for(avx2_tag, F& f) {
     f();
 }
 #endif
