@@ -17,8 +17,7 @@
 #include "../errors.hpp"
 #include "../meta.hpp"
 #include "../parallel/pool.hpp"
-#include "../simd/avx512.hpp"
-#include "../simd/dispatch.hpp"
+#include "../simd/simd.hpp"
 #include "../prologue.hpp"
 
 REPRO_NAMESPACE_BEGIN

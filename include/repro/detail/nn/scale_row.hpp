@@ -5,9 +5,7 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "../simd/avx512.hpp"
-#include "../simd/dispatch.hpp"
-#include "../simd/scalar.hpp"
+#include "../simd/simd.hpp"
 #include "../prologue.hpp"
 
 REPRO_NAMESPACE_BEGIN

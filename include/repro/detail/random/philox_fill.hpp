@@ -10,9 +10,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "../simd/avx512.hpp"
-#include "../simd/dispatch.hpp"
-#include "../simd/scalar.hpp"
+#include "../simd/simd.hpp"
 #include "cores.hpp"
 #include "../prologue.hpp"
 

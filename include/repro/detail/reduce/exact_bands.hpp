@@ -24,8 +24,7 @@
 
 #include "../../fp.hpp"
 #include "../meta.hpp"
-#include "../simd/avx512.hpp"
-#include "../simd/dispatch.hpp"
+#include "../simd/simd.hpp"
 #include "superaccumulator.hpp"
 #include "../prologue.hpp"
 

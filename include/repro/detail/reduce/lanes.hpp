@@ -17,9 +17,7 @@
 
 #include "../../fp.hpp"
 #include "../meta.hpp"
-#include "../simd/avx512.hpp"
-#include "../simd/dispatch.hpp"
-#include "../simd/scalar.hpp"
+#include "../simd/simd.hpp"
 #include "../prologue.hpp"
 
 REPRO_NAMESPACE_BEGIN
