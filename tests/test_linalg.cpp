@@ -609,6 +609,16 @@ TEST_CASE_TEMPLATE("null pointers with non-zero sizes, overlapping outputs and t
     CHECK_THROWS_AS(
         repro::linear(A.data(), Bt.data(), b.data(), C.data(), M, K, N, repro::activation::none, repro::threads{0}),
         ia);
+    // Sizes whose product overflows std::size_t: std::length_error naming the
+    // operand, before any pointer is read.
+    const std::size_t huge = std::size_t(1) << 40;
+    CHECK_THROWS_AS(repro::matmul(A.data(), B.data(), C.data(), huge, huge, N), std::length_error);
+    CHECK_THROWS_AS(repro::matmul_bt(A.data(), Bt.data(), C.data(), M, huge, huge), std::length_error);
+    try {
+        repro::matmul(A.data(), B.data(), C.data(), huge, huge, N);
+    } catch (const std::length_error& e) {
+        CHECK(std::string(e.what()).find("repro::matmul: A") != std::string::npos);
+    }
     // The message names the function and the argument.
     try {
         repro::matmul(A.data(), none, C.data(), M, K, N);

@@ -32,12 +32,15 @@ inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* functio
     return a * b;
 }
 
-// A rows x cols matrix: its element count fits in std::size_t (and in
-// bytes of T), and the pointer is not null unless it is empty.
+// A rows x cols matrix: its size in bytes fits in std::size_t, and the
+// pointer is not null unless it is empty. Returns rows * cols. (Called on
+// every product: nothing is built unless it throws.)
 template <class T>
 std::size_t check_matrix(const T* p, std::size_t rows, std::size_t cols, const char* function, const char* argument) {
-    const std::size_t n = checked_mul(rows, cols, function, (std::string(argument) + " rows * cols").c_str());
-    checked_mul(n, sizeof(T), function, (std::string(argument) + " bytes").c_str());
+    if (rows != 0 && cols > std::numeric_limits<std::size_t>::max() / sizeof(T) / rows)
+        throw std::length_error(std::string("repro::") + function + ": " + argument + " (" + std::to_string(rows) +
+                                " x " + std::to_string(cols) + ") overflows std::size_t");
+    const std::size_t n = rows * cols;
     check_pointer(p, n, function, argument);
     return n;
 }
