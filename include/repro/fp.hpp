@@ -268,7 +268,7 @@ namespace detail {
 
 // Strictly increasing in the value, with -0 below +0; NaN handled by callers.
 template <class T>
-std::int64_t order_key(T x) {
+REPRO_HD std::int64_t order_key(T x) {
     const auto b = to_bits(x);
     const auto mag = static_cast<std::int64_t>(b & float_traits<T>::magnitude_mask);
     return (b & float_traits<T>::sign_mask) ? -mag - 1 : mag;

@@ -55,27 +55,33 @@ REPRO_NAMESPACE_BEGIN
 using u32x2 = std::array<std::uint32_t, 2>;
 using u32x4 = std::array<std::uint32_t, 4>;
 
+// Host and device (REPRO_HD), constexpr: the std::array arguments are read
+// through detail::unpack and the results built by aggregate initialisation,
+// never through std::array's member functions, which nvcc treats as host-only
+// (so no --expt-relaxed-constexpr is needed).
+
 // Random123's philox4x32_R(10, ctr, key).
 REPRO_HD constexpr u32x4 philox4x32_10(u32x4 ctr, u32x2 key) {
-    std::uint32_t x[4] = {ctr[0], ctr[1], ctr[2], ctr[3]};
-    detail::philox4x32_10_core(x, key[0], key[1]);
-    return {x[0], x[1], x[2], x[3]};
+    detail::raw_words<4> x = detail::unpack(ctr);
+    const detail::raw_words<2> k = detail::unpack(key);
+    detail::philox4x32_10_core(x.w, k.w[0], k.w[1]);
+    return {x.w[0], x.w[1], x.w[2], x.w[3]};
 }
 
 // Random123's threefry2x32_R(20, ctr, key).
 REPRO_HD constexpr u32x2 threefry2x32_20(u32x2 ctr, u32x2 key) {
-    std::uint32_t x[2] = {ctr[0], ctr[1]};
-    const std::uint32_t k[2] = {key[0], key[1]};
-    detail::threefry2x32_20_core(x, k);
-    return {x[0], x[1]};
+    detail::raw_words<2> x = detail::unpack(ctr);
+    const detail::raw_words<2> k = detail::unpack(key);
+    detail::threefry2x32_20_core(x.w, k.w);
+    return {x.w[0], x.w[1]};
 }
 
 // Random123's threefry4x32_R(20, ctr, key).
 REPRO_HD constexpr u32x4 threefry4x32_20(u32x4 ctr, u32x4 key) {
-    std::uint32_t x[4] = {ctr[0], ctr[1], ctr[2], ctr[3]};
-    const std::uint32_t k[4] = {key[0], key[1], key[2], key[3]};
-    detail::threefry4x32_20_core(x, k);
-    return {x[0], x[1], x[2], x[3]};
+    detail::raw_words<4> x = detail::unpack(ctr);
+    const detail::raw_words<4> k = detail::unpack(key);
+    detail::threefry4x32_20_core(x.w, k.w);
+    return {x.w[0], x.w[1], x.w[2], x.w[3]};
 }
 
 // ------------------------------------------------------------- bulk Philox
@@ -90,27 +96,32 @@ inline void philox4x32_10_fill(u32x4 ctr, u32x2 key, std::uint32_t* out, std::si
 
 // ------------------------------------------------------------- keys
 
+// Host and device (REPRO_HD), constexpr.
 struct random_key {
     u32x2 words{};
 
-    static constexpr random_key from_seed(std::uint64_t seed) {
+    static REPRO_HD constexpr random_key from_seed(std::uint64_t seed) {
         return {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
     }
     // The key of a named sub-stream: a layer id, an epoch, a purpose.
-    constexpr random_key fold_in(std::uint64_t tag) const {
-        const u32x4 r = threefry4x32_20({static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32), 0, 0},
-                                        {words[0], words[1], 0x666f6c64u, 0});
-        return {{r[0], r[1]}};
+    REPRO_HD constexpr random_key fold_in(std::uint64_t tag) const {
+        const detail::raw_words<2> k = detail::unpack(words);
+        const detail::raw_words<4> r = detail::unpack(
+            threefry4x32_20({static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32), 0, 0},
+                            {k.w[0], k.w[1], 0x666f6c64u, 0}));
+        return {{r.w[0], r.w[1]}};
     }
     // Two independent child keys.
-    constexpr std::array<random_key, 2> split() const {
-        const u32x4 r = threefry4x32_20({0, 0, 0, 0}, {words[0], words[1], 0x73706c74u, 0});
-        return {random_key{{r[0], r[1]}}, random_key{{r[2], r[3]}}};
+    REPRO_HD constexpr std::array<random_key, 2> split() const {
+        const detail::raw_words<2> k = detail::unpack(words);
+        const detail::raw_words<4> r = detail::unpack(threefry4x32_20({0, 0, 0, 0}, {k.w[0], k.w[1], 0x73706c74u, 0}));
+        return {random_key{{r.w[0], r.w[1]}}, random_key{{r.w[2], r.w[3]}}};
     }
-    friend constexpr bool operator==(const random_key& a, const random_key& b) {
-        return a.words[0] == b.words[0] && a.words[1] == b.words[1];
+    friend REPRO_HD constexpr bool operator==(const random_key& a, const random_key& b) {
+        const detail::raw_words<2> x = detail::unpack(a.words), y = detail::unpack(b.words);
+        return x.w[0] == y.w[0] && x.w[1] == y.w[1];
     }
-    friend constexpr bool operator!=(const random_key& a, const random_key& b) { return !(a == b); }
+    friend REPRO_HD constexpr bool operator!=(const random_key& a, const random_key& b) { return !(a == b); }
 };
 
 // ------------------------------------------------------------- streams
@@ -155,41 +166,47 @@ inline std::uint64_t bernoulli_threshold(double p, const char* function) {
 
 }  // namespace detail
 
+// The constructor, the accessors, block, bits and the element forms of
+// uniform, uniform_open and normal are host and device (REPRO_HD); bernoulli
+// (which throws), the bulk and sequential forms and the string forms are
+// host-only.
 class random_stream {
 public:
-    constexpr random_stream(random_key key, std::uint64_t sample, std::uint32_t step = 0)
+    REPRO_HD constexpr random_stream(random_key key, std::uint64_t sample, std::uint32_t step = 0)
         : key_(key), sample_(sample), step_(step) {}
 
-    constexpr random_key key() const { return key_; }
-    constexpr std::uint64_t sample() const { return sample_; }
-    constexpr std::uint32_t step() const { return step_; }
+    REPRO_HD constexpr random_key key() const { return key_; }
+    REPRO_HD constexpr std::uint64_t sample() const { return sample_; }
+    REPRO_HD constexpr std::uint32_t step() const { return step_; }
 
     // Philox block b: 4 words.
-    constexpr u32x4 block(std::uint32_t b) const {
+    REPRO_HD constexpr u32x4 block(std::uint32_t b) const {
         return philox4x32_10({b, static_cast<std::uint32_t>(sample_), static_cast<std::uint32_t>(sample_ >> 32), step_},
                              key_.words);
     }
     // Element i (i < 2^34): word i % 4 of block i / 4.
-    constexpr std::uint32_t bits(std::uint64_t i) const { return block(static_cast<std::uint32_t>(i >> 2))[i & 3]; }
+    REPRO_HD constexpr std::uint32_t bits(std::uint64_t i) const {
+        return detail::unpack(block(static_cast<std::uint32_t>(i >> 2))).w[i & 3];
+    }
 
     template <class T>
-    T uniform(std::uint64_t i) const {
+    REPRO_HD T uniform(std::uint64_t i) const {
         if constexpr (sizeof(T) == 4) {
             return detail::u01_float(bits(i));
         } else {
-            const u32x4 b = block(static_cast<std::uint32_t>(i >> 1));
+            const detail::raw_words<4> b = detail::unpack(block(static_cast<std::uint32_t>(i >> 1)));
             const std::size_t w = 2 * (i & 1);
-            return detail::u01_double(detail::join64(b[w + 1], b[w]));
+            return detail::u01_double(detail::join64(b.w[w + 1], b.w[w]));
         }
     }
     template <class T>
-    T uniform_open(std::uint64_t i) const {
+    REPRO_HD T uniform_open(std::uint64_t i) const {
         if constexpr (sizeof(T) == 4) {
             return detail::u01_open_float(bits(i));
         } else {
-            const u32x4 b = block(static_cast<std::uint32_t>(i >> 1));
+            const detail::raw_words<4> b = detail::unpack(block(static_cast<std::uint32_t>(i >> 1)));
             const std::size_t w = 2 * (i & 1);
-            return detail::u01_open_double(detail::join64(b[w + 1], b[w]));
+            return detail::u01_open_double(detail::join64(b.w[w + 1], b.w[w]));
         }
     }
     bool bernoulli(std::uint64_t i, double p) const {
@@ -200,15 +217,15 @@ public:
     // u01(word 2p+1). double: u1 = open(words 4p+1:4p), u2 = u01(words
     // 4p+3:4p+2) (high:low).
     template <class T>
-    T normal(std::uint64_t i) const {
+    REPRO_HD T normal(std::uint64_t i) const {
         if constexpr (sizeof(T) == 4) {
-            const u32x4 b = block(static_cast<std::uint32_t>(i >> 2));
+            const detail::raw_words<4> b = detail::unpack(block(static_cast<std::uint32_t>(i >> 2)));
             const std::size_t w = (i & 2);
-            return detail::box_muller(detail::u01_open_float(b[w]), detail::u01_float(b[w + 1]), (i & 1) != 0);
+            return detail::box_muller(detail::u01_open_float(b.w[w]), detail::u01_float(b.w[w + 1]), (i & 1) != 0);
         } else {
-            const u32x4 b = block(static_cast<std::uint32_t>(i >> 1));
-            return detail::box_muller(detail::u01_open_double(detail::join64(b[1], b[0])),
-                                      detail::u01_double(detail::join64(b[3], b[2])), (i & 1) != 0);
+            const detail::raw_words<4> b = detail::unpack(block(static_cast<std::uint32_t>(i >> 1)));
+            return detail::box_muller(detail::u01_open_double(detail::join64(b.w[1], b.w[0])),
+                                      detail::u01_double(detail::join64(b.w[3], b.w[2])), (i & 1) != 0);
         }
     }
 

@@ -219,6 +219,51 @@ accumulator_t<T> dot_compensated(const T* x, const T* y, std::size_t n, threads 
 
 // ---------------------------------------------------------------- exact tier
 
+namespace detail {
+
+// The correctly rounded value of an exact sum: its non-finite terms decide
+// it, else the state rounded once.
+template <class T, class State>
+REPRO_HD T exact_result(const State& state, const specials& sp) {
+    T special;
+    if (non_finite_result(sp, special)) return special;
+    const auto m = magnitude_of(state);
+    return round_digits<T>(m.digit, State::min_exp, m.negative, false);
+}
+
+// The correctly rounded state / count (count > 0 unless NaN is wanted).
+template <class T, class State>
+REPRO_HD T exact_mean(const State& state, const specials& sp, std::uint64_t count) {
+    if (count == 0) return quiet_nan_of<T>();
+    T special;
+    if (non_finite_result(sp, special)) return special;
+    auto m = magnitude_of(state);
+    // Long division by the count with 64 extra fraction bits below the
+    // least digit (three digits, to keep the digit alignment); a nonzero
+    // remainder is the sticky bit.
+    constexpr int N = State::limbs + 1 + 3;
+    std::uint32_t num[N] = {};
+    for (int i = 0; i < State::limbs + 1; ++i) num[i + 3] = m.digit[i];
+    std::uint32_t quo[N] = {};
+    std::uint64_t rem = 0;
+    for (int bit = N * 32 - 1; bit >= 0; --bit) {
+        const bool top = (rem >> 63) != 0;
+        rem = (rem << 1) | ((num[bit / 32] >> (bit % 32)) & 1u);
+        if (top || rem >= count) {
+            rem -= count;
+            quo[bit / 32] |= 1u << (bit % 32);
+        }
+    }
+    return round_digits<T>(quo, State::min_exp - 96, m.negative, rem != 0);
+}
+
+// Access to an accumulator's parts for the CUDA variants, which accumulate on
+// the device and hand the state back as an exact_accumulator.
+template <class T>
+struct accumulator_parts;
+
+}  // namespace detail
+
 // The exact running sum of float (T = float) or double (T = double) terms,
 // products included. State: a fixed-point integer of 32-bit digits in int64
 // limbs covering every product of two T values and 2^64 of them
@@ -281,37 +326,10 @@ public:
     std::uint64_t count() const { return count_; }
 
     // The correctly rounded sum of everything added.
-    T result() const {
-        T special;
-        if (non_finite(special)) return special;
-        const auto m = detail::magnitude_of(state_);
-        return detail::round_digits<T>(m.digit, state_type::min_exp, m.negative, false);
-    }
+    T result() const { return detail::exact_result<T>(state_, specials_); }
 
     // The correctly rounded sum / count(); NaN when nothing was added.
-    T mean() const {
-        if (count_ == 0) return std::numeric_limits<T>::quiet_NaN();
-        T special;
-        if (non_finite(special)) return special;
-        auto m = detail::magnitude_of(state_);
-        // Long division by the count with 64 extra fraction bits below the
-        // least digit (three digits, to keep the digit alignment); a nonzero
-        // remainder is the sticky bit.
-        constexpr int N = state_type::limbs + 1 + 3;
-        std::uint32_t num[N] = {};
-        for (int i = 0; i < state_type::limbs + 1; ++i) num[i + 3] = m.digit[i];
-        std::uint32_t quo[N] = {};
-        std::uint64_t rem = 0;
-        for (int bit = N * 32 - 1; bit >= 0; --bit) {
-            const bool top = (rem >> 63) != 0;
-            rem = (rem << 1) | ((num[bit / 32] >> (bit % 32)) & 1u);
-            if (top || rem >= count_) {
-                rem -= count_;
-                quo[bit / 32] |= 1u << (bit % 32);
-            }
-        }
-        return detail::round_digits<T>(quo, state_type::min_exp - 96, m.negative, rem != 0);
-    }
+    T mean() const { return detail::exact_mean<T>(state_, specials_, count_); }
 
     // Byte format, version 1, all integers little-endian:
     //   "RPXA" | version u8 = 1 | type u8 (4 = float, 8 = double) | flags u8
@@ -364,13 +382,6 @@ public:
     }
 
 private:
-    bool non_finite(T& out) const {
-        if (specials_.nan || (specials_.pos_inf && specials_.neg_inf))
-            return out = std::numeric_limits<T>::quiet_NaN(), true;
-        if (specials_.pos_inf) return out = std::numeric_limits<T>::infinity(), true;
-        if (specials_.neg_inf) return out = -std::numeric_limits<T>::infinity(), true;
-        return false;
-    }
     static void put(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
         for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
     }
@@ -380,12 +391,27 @@ private:
         return v;
     }
 
+    template <class U>
+    friend struct detail::accumulator_parts;
+
     state_type state_;
     detail::specials specials_;
     std::uint64_t count_ = 0;
 };
 
 namespace detail {
+
+template <class T>
+struct accumulator_parts {
+    static exact_accumulator<T> make(const typename exact_accumulator<T>::state_type& state, const specials& sp,
+                                     std::uint64_t count) {
+        exact_accumulator<T> a;
+        a.state_ = state;
+        a.specials_ = sp;
+        a.count_ = count;
+        return a;
+    }
+};
 
 template <class T, class AddRange>
 accumulator_t<T> exact_parallel(std::size_t n, unsigned t, AddRange add_range) {

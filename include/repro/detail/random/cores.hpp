@@ -3,12 +3,48 @@
 // Threefry2x32-20 and Threefry4x32-20 on plain arrays (usable in device code
 // without relaxed constexpr); repro/random.hpp wraps them in std::array.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "../prologue.hpp"
 
+// Whether __builtin_bit_cast exists (GCC 11+, Clang 9+, MSVC 19.27+, nvcc's
+// front end); local to this file.
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_bit_cast)
+#define REPRO_RANDOM_HAS_BIT_CAST 1
+#endif
+#endif
+#if !defined(REPRO_RANDOM_HAS_BIT_CAST) && defined(_MSC_VER) && _MSC_VER >= 1927
+#define REPRO_RANDOM_HAS_BIT_CAST 1
+#endif
+
 REPRO_NAMESPACE_BEGIN
 namespace detail {
+
+// The words of a std::array<std::uint32_t, N>, read without its member
+// functions: those are constexpr __host__ only, so CUDA device code could
+// call them only under --expt-relaxed-constexpr. The public generators keep
+// std::array in their signatures, unpack their arguments and build their
+// results by aggregate initialisation. (A compiler without
+// __builtin_bit_cast, an old host-only one, copies them through operator[].)
+template <std::size_t N>
+struct raw_words {
+    std::uint32_t w[N];
+};
+
+template <std::size_t N>
+REPRO_HD constexpr raw_words<N> unpack(const std::array<std::uint32_t, N>& a) {
+#if defined(REPRO_RANDOM_HAS_BIT_CAST)
+    static_assert(sizeof(raw_words<N>) == sizeof(std::array<std::uint32_t, N>), "std::array with padding");
+    return __builtin_bit_cast(raw_words<N>, a);
+#else
+    raw_words<N> r{};
+    for (std::size_t i = 0; i < N; ++i) r.w[i] = a[i];
+    return r;
+#endif
+}
 
 REPRO_HD constexpr std::uint32_t rotl32(std::uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
 
@@ -89,4 +125,5 @@ REPRO_HD constexpr void threefry4x32_20_core(std::uint32_t x[4], const std::uint
 }  // namespace detail
 REPRO_NAMESPACE_END
 
+#undef REPRO_RANDOM_HAS_BIT_CAST
 #include "../epilogue.hpp"

@@ -12,11 +12,13 @@ struct philox_kernels<REPRO_SIMD_TAG> {
     REPRO_SIMD_TARGET static std::size_t fill(philox_counter ctr, philox_key key, std::uint32_t* out,
                                               std::size_t blocks) {
         const typename U::reg m0 = U::broadcast(philox_m0), m1 = U::broadcast(philox_m1);
+        const raw_words<4> c = unpack(ctr);  // not operator[]: host-only under nvcc
+        const raw_words<2> k = unpack(key);
         std::size_t b = 0;
         for (; b + U::width <= blocks; b += U::width) {
-            typename U::reg x[4] = {U::iota(ctr[0] + static_cast<std::uint32_t>(b)), U::broadcast(ctr[1]),
-                                    U::broadcast(ctr[2]), U::broadcast(ctr[3])};
-            std::uint32_t k0 = key[0], k1 = key[1];
+            typename U::reg x[4] = {U::iota(c.w[0] + static_cast<std::uint32_t>(b)), U::broadcast(c.w[1]),
+                                    U::broadcast(c.w[2]), U::broadcast(c.w[3])};
+            std::uint32_t k0 = k.w[0], k1 = k.w[1];
             for (int r = 0; r < 10; ++r) {
                 if (r > 0) {
                     k0 += philox_w0;

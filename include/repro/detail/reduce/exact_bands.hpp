@@ -41,7 +41,7 @@ struct specials {
     bool nan = false;
     bool pos_inf = false;
     bool neg_inf = false;
-    void merge(const specials& o) {
+    REPRO_HD void merge(const specials& o) {
         nan |= o.nan;
         pos_inf |= o.pos_inf;
         neg_inf |= o.neg_inf;
@@ -50,7 +50,7 @@ struct specials {
 
 inline int band_quantum(int emax, int k) { return emax - 43 - 45 * (k - 1); }
 
-inline double pow2(int e) {  // 2^e for -1022 <= e <= 1023
+REPRO_HD double pow2(int e) {  // 2^e for -1022 <= e <= 1023
     return from_bits<double>(static_cast<std::uint64_t>(e + 1023) << 52);
 }
 
@@ -58,10 +58,30 @@ inline double one_and_half_pow2(int e) {  // 1.5 * 2^e, from its bits
     return from_bits<double>((static_cast<std::uint64_t>(e + 1023) << 52) | (std::uint64_t(1) << 51));
 }
 
+// The quiet NaN of T (numeric_limits is not usable in device code).
+template <class T>
+REPRO_HD T quiet_nan_of() {
+    using tr = float_traits<T>;
+    return from_bits<T>(
+        static_cast<typename tr::bits_type>(tr::infinity_bits | (tr::fraction_mask ^ (tr::fraction_mask >> 1))));
+}
+
+// The value of a sum whose non-finite terms are `sp`, when they decide it:
+// NaN for any NaN or both infinities, else the one infinity seen.
+template <class T>
+REPRO_HD bool non_finite_result(const specials& sp, T& out) {
+    using tr = float_traits<T>;
+    using bits = typename tr::bits_type;
+    if (sp.nan || (sp.pos_inf && sp.neg_inf)) return out = quiet_nan_of<T>(), true;
+    if (sp.pos_inf) return out = from_bits<T>(tr::infinity_bits), true;
+    if (sp.neg_inf) return out = from_bits<T>(static_cast<bits>(tr::sign_mask | tr::infinity_bits)), true;
+    return false;
+}
+
 // ---- inputs ----
 
 template <class T>
-inline void note_special(specials& sp, T x) {
+REPRO_HD void note_special(specials& sp, T x) {
     if (is_nan(x))
         sp.nan = true;
     else if (sign_bit(x))
@@ -71,7 +91,7 @@ inline void note_special(specials& sp, T x) {
 }
 
 template <class F>
-inline void note_special_product(specials& sp, F a, F b) {
+REPRO_HD void note_special_product(specials& sp, F a, F b) {
     if (is_nan(a) || is_nan(b) || (is_inf(a) && b == F(0)) || (is_inf(b) && a == F(0)))
         sp.nan = true;
     else if (sign_bit(a) != sign_bit(b))
@@ -87,7 +107,7 @@ struct chunk_stats {
     std::uint64_t min_mag = ~std::uint64_t(0);
     bool special = false;
     // no nonzero term: every input a zero (a NaN or an infinity is not one)
-    bool all_zero() const { return max_mag == 0 && !special; }
+    REPRO_HD bool all_zero() const { return max_mag == 0 && !special; }
 };
 
 template <class T>
@@ -105,7 +125,7 @@ void stats_of(chunk_stats& st, const T* v, std::size_t n) {  // branch-free
 // Exponent of the largest input (|x| < 2^(e + 1)) and of the last bit of the
 // smallest nonzero input, in the input's format.
 template <class T>
-int top_exponent(const chunk_stats& st) {
+REPRO_HD int top_exponent(const chunk_stats& st) {
     using tr = float_traits<T>;
     const int field = static_cast<int>(st.max_mag >> tr::fraction_bits);
     return (field == 0 ? 1 : field) - ((1 << (tr::exponent_bits - 1)) - 1);

@@ -1,0 +1,9 @@
+#pragma once
+// repro/cuda.cuh - the CUDA variants: repro's functions on device data with
+// the CPU functions' bits (docs/reference/cuda.md). Include from .cu files
+// compiled by nvcc.
+
+#include "cuda/error.cuh"
+#include "cuda/half.cuh"
+#include "cuda/memory.cuh"
+#include "cuda/reduce.cuh"
