@@ -37,15 +37,38 @@ class ReproConan(ConanFile):
             check_min_cppstd(self, 17)
 
     def package(self):
-        copy(self, "*.hpp", src=os.path.join(self.source_folder, "include"),
-             dst=os.path.join(self.package_folder, "include"))
+        # *.cuh: repro/cuda.cuh and repro/cuda/ (detail/ included), the CUDA variants.
+        for pattern in ("*.hpp", "*.cuh"):
+            copy(self, pattern, src=os.path.join(self.source_folder, "include"),
+                 dst=os.path.join(self.package_folder, "include"))
         copy(self, "LICENSE", src=self.source_folder, dst=os.path.join(self.package_folder, "licenses"))
 
     def package_info(self):
-        self.cpp_info.bindirs = []
-        self.cpp_info.libdirs = []
+        # Component "repro" is the library (CMake target repro::repro, pkg-config repro);
+        # component "cuda" is repro/cuda.cuh with the CUDA runtime (repro::cuda, repro-cuda),
+        # the installed CMake package's targets. Headers only: nothing to build, whether or not
+        # the consumer has CUDA. repro::cuda links the system library cudart, found in the
+        # CUDA toolkit's library folder that nvcc (CMake's CUDA language) adds to the link of
+        # .cu targets; a consumer linking it elsewhere adds that folder, or links CUDA::cudart
+        # from find_package(CUDAToolkit) instead.
         self.cpp_info.set_property("cmake_file_name", "repro")
-        self.cpp_info.set_property("cmake_target_name", "repro::repro")
+        # The aggregate of both components; consumers link repro::repro or repro::cuda.
+        self.cpp_info.set_property("cmake_target_name", "repro::repro_all")
         self.cpp_info.set_property("pkg_config_name", "repro")
+
+        core = self.cpp_info.components["repro"]
+        core.set_property("cmake_target_name", "repro::repro")
+        core.set_property("pkg_config_name", "repro")
+        core.bindirs = []
+        core.libdirs = []
         if self.settings.os in ("Linux", "FreeBSD"):
-            self.cpp_info.system_libs = ["pthread"]
+            core.system_libs = ["pthread"]
+
+        cuda = self.cpp_info.components["cuda"]
+        cuda.set_property("cmake_target_name", "repro::cuda")
+        cuda.set_property("pkg_config_name", "repro-cuda")
+        cuda.requires = ["repro"]
+        cuda.bindirs = []
+        cuda.libdirs = []
+        cuda.includedirs = []  # repro's include folder comes with the "repro" component
+        cuda.system_libs = ["cudart"]

@@ -1,4 +1,5 @@
-# Install rules: headers, the exported repro::repro target, a version file
+# Install rules: headers, the exported repro::repro target (and repro::cuda
+# when the CUDA toolkit was found), a version file
 # that ignores the architecture (header-only), and a pkg-config file.
 include(CMakePackageConfigHelpers)
 
@@ -7,6 +8,18 @@ set(REPRO_CMAKE_DIR "${CMAKE_INSTALL_DATADIR}/cmake/repro" CACHE STRING "Where r
 install(DIRECTORY include/repro DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(TARGETS repro EXPORT reproTargets)
 install(EXPORT reproTargets NAMESPACE repro:: DESTINATION "${REPRO_CMAKE_DIR}")
+
+# repro::cuda, when the CUDA toolkit was found, in an export set of its own:
+# reproCudaTargets.cmake names CUDA::cudart, so reproConfig.cmake includes it
+# only after finding CUDAToolkit, and CPU-only consumers never need it. The
+# .cuh headers are installed with the include/repro directory above.
+if(TARGET repro_cuda)
+  set(REPRO_CUDA_EXPORTED TRUE)
+  install(TARGETS repro_cuda EXPORT reproCudaTargets)
+  install(EXPORT reproCudaTargets NAMESPACE repro:: DESTINATION "${REPRO_CMAKE_DIR}")
+else()
+  set(REPRO_CUDA_EXPORTED FALSE)
+endif()
 
 configure_package_config_file(cmake/reproConfig.cmake.in
   "${PROJECT_BINARY_DIR}/reproConfig.cmake"

@@ -1,6 +1,7 @@
 import os
 
 from conan import ConanFile
+from conan.errors import ConanException
 from conan.tools.build import can_run
 from conan.tools.cmake import CMake, cmake_layout
 
@@ -22,5 +23,16 @@ class ReproTestPackageConan(ConanFile):
         cmake.build()
 
     def test(self):
-        if can_run(self):
-            self.run(os.path.join(self.cpp.build.bindir, "repro_consumer"), env="conanrun")
+        if not can_run(self):
+            return
+        self.run(os.path.join(self.cpp.build.bindir, "repro_consumer"), env="conanrun")
+        # Built when CMake found a CUDA compiler; exits 77 without a CUDA device.
+        cuda_consumer = os.path.join(self.cpp.build.bindir, "repro_cuda_consumer")
+        if os.path.isfile(cuda_consumer) or os.path.isfile(cuda_consumer + ".exe"):
+            rc = self.run(cuda_consumer, env="conanrun", ignore_errors=True)
+            if rc == 77:
+                self.output.warning("repro_cuda_consumer built, not run: no CUDA device")
+            elif rc != 0:
+                raise ConanException(f"repro_cuda_consumer failed ({rc})")
+        else:
+            self.output.info("repro_cuda_consumer not built (no CUDA compiler)")

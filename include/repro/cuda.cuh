@@ -6,4 +6,5 @@
 #include "cuda/error.cuh"
 #include "cuda/half.cuh"
 #include "cuda/memory.cuh"
+#include "cuda/random.cuh"
 #include "cuda/reduce.cuh"

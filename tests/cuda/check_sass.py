@@ -3,8 +3,9 @@
 
 For each architecture the source is compiled to a cubin twice, with
 `--fmad=true` and `--fmad=false` and otherwise the same flags, and both cubins
-are disassembled with `cuobjdump -sass`. Every function whose name (mangled or
-demangled) matches --match (default: `repro`) must then
+are disassembled with `cuobjdump -sass`. Every function of repro's (its
+demangled name has `repro::`: the function's namespace or a template argument;
+or, with --match REGEX, its mangled or demangled name matches) must then
 
   * be the same instructions in both builds: code that spells out its rounding
     (__fmaf_rn, __fmul_rn, __fadd_rn, ...) leaves nvcc no product to contract,
@@ -17,6 +18,15 @@ demangled) matches --match (default: `repro`) must then
     shared memory, or on a half, and how hand-written double atomics look).
     Integer atomics (RED.E.ADD.64, ATOMS.ADD, ATOMS.CAST.SPIN.64 with IADD3
     for a 64-bit add in shared memory, ...) are fine.
+Each arch also needs at least one function of repro's, or nothing was checked.
+
+Limits: the CAS-loop test follows registers through the loop (a heuristic,
+tried on nvcc 13's output for sm_75..sm_120); a bulk tensor reduction
+(UTMAREDG) keeps its element type in the tensor map, out of sight; code that
+repro's functions call but that is not repro's (libdevice slow paths) is not
+compared, though a change of its size shows as moved CALL targets. Anonymous
+namespaces are mangled with a number of each compilation's own, so names are
+compared with it taken out.
 
 Usage:
   check_sass.py --nvcc /usr/local/cuda/bin/nvcc --source k.cu [--arch sm_90 ...]
@@ -518,7 +528,7 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 epilog="nvcc arguments (include dirs, -std=c++17, ...) go after --")
     p.add_argument("--nvcc", help="nvcc to build with (default: $CUDACXX, nvcc on PATH, /usr/local/cuda/bin/nvcc)")
-    p.add_argument("--cuobjdump", help="cuobjdump to disassemble with (default: searched, see above)")
+    p.add_argument("--cuobjdump", help="cuobjdump to disassemble with (default: $REPRO_CUOBJDUMP, else <site-packages>/nvidia/cu13/bin of this and the usual interpreters, nvcc's folder, $CUDA_HOME/bin, PATH)")
     p.add_argument("--arch", action="append", help="sm_XX (or XX, XX-real); repeatable; default sm_75 sm_80 sm_90")
     p.add_argument("--source", required=True, help=".cu file to compile")
     p.add_argument("--match", metavar="REGEX",

@@ -14,7 +14,8 @@ fi
 rm -rf "$work"
 mkdir -p "$work/src/tests/packaging"
 cp -r "$src/include" "$src/LICENSE" "$src/conanfile.py" "$src/test_package" "$work/src/"
-cp "$src/tests/packaging/consumer.cpp" "$work/src/tests/packaging/"
+# consumer.cu: test_package also builds it against repro::cuda when CMake finds a CUDA compiler.
+cp "$src/tests/packaging/consumer.cpp" "$src/tests/packaging/consumer.cu" "$work/src/tests/packaging/"
 export CONAN_HOME="$work/home"
 conan profile detect --force >/dev/null
 conan create "$work/src" --build=missing --no-remote

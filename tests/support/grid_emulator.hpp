@@ -7,8 +7,10 @@
 // __syncthreads as the end of a phase. The tests then compare the results
 // with the CPU functions, without a GPU.
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
+#include <repro/detail/kernels/random_fill.hpp>
 #include <repro/detail/kernels/row_reduce.hpp>
 
 namespace repro_test {
@@ -56,6 +58,15 @@ void emulate_rows(const D& d, std::size_t rows, std::size_t cols, typename D::re
             out[row] = d.finish(p[0], row, g.cols);
         }
     }
+}
+
+// The random kernels (repro/cuda/random.cuh, for_row_blocks): f(row, block)
+// for every block of every row, in the order of a grid-stride loop.
+template <class F>
+void emulate_row_blocks(const F& f, std::size_t rows, std::size_t blocks, std::size_t threads = 256) {
+    const std::uint64_t per_row = f.blocks_per_row(), total = rows * per_row, stride = blocks * threads;
+    for (std::uint64_t t = 0; t < stride; ++t)
+        for (std::uint64_t i = t; i < total; i += stride) f(static_cast<std::size_t>(i / per_row), i % per_row);
 }
 
 // One row of n, as the vector forms launch it.
