@@ -301,8 +301,8 @@ REPRO_HD float gelu(float x) {
         double m;
         const int i = d::half_binade(a, m);
         const d::split_value q = d::mills_float(i, a - m);
-        const double e = repro::math::exp(-0.5 * (xd * xd));  // x^2 exact: 48 significant bits
-        r = xd * e * (q.hi + q.rest);
+        const double e = repro::math::exp(repro::mul_rn(-0.5, repro::mul_rn(xd, xd)));  // x^2 exact: 48 significant bits
+        r = repro::mul_rn(repro::mul_rn(xd, e), q.hi + q.rest);
     }
     return static_cast<float>(r);
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #define DOCTEST_CONFIG_IMPLEMENT  // doctest's runtime, so repro/doctest.hpp links; main is ours
+#include <repro/cuda.cuh>
 #include <repro/repro.hpp>
 #include <repro/eigen.hpp>
 #include <repro/doctest.hpp>

@@ -19,6 +19,10 @@ include_guard()
 find_package(Python3 COMPONENTS Interpreter)
 set(REPRO_CUOBJDUMP "" CACHE FILEPATH
     "cuobjdump for the cuda_sass tests (empty: check_sass.py searches site-packages, nvcc's folder and PATH)")
+# The oldest and the newest default target: each architecture costs about
+# 70 s of two nvcc builds on 2 cores.
+set(REPRO_SASS_ARCHITECTURES "75;90" CACHE STRING
+    "Architectures the SASS checks build (empty: CMAKE_CUDA_ARCHITECTURES)")
 set(_repro_check_sass "${CMAKE_CURRENT_LIST_DIR}/check_sass.py" CACHE INTERNAL "tests/cuda/check_sass.py")
 
 function(repro_add_sass_check NAME SOURCE)
@@ -34,7 +38,11 @@ function(repro_add_sass_check NAME SOURCE)
   # 75;80-real;90-virtual -> --arch sm_75 --arch sm_80 --arch sm_90
   set(arch_args "")
   set(seen "")
-  foreach(arch IN LISTS CMAKE_CUDA_ARCHITECTURES)
+  set(archs ${CMAKE_CUDA_ARCHITECTURES})
+  if(REPRO_SASS_ARCHITECTURES)
+    set(archs ${REPRO_SASS_ARCHITECTURES})
+  endif()
+  foreach(arch IN LISTS archs)
     string(REGEX REPLACE "-(real|virtual)$" "" arch "${arch}")
     string(REGEX REPLACE "^(sm_|compute_)" "" arch "${arch}")
     if(NOT arch MATCHES "^[0-9]+[a-z]?$")

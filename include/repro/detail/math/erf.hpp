@@ -57,7 +57,7 @@ REPRO_HD int half_binade(double a, double& m) {
     const int e = static_cast<int>(b >> 52) - 1022;  // 0 for [0.5, 1)
     const int half = static_cast<int>((b >> 51) & 1);
     const double lower = repro::from_bits<double>(static_cast<std::uint64_t>(e + 1022) << 52);  // 2^(e-1)
-    m = lower * (half ? 1.75 : 1.25);
+    m = repro::mul_rn(lower, half ? 1.75 : 1.25);
     return 2 * e + half;
 }
 

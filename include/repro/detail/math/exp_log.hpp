@@ -175,7 +175,7 @@ REPRO_HD exact_pair<double> el_log_dd(double x) {
     const el_log_split sp = el_split(x);
     const auto l = el_log1p_reduced(sp.f);
     const double ed = static_cast<double>(sp.e);
-    const auto s = two_sum(ed * el_ln2_hi42, l.value);  // the product is exact
+    const auto s = two_sum(repro::mul_rn(ed, el_ln2_hi42), l.value);  // the product is exact
     const double lo = s.error + fma(ed, el_ln2_lo42, l.error);
     return fast_two_sum(s.value, lo);
 }

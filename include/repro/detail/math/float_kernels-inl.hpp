@@ -37,7 +37,7 @@ template <class V>
 REPRO_HD V exp(V x) {
     V t;
     const V r = reduce_ln2(x, t);
-    return (1.0 + expm1_small(r)) * pow2_shifted(t);
+    return mul_rn(1.0 + expm1_small(r), pow2_shifted(t));
 }
 
 // e^x - 1 for x in [-200, 200], relative error < 2^-34.

@@ -41,10 +41,10 @@ REPRO_HD quarter_reduced reduce_quarter(double a) {
     constexpr double two52 = 0x1p52, magic = 0x1.8p52;
     if (!(a < two52)) return {0.0, 0};
     const double n = (a + two52) - two52;   // nearest integer, |a - n| <= 1/2
-    const double v4 = (a - n) * 4.0;        // exact, in [-2, 2]
+    const double v4 = repro::mul_rn(a - n, 4.0);  // exact, in [-2, 2]
     const double k = (v4 + magic) - magic;  // nearest integer to 4v
     const int q = static_cast<int>(k) & 3;  // k in -2..2; two's complement & 3 = k mod 4
-    return {(v4 - k) * 0.25, q};
+    return {repro::mul_rn(v4 - k, 0.25), q};
 }
 
 // sin and cos of 2 pi r for |r| <= 1/8, to about 2^-62 before the final
