@@ -88,7 +88,39 @@ void check_all(std::size_t n, std::uint64_t seed) {
     CHECK(rc::exact_accumulate_products(dx.p, dy.p, n).serialize() == cpu_products.serialize());
 }
 
+// A user's kernel: keys derived per layer, streams keyed by sample, and
+// repro::math, all called in device code (docs/reference/cuda.md).
+__host__ __device__ void user_values(std::uint64_t sample, std::uint32_t i, std::uint64_t* out) {
+    const repro::random_key key = repro::random_key::from_seed(2026).fold_in(sample % 3);
+    const repro::random_stream s(key, sample, 1);
+    const float z = s.normal<float>(i);
+    out[0] = repro::to_bits(repro::math::silu(z));
+    out[1] = repro::to_bits(s.uniform<double>(i));
+    out[2] = s.bits(i + 1);
+    out[3] = repro::to_bits(repro::math::erf(static_cast<double>(z)));
+}
+
+__global__ void user_kernel(std::uint64_t* out, std::uint32_t n) {
+    const std::uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) user_values(i / 7, i, out + 4 * i);
+}
+
 }  // namespace
+
+TEST_CASE("repro's keys, streams and math in a user's kernel give the host's values") {
+    const std::uint32_t n = 100000;
+    device_vector<std::uint64_t> out(4 * std::size_t(n));
+    user_kernel<<<(n + 255) / 256, 256>>>(out.p, n);
+    REQUIRE(cudaGetLastError() == cudaSuccess);
+    const auto device = out.host();
+    std::size_t differ = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        std::uint64_t host[4];
+        user_values(i / 7, i, host);
+        for (int k = 0; k < 4; ++k) differ += host[k] != device[4 * std::size_t(i) + k];
+    }
+    CHECK(differ == 0);
+}
 
 TEST_CASE_TEMPLATE("every CUDA reduction gives the CPU's bits at every size", T, float, double, __half, __nv_bfloat16) {
     for (std::size_t n : sizes) check_all<T>(n, 17 + n);
