@@ -285,6 +285,17 @@ struct extreme_of {
 // A lane's exact partial: the CPU accumulator's fixed-point state and the
 // non-finite terms seen. Lanes and chunks merge by integer addition, so the
 // order of anything cannot matter.
+//
+// Why each lane keeps the CPU's own state (28 limbs, 224 bytes, for float
+// sums; 136 limbs, 1088 bytes, for double) rather than per-warp bins or a
+// shared-memory superaccumulator: an add touches at most three limbs with no
+// data-dependent branch, so a lane's state stays in L1-resident local memory
+// and lanes never contend; the serialized bytes equal the CPU accumulator's by
+// construction (exact_accumulate), with no conversion to get wrong; and the
+// same code is what the host emulator tests. No device figure decided it:
+// none had been measured when it was written. bench/bench_cuda.cu's
+// exact_sum_repro against sum_cub is the measurement that would confirm or
+// overturn it (the target is >= 0.7x CUB's sum at n >= 2^26).
 template <class A>
 struct exact_partial {
     typename exact_accumulator<A>::state_type state;
