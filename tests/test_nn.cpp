@@ -931,3 +931,39 @@ TEST_CASE_TEMPLATE("a NaN stays in its row (and, for batch_norm, in its element)
         CHECK(!repro::is_nan(y[r * cols + c0 + 1]));
     }
 }
+
+TEST_CASE_TEMPLATE("leaky_relu keeps positives and NaN, scales the rest by slope once rounded, in place too", T, float,
+                   double) {
+    auto x = random_matrix<T>(1, 1000, 0x1ea4, -30, 30);
+    x[0] = T(0);
+    x[1] = -T(0);
+    x[2] = quiet_nan<T>();
+    x[3] = std::numeric_limits<T>::infinity();
+    x[4] = -std::numeric_limits<T>::infinity();
+    x[5] = std::numeric_limits<T>::denorm_min();
+    x[6] = -std::numeric_limits<T>::denorm_min();
+    const T slope = T(0.01);
+    std::vector<T> y(x.size());
+    repro::leaky_relu(x.data(), y.data(), x.size(), slope);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        CAPTURE(i);
+        const volatile T product = x[i] * slope;  // one rounding, never fused
+        if (repro::is_nan(x[i]))
+            CHECK(repro::is_nan(y[i]));
+        else
+            CHECK(repro::bitwise_equal(y[i], x[i] > T(0) ? x[i] : T(product)));
+    }
+    CHECK(repro::sign_bit(y[1]));              // -0 * slope
+    CHECK(repro::bitwise_equal(y[6], -T(0)));  // underflows to -0
+    CHECK(y[4] == -std::numeric_limits<T>::infinity());
+    auto z = x;
+    repro::leaky_relu(z.data(), z.data(), z.size(), slope);
+    CHECK(first_difference(z, y) == npos);
+    CHECK_THROWS_WITH_AS(repro::leaky_relu(x.data(), y.data(), 1, std::numeric_limits<T>::infinity()),
+                         "repro::leaky_relu: slope must be finite", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(repro::leaky_relu(x.data(), y.data(), 1, quiet_nan<T>()),
+                         "repro::leaky_relu: slope must be finite", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(repro::leaky_relu(static_cast<const T*>(nullptr), y.data(), 1, slope),
+                         "repro::leaky_relu: x is a null pointer", std::invalid_argument);
+    repro::leaky_relu(static_cast<const T*>(nullptr), static_cast<T*>(nullptr), 0, slope);  // empty: no-op
+}

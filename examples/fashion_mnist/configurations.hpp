@@ -1,7 +1,6 @@
 #pragma once
-// The ways of running the trained model that the demo compares. Each stage
-// is a function in the form repro::check_batch_invariance takes:
-// f(in [batch x in_size], sample ids [batch], batch, out [batch x out_size]).
+// The ways of running the trained model on the CPU that the demo compares
+// (pipeline.hpp: each stage in the form repro::check_batch_invariance takes).
 
 #include <Eigen/Core>
 
@@ -17,37 +16,9 @@
 #include <repro/random.hpp>
 
 #include "model.hpp"
+#include "pipeline.hpp"
 
 namespace fashion_mnist {
-
-using forward_function = std::function<void(const float*, const std::uint64_t*, std::size_t, float*)>;
-
-// A way of running the model, in two stages: body (images -> features, per
-// sample `features` values) and head (features -> logits). Bodies of one
-// trained model with the same key compute the same bits, so an evaluation
-// runs one of them per batch for all the heads that follow it.
-struct pipeline {
-    std::string body_key;
-    std::size_t features = 0;
-    forward_function body, head;
-
-    // body, then head: the whole model, as check_batch_invariance takes it
-    forward_function forward() const {
-        return [body = body, head = head, features = features](const float* x, const std::uint64_t* ids,
-                                                               std::size_t batch, float* logits) {
-            std::vector<float> h(batch * features);
-            body(x, ids, batch, h.data());
-            head(h.data(), ids, batch, logits);
-        };
-    }
-};
-
-struct trained_model {
-    model_shape shape;
-    parameters<float> params;
-    norm_statistics<float> stats;  // BatchNorm's inference statistics
-    float norm_eps = 1e-3f;
-};
 
 namespace detail {
 
@@ -191,6 +162,15 @@ inline pipeline folded_model(const trained_model& tm, repro::threads t) {
         dense.forward(h, batch, logits, t);
     };
     return p;
+}
+
+// (e) The model as trained, on repro's kernels: repro::conv2d with its ReLU,
+// repro::batch_norm on the inference statistics, the dense layer
+// (repro::linear's bits). The reference of the GPU runs (gpu.cu), which
+// compute it with repro::cuda's twins of these functions.
+inline pipeline inference_model(const trained_model& tm, repro::threads t) {
+    return detail::normalized_model(tm, repro::batch_norm_mode::inference, t,
+                                    [](float*, const std::uint64_t*, std::size_t) {});
 }
 
 }  // namespace fashion_mnist

@@ -27,6 +27,7 @@ struct configuration {
     bool claims_invariance = false;  // the demo fails when a claimed configuration drifts
     std::size_t reference = 0;       // the configuration whose batch-1 logits are the reference (often itself)
     pipeline model;
+    bool gpu = false;  // runs on the GPU (threads is then not used)
 };
 
 struct evaluation_row {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "configurations.hpp"
@@ -19,6 +20,9 @@
 #include "options.hpp"
 #include "report.hpp"
 #include "train.hpp"
+#ifdef REPRO_FASHION_MNIST_CUDA
+#include "gpu.hpp"
+#endif
 
 namespace fm = fashion_mnist;
 
@@ -83,6 +87,22 @@ std::string wrap(const std::string& text, std::size_t width, const std::string& 
 
 std::string threads_text(unsigned n) { return std::to_string(n) + (n == 1 ? " thread" : " threads"); }
 
+// --device cuda: whether the GPU part runs; prints one line either way.
+bool gpu_part_runs(const fm::options& opt) {
+    if (opt.run_on != fm::device::cuda) return false;
+#ifdef REPRO_FASHION_MNIST_CUDA
+    const std::string missing = fm::gpu::unavailable();
+    if (missing.empty()) {
+        std::printf("GPU: %s\n", fm::gpu::describe().c_str());
+        return true;
+    }
+    std::printf("--device cuda: %s; running the CPU part only\n", missing.c_str());
+#else
+    std::printf("--device cuda: this build has no GPU part (built without nvcc); running the CPU part only\n");
+#endif
+    return false;
+}
+
 int run(const fm::options& opt) {
     const fm::dataset train = fm::load_split(opt.data_dir, "train");
     const fm::dataset test = fm::load_split(opt.data_dir, "t10k");
@@ -100,8 +120,10 @@ int run(const fm::options& opt) {
     const std::size_t norm_images = std::min<std::size_t>(opt.quick ? 512 : 2048, train.count);
 
     std::printf("repro Fashion-MNIST demo%s: %s, float, NHWC\n", opt.quick ? " (quick)" : "", fm::describe(opt.model));
-    std::printf("data: %s (%zu training, %zu test images of %zux%zu)\n\n", opt.data_dir.c_str(), train.count,
-                test.count, train.height, train.width);
+    std::printf("data: %s (%zu training, %zu test images of %zux%zu)\n", opt.data_dir.c_str(), train.count, test.count,
+                train.height, train.width);
+    [[maybe_unused]] const bool on_gpu = gpu_part_runs(opt);
+    std::printf("\n");
 
     const double epochs = double(steps) / double(per_epoch);
     std::printf(
@@ -157,6 +179,21 @@ int run(const fm::options& opt) {
         {"c2", "(c2) MC dropout, keyed by image", threads, true, 3, fm::keyed_dropout_model(model, p, mc_key, t)});
     configs.push_back({"d", "(d) repro, BatchNorm folded", threads, true, 4, fm::folded_model(model, t)});
     configs.push_back({"d", "(d) repro, BatchNorm folded", other, true, 4, fm::folded_model(model, t_other)});
+#ifdef REPRO_FASHION_MNIST_CUDA
+    if (on_gpu) {
+        // (e) on the CPU is the reference of (e) on the GPU: its rows compare
+        // the GPU's logits with the CPU's batch-1 logits.
+        const std::size_t cpu_e = configs.size();
+        configs.push_back({"e", "(e) repro, inference BatchNorm", threads, true, cpu_e, fm::inference_model(model, t)});
+        configs.push_back({"e", "(e) repro::cuda on the GPU", 1, true, cpu_e, fm::gpu::repro_model(model), true});
+        try {
+            configs.push_back(
+                {"f", fm::gpu::vendor_label(), 1, false, configs.size(), fm::gpu::vendor_model(model), true});
+        } catch (const std::runtime_error& e) {  // a cuDNN or cuBLAS set-up failure: (e) still runs
+            std::printf("%s: not run (%s)\n", fm::gpu::vendor_label().c_str(), e.what());
+        }
+    }
+#endif
 
     std::printf("evaluation: %zu test images at batch sizes", test_images);
     for (const std::size_t b : opt.batch_sizes) std::printf(" %zu", b);
@@ -186,12 +223,20 @@ int run(const fm::options& opt) {
         "rows = batch 1: images whose 10 logits equal their batch-1 logits bitwise (for (d) on %s: the batch-1\n"
         "logits on %s); flips: images whose predicted class changed.\n\n",
         p, threads_text(other).c_str(), threads_text(threads).c_str());
+#ifdef REPRO_FASHION_MNIST_CUDA
+    if (on_gpu)
+        std::printf(
+            "(e) repro::conv2d + ReLU, repro::batch_norm on the inference statistics, the dense layer\n"
+            "(repro::linear): on %s, and on the GPU through repro::cuda's twins of the same functions;\n"
+            "for (e) on the GPU, rows = batch 1 compares its logits with the CPU's batch-1 logits.\n%s\n\n",
+            threads_text(threads).c_str(), wrap(fm::gpu::vendor_description(), 104, "").c_str());
+#endif
     std::printf("diagnoses (repro::check_batch_invariance, the first %zu test images):\n", diagnosed);
     for (std::size_t c = 0; c < configs.size(); ++c)
-        std::printf("  %s\n",
-                    wrap(configs[c].label + ", " + threads_text(configs[c].threads) + ": " + diagnoses[c].explanation,
-                         108, "      ")
-                        .c_str());
+        std::printf("  %s\n", wrap(configs[c].label + (configs[c].gpu ? "" : ", " + threads_text(configs[c].threads)) +
+                                       ": " + diagnoses[c].explanation,
+                                   108, "      ")
+                                  .c_str());
 
     bool claims_hold = weights_identical;
     std::printf("\nclaims:\n");
@@ -200,9 +245,29 @@ int run(const fm::options& opt) {
         bool bitwise = diagnoses[c].invariant();
         for (const fm::evaluation_row& r : rows) bitwise = bitwise && (r.configuration != c || r.bitwise());
         claims_hold = claims_hold && bitwise;
-        std::printf("  %-34s on %-10s bitwise identical at every batch size: %s\n", configs[c].label.c_str(),
-                    threads_text(configs[c].threads).c_str(), bitwise ? "yes" : "NO");
+        if (configs[c].gpu)
+            std::printf("  %-34s logits equal to the CPU's bitwise at every batch size: %s\n", configs[c].label.c_str(),
+                        bitwise ? "yes" : "NO");
+        else
+            std::printf("  %-34s on %-10s bitwise identical at every batch size: %s\n", configs[c].label.c_str(),
+                        threads_text(configs[c].threads).c_str(), bitwise ? "yes" : "NO");
     }
+    std::vector<std::pair<std::size_t, std::size_t>> softmax_bitwise;
+#ifdef REPRO_FASHION_MNIST_CUDA
+    if (on_gpu) {
+        std::size_t cpu_e = 0;
+        while (configs[cpu_e].key != "e") ++cpu_e;
+        bool all = true;
+        for (const fm::gpu::softmax_check& k :
+             fm::gpu::check_softmax(model, configs[cpu_e].model, test.images.data(), test_images, opt.batch_sizes)) {
+            softmax_bitwise.emplace_back(k.batch, k.bitwise_equal);
+            all = all && k.bitwise_equal == k.images;
+        }
+        claims_hold = claims_hold && all;
+        std::printf("  %-34s probabilities equal to repro::softmax's bitwise at every batch size: %s\n",
+                    "(e) repro::cuda::softmax on the GPU", all ? "yes" : "NO");
+    }
+#endif
     std::printf("  weights after %zu steps on %s and on %s: %s\n", prefix, threads_text(threads).c_str(),
                 threads_text(other).c_str(), weights_identical ? "bitwise identical" : "DIFFERENT");
 
@@ -223,6 +288,11 @@ int run(const fm::options& opt) {
     summary.norm_images = norm_images;
     summary.test_images = test_images;
     summary.diagnosed_images = diagnosed;
+#ifdef REPRO_FASHION_MNIST_CUDA
+    if (on_gpu) summary.gpu_device = fm::gpu::describe();
+#endif
+    summary.softmax_images = test_images;
+    summary.softmax_bitwise = softmax_bitwise;
     const std::filesystem::path out(opt.out_dir);
     std::filesystem::create_directories(out);
     write_file(out / "results.json", fm::results_json(summary, configs, rows, diagnoses, claims_hold));

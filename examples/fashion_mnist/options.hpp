@@ -16,6 +16,8 @@
 
 namespace fashion_mnist {
 
+enum class device { cpu, cuda };
+
 struct options {
     std::string data_dir = "/usr/share/datasets/fashion-mnist";  // Debian's dataset-fashion-mnist
     std::string out_dir = REPRO_FASHION_MNIST_OUT;
@@ -23,6 +25,7 @@ struct options {
     unsigned threads = 2;
     std::vector<std::size_t> batch_sizes{1, 32, 128};  // sorted, 1 always first: the reference
     architecture model = architecture::conv;
+    device run_on = device::cpu;  // cuda: the CPU part, then the same model on the GPU
     bool quick = false;
     bool help = false;
 };
@@ -44,13 +47,16 @@ inline std::string usage(const std::string& program) {
            "                      it is the reference)\n"
            "  --model conv|mlp    conv: Conv2D 32 3x3 'same' + ReLU -> BatchNorm -> Dense 10 (default);\n"
            "                      mlp: Dense 64 + ReLU -> BatchNorm -> Dense 10\n"
+           "  --device cpu|cuda   cuda: also run the trained model on the GPU, through repro::cuda (bitwise\n"
+           "                      against the CPU) and through cuDNN + cuBLAS (default cpu)\n"
            "  --out DIR           where results.json and drift.svg go (default " +
            std::filesystem::proximate(d.out_dir).string() +
            ")\n"
            "  --quick             a few hundred training steps and 1000 test images, the same checks\n"
            "  --help              this text\n\n"
            "Exits with 1 when an invariance claim fails: configuration (c2) or (d) not bitwise identical\n"
-           "at every batch size and thread count, or the weights trained on 1 and on N threads differ.\n";
+           "at every batch size and thread count, (e) on the GPU (--device cuda) not the CPU's bits, or the\n"
+           "weights trained on 1 and on N threads differ.\n";
 }
 
 namespace detail {
@@ -96,6 +102,10 @@ inline options parse_options(const std::vector<std::string>& args) {
             const std::string& m = value();
             if (m != "conv" && m != "mlp") throw std::invalid_argument("--model " + m + ": expected conv or mlp");
             o.model = m == "conv" ? architecture::conv : architecture::mlp;
+        } else if (a == "--device") {
+            const std::string& d = value();
+            if (d != "cpu" && d != "cuda") throw std::invalid_argument("--device " + d + ": expected cpu or cuda");
+            o.run_on = d == "cuda" ? device::cuda : device::cpu;
         } else if (a == "--batch-sizes") {
             const std::string& list = value();
             o.batch_sizes = {1};

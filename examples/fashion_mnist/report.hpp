@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <repro/invariance.hpp>
@@ -26,6 +27,11 @@ struct training_summary {
     std::size_t prefix_steps = 0;
     std::uint64_t prefix_hash = 0, prefix_hash_other = 0, final_hash = 0;
     std::size_t norm_images = 0, test_images = 0, diagnosed_images = 0;
+    // --device cuda: the GPU (empty when the GPU part did not run) and the
+    // softmax check, per batch size: (batch, images whose probabilities are the CPU's bits)
+    std::string gpu_device;
+    std::size_t softmax_images = 0;
+    std::vector<std::pair<std::size_t, std::size_t>> softmax_bitwise;
 };
 
 namespace detail {
@@ -81,8 +87,8 @@ inline std::string results_table(const std::vector<configuration>& configs, cons
         const bool first = r.configuration != last;
         last = r.configuration;
         s += format("%-34s %7s %6zu %8.2f%% %14.2f%% %12" PRIu64 " %6zu  %s\n", first ? c.label.c_str() : "",
-                    first ? std::to_string(c.threads).c_str() : "", r.batch, 100.0 * r.accuracy,
-                    100.0 * double(r.rows_bitwise) / double(r.rows), r.max_ulp, r.argmax_flips,
+                    first ? (c.gpu ? std::string("GPU") : std::to_string(c.threads)).c_str() : "", r.batch,
+                    100.0 * r.accuracy, 100.0 * double(r.rows_bitwise) / double(r.rows), r.max_ulp, r.argmax_flips,
                     first ? repro::to_string(diagnoses[r.configuration].cause) : "");
     }
     return s;
@@ -107,13 +113,22 @@ inline std::string results_json(const training_summary& t, const std::vector<con
         detail::hex64(t.final_hash).c_str());
     s += format("  \"norm_statistics_images\": %zu,\n  \"test_images\": %zu,\n  \"diagnosed_images\": %zu,\n",
                 t.norm_images, t.test_images, t.diagnosed_images);
+    if (!t.gpu_device.empty()) {
+        s += "  \"gpu\": {\"device\": " + json_string(t.gpu_device) + ", \"softmax\": [";
+        for (std::size_t i = 0; i < t.softmax_bitwise.size(); ++i)
+            s += format("%s{\"batch\": %zu, \"images\": %zu, \"bitwise_equal\": %zu}", i ? ", " : "",
+                        t.softmax_bitwise[i].first, t.softmax_images, t.softmax_bitwise[i].second);
+        s += "]},\n";
+    }
     s += std::string("  \"claims_hold\": ") + (claims_hold ? "true" : "false") + ",\n";
     s += "  \"configurations\": [";
     for (std::size_t c = 0; c < configs.size(); ++c) {
-        s += std::string(c ? "," : "") + "\n    {\"key\": " + json_string(configs[c].key) +
-             ", \"label\": " + json_string(configs[c].label) + format(", \"threads\": %u", configs[c].threads) +
-             ", \"claims_invariance\": " + (configs[c].claims_invariance ? "true" : "false") +
-             ", \"reference\": " + json_string(configs[configs[c].reference].label + ", batch 1") + ", \"rows\": [";
+        s +=
+            std::string(c ? "," : "") + "\n    {\"key\": " + json_string(configs[c].key) +
+            ", \"label\": " + json_string(configs[c].label) +
+            (configs[c].gpu ? std::string(", \"device\": \"cuda\"") : format(", \"threads\": %u", configs[c].threads)) +
+            ", \"claims_invariance\": " + (configs[c].claims_invariance ? "true" : "false") +
+            ", \"reference\": " + json_string(configs[configs[c].reference].label + ", batch 1") + ", \"rows\": [";
         bool first = true;
         for (const evaluation_row& r : rows) {
             if (r.configuration != c) continue;
@@ -174,8 +189,9 @@ inline std::string drift_svg(const std::vector<configuration>& configs, const st
         const double x = left + group * double(c) + group / 2;
         s += format("<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">(%s)</text>\n", x, top + plot_h + 16,
                     detail::xml_text(configs[c].key).c_str());
-        s += format("<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#555\">%u thr.</text>\n", x,
-                    top + plot_h + 30, configs[c].threads);
+        const std::string where = configs[c].gpu ? "GPU" : std::to_string(configs[c].threads) + " thr.";
+        s += format("<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#555\">%s</text>\n", x,
+                    top + plot_h + 30, where.c_str());
     }
     double lx = left;
     for (std::size_t k = 0; k < batch_sizes.size(); ++k) {

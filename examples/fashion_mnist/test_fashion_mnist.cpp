@@ -24,6 +24,7 @@
 #include "idx.hpp"
 #include "model.hpp"
 #include "options.hpp"
+#include "report.hpp"
 #include "train.hpp"
 
 namespace fm = fashion_mnist;
@@ -213,6 +214,13 @@ TEST_CASE("parse_options reads every option and names the one that is wrong") {
     CHECK(error_of([] { fm::parse_options({"--model", "rnn"}); }).find("--model rnn") != std::string::npos);
     CHECK(error_of([] { fm::parse_options({"--out"}); }).find("--out: missing value") != std::string::npos);
     CHECK(error_of([] { fm::parse_options({"--fast"}); }).find("--fast: unknown option") != std::string::npos);
+    CHECK(fm::parse_options({}).run_on == fm::device::cpu);
+    CHECK(fm::parse_options({"--device", "cuda"}).run_on == fm::device::cuda);
+    CHECK(fm::parse_options({"--device", "cuda", "--device", "cpu"}).run_on == fm::device::cpu);
+    CHECK(error_of([] {
+              fm::parse_options({"--device", "gpu"});
+          }).find("--device gpu: expected cpu or cuda") != std::string::npos);
+    CHECK(error_of([] { fm::parse_options({"--device"}); }).find("--device: missing value") != std::string::npos);
 }
 
 TEST_CASE("im2col then repro::linear gives repro::conv2d's bits, for the conv and the mlp first layer") {
@@ -369,6 +377,66 @@ TEST_CASE("configurations: (d) and (c2) give a sample the same bits in any batch
     const std::vector<float> one = run(fm::folded_model(tm, repro::threads{1}), x, batch, ids, classes);
     const std::vector<float> three = run(fm::folded_model(tm, repro::threads{3}), x, batch, ids, classes);
     REPRO_CHECK_BITWISE_EQ(one, three);
+}
+
+TEST_CASE("(e) is repro::conv2d + ReLU, repro::batch_norm and repro::linear, bit for bit, at any batch size") {
+    // The GPU part (--device cuda) runs repro::cuda's twins of exactly these
+    // three calls and compares its logits with (e)'s.
+    for (const fm::architecture a : {fm::architecture::conv, fm::architecture::mlp}) {
+        const fm::trained_model tm = small_model(a, 7, 91);
+        const fm::model_shape& m = tm.shape;
+        const std::size_t batch = 5, F = m.features();
+        const std::vector<float> x = uniform<float>(batch * m.input(), 92);
+        const std::vector<std::uint64_t> ids{0, 1, 2, 3, 4};
+        repro::conv2d_shape s = m.first;
+        s.n = batch;
+        std::vector<float> h(batch * F), z(batch * F), expected(batch * m.classes);
+        repro::conv2d(x.data(), tm.params.w1.data(), tm.params.b1.data(), h.data(), s, repro::activation::relu);
+        repro::batch_norm(h.data(), z.data(), batch * m.spatial(), m.channels(), tm.stats.mean.data(),
+                          tm.stats.var.data(), tm.params.gamma.data(), tm.params.beta.data(), tm.norm_eps,
+                          repro::batch_norm_mode::inference);
+        repro::linear(z.data(), tm.params.w2.data(), tm.params.b2.data(), expected.data(), batch, F, m.classes);
+        for (const unsigned t : {1u, 2u}) {
+            const fm::pipeline e = fm::inference_model(tm, repro::threads{t});
+            REPRO_CHECK_BITWISE_EQ(run(e, x, batch, ids, m.classes), expected);
+            for (std::size_t i = 0; i < batch; ++i) {  // each image alone
+                const std::vector<float> xi(x.begin() + static_cast<std::ptrdiff_t>(i * m.input()),
+                                            x.begin() + static_cast<std::ptrdiff_t>((i + 1) * m.input()));
+                const std::vector<float> yi(expected.begin() + static_cast<std::ptrdiff_t>(i * m.classes),
+                                            expected.begin() + static_cast<std::ptrdiff_t>((i + 1) * m.classes));
+                REPRO_CHECK_BITWISE_EQ(run(e, xi, 1, {ids[i]}, m.classes), yi);
+            }
+        }
+    }
+}
+
+TEST_CASE("the table and results.json name a GPU configuration's device instead of its threads") {
+    const fm::dataset test = synthetic(6, 6, 101);
+    const fm::trained_model tm = small_model(fm::architecture::conv, 6, 102);
+    std::vector<fm::configuration> configs;
+    configs.push_back({"e", "(e) cpu", 3, true, 0, fm::inference_model(tm, repro::threads{1})});
+    configs.push_back({"e", "(e) gpu", 1, true, 0, fm::inference_model(tm, repro::threads{1}), true});
+    const std::vector<fm::evaluation_row> rows = fm::evaluate(configs, test, 6, {1, 4}, tm.shape.classes);
+    const std::vector<repro::invariance_report> diagnoses(2);
+    const std::string table = fm::results_table(configs, rows, diagnoses, 6);
+    CHECK(table.find("(e) cpu                                  3      1") != std::string::npos);
+    CHECK(table.find("(e) gpu                                GPU      1") != std::string::npos);
+
+    fm::training_summary t;
+    std::string json = fm::results_json(t, configs, rows, diagnoses, true);
+    CHECK(json.find("\"label\": \"(e) cpu\", \"threads\": 3,") != std::string::npos);
+    CHECK(json.find("\"label\": \"(e) gpu\", \"device\": \"cuda\",") != std::string::npos);
+    CHECK(json.find("\"gpu\":") == std::string::npos);  // no GPU part ran
+    t.gpu_device = "a GPU";
+    t.softmax_images = 6;
+    t.softmax_bitwise = {{1, 6}, {4, 5}};
+    json = fm::results_json(t, configs, rows, diagnoses, true);
+    CHECK(json.find("\"gpu\": {\"device\": \"a GPU\", \"softmax\": [{\"batch\": 1, \"images\": 6, "
+                    "\"bitwise_equal\": 6}, {\"batch\": 4, \"images\": 6, \"bitwise_equal\": 5}]},") !=
+          std::string::npos);
+    const std::string svg = fm::drift_svg(configs, rows, {1, 4});
+    CHECK(svg.find(">3 thr.<") != std::string::npos);
+    CHECK(svg.find(">GPU<") != std::string::npos);
 }
 
 TEST_CASE("evaluate runs a shared body once per batch without mixing up the heads, and counts drifting rows") {

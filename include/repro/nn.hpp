@@ -235,6 +235,20 @@ void layer_norm(const T* x, const detail::non_deduced<T>* gamma, const detail::n
     });
 }
 
+// ------------------------------------------------------------- leaky relu
+
+// y = x where x > 0 or x is NaN, else x * slope (one rounding; -0 gives
+// -0 * slope). y may be x. Throws std::invalid_argument for a slope that is
+// not finite and for null pointers.
+template <class T>
+void leaky_relu(const T* x, T* y, std::size_t n, detail::non_deduced<T> slope) {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "float or double");
+    if (!is_finite(slope)) throw std::invalid_argument("repro::leaky_relu: slope must be finite");
+    detail::check_pointer(x, n, "leaky_relu", "x");
+    detail::check_pointer(y, n, "leaky_relu", "y");
+    for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) || is_nan(x[i]) ? x[i] : mul_rn(x[i], slope);
+}
+
 // ------------------------------------------------------------- batch norm
 
 // Which statistics batch_norm uses. inference: the stored running mean and

@@ -25,17 +25,29 @@ flags=(-std=c++17 -O3 -arch="sm_$arch" -Werror all-warnings -I"$root/include" -I
 
 start=$SECONDS
 echo "=== building test_gpu (sm_$arch)"
-"$nvcc" "${flags[@]}" "$root/tests/gpu/test_gpu.cu" -o "$out/test_gpu" || { echo "FAILED: build of test_gpu"; exit 1; }
-bench_built=0
+# One object per file, built side by side (the machine has the cores).
+objects=()
+pids=()
+for f in test_gpu test_gpu_linalg test_gpu_tensor_core test_gpu_nn test_gpu_invariance; do
+  "$nvcc" "${flags[@]}" -c "$root/tests/gpu/$f.cu" -o "$out/$f.o" & pids+=($!)
+  objects+=("$out/$f.o")
+done
+for p in "${pids[@]}"; do wait "$p" || { echo "FAILED: build of test_gpu"; exit 1; }; done
+"$nvcc" "${flags[@]}" "${objects[@]}" -o "$out/test_gpu" -lcublas || { echo "FAILED: link of test_gpu"; exit 1; }
+benches=()
 if [ "${BENCH:-1}" = 1 ]; then
-  echo "=== building bench_cuda"
+  echo "=== building the benchmarks"
   bflags=()
   [ -n "${BENCHMARK_PREFIX:-}" ] && bflags+=(-I"$BENCHMARK_PREFIX/include" -L"$BENCHMARK_PREFIX/lib")
-  if "$nvcc" "${flags[@]}" "${bflags[@]}" "$root/bench/bench_cuda.cu" -o "$out/bench_cuda" -lbenchmark -lpthread; then
-    bench_built=1
-  else
-    echo "bench_cuda not built (Google Benchmark missing?)"
-  fi
+  pids=()
+  for b in bench_cuda bench_cuda_linalg bench_cuda_nn; do
+    "$nvcc" "${flags[@]}" "${bflags[@]}" "$root/bench/$b.cu" -o "$out/$b" -lbenchmark -lpthread -lcublas & pids+=($!)
+  done
+  i=0
+  for b in bench_cuda bench_cuda_linalg bench_cuda_nn; do
+    if wait "${pids[$i]}"; then benches+=("$b"); else echo "$b not built (Google Benchmark missing?)"; fi
+    i=$((i + 1))
+  done
 fi
 echo "=== built in $((SECONDS - start)) s"
 
@@ -43,10 +55,14 @@ echo "=== test_gpu"
 "$out/test_gpu"
 tests=$?
 bench=skipped
-if ((bench_built)); then
-  echo "=== bench_cuda"
-  "$out/bench_cuda" --benchmark_min_time=0.2s --benchmark_counters_tabular=true | tee "$out/bench_cuda.txt"
-  bench=$?
+for b in "${benches[@]}"; do
+  echo "=== $b"
+  "$out/$b" --benchmark_min_time=0.2s --benchmark_counters_tabular=true | tee "$out/$b.txt"
+  status=$?
+  [ "$bench" = skipped ] && bench=0
+  ((status)) && bench=$status
+done
+if [ -f "$out/bench_cuda.txt" ]; then
   # Ratios against CUB's DeviceReduce::Sum and the copy, per size.
   python3 - "$out/bench_cuda.txt" <<'PY' || true
 import re, sys
@@ -62,6 +78,14 @@ for n in sorted({k[1] for k in t}):
     if cp and ("sum_repro", n) in t: row.append(f"sum_repro {cp / t[('sum_repro', n)]:.2f}x copy")
     print("  ".join(row))
 PY
+fi
+if [ -f "$out/bench_cuda_linalg.txt" ]; then python3 "$root/bench/cuda_ratios.py" "$out/bench_cuda_linalg.txt"; fi
+if [ -f "$out/bench_cuda_nn.txt" ]; then
+  # against a straightforward kernel, and against a copy of the same bytes
+  python3 "$root/bench/cuda_ratios.py" "$out/bench_cuda_nn.txt" --arg rows/cols \
+    --pair rms_norm_repro=rms_norm_peer --pair layer_norm_repro=layer_norm_peer --pair softmax_repro=softmax_peer \
+    --pair rms_norm_repro=copy_device_to_device --pair layer_norm_repro=copy_device_to_device \
+    --pair softmax_repro=copy_device_to_device
 fi
 echo "=== summary: test_gpu exit $tests, bench_cuda ${bench}, $((SECONDS - start)) s"
 exit $tests

@@ -114,8 +114,8 @@ REPRO_HD exact_pair<double> el_expm1_dd(double x) {
     const auto e = el_expm1_small(red.r, red.r_lo);
     const double p = el_pow2(red.k);
     const auto u = two_sum(p, -1.0);
-    const double t = p * e.value;  // exact
-    const double l = p * e.error;
+    const double t = mul_rn(p, e.value);  // exact (p is a power of two)
+    const double l = mul_rn(p, e.error);
     const auto v = two_sum(u.value, t);
     const double rest = (v.error + u.error) + l;
     return fast_two_sum(v.value, rest);
