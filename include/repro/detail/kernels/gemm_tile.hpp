@@ -310,22 +310,27 @@ struct gemm_tile {
         if (more) stash(sh, static_cast<int>((s + 1) % 2), tid, th);
     }
 
-    // The epilogue: + bias[j], the activation, and the store of every
-    // output of the thread inside C.
+    // The epilogue: + bias[j] into C, then the activation of what the
+    // thread stored (re-read by the thread that wrote it). The activation
+    // has one call site, not one per output: repro::math's cores are long,
+    // and TM x TN inlined copies would swell every kernel.
     REPRO_HD static void finish(const P& p, std::size_t i0, std::size_t j0, int tid, const thread& th) {
         const int tm = tid / Shape::threads_n, tn = tid % Shape::threads_n;
         REPRO_UNROLL(8)
         for (int r = 0; r < TM; ++r) {
             const std::size_t i = i0 + Shape::row_of(tm, r);
-            if (i >= p.M) continue;
             REPRO_UNROLL(8)
             for (int c = 0; c < TN; ++c) {
                 const std::size_t j = j0 + Shape::col_of(tn, c);
-                if (j >= p.N) continue;
-                T v = th.acc[r][c];
-                if (p.bias != nullptr) v = v + p.bias[j];
-                p.C[i * p.ldc + j] = activate_one(v, p.act);
+                if (i < p.M && j < p.N)
+                    p.C[i * p.ldc + j] = p.bias != nullptr ? th.acc[r][c] + p.bias[j] : th.acc[r][c];
             }
+        }
+        if (p.act == activation::none) return;
+        REPRO_UNROLL(1)
+        for (int e = 0; e < TM * TN; ++e) {
+            const std::size_t i = i0 + Shape::row_of(tm, e / TN), j = j0 + Shape::col_of(tn, e % TN);
+            if (i < p.M && j < p.N) p.C[i * p.ldc + j] = activate_one(p.C[i * p.ldc + j], p.act);
         }
     }
 };
