@@ -259,8 +259,10 @@ TEST_CASE_TEMPLATE("emulated batch_norm, fold_batch_norm and pool2d equal the CP
         for (const repro::pooling kind : {repro::pooling::max, repro::pooling::mean}) {
             std::vector<T> cpu(s.n * oh * ow * s.c), y(cpu.size());
             repro::pool2d(in.data(), cpu.data(), s.n, s.h, s.w, s.c, s.kh, s.kw, s.stride, s.pad, kind);
-            emulate_elements(k::pool_elements<T>{in.data(), y.data(), s.h, s.w, s.c, s.kh, s.kw, s.stride, s.pad, oh,
-                                                 ow, kind == repro::pooling::max},
+            emulate_elements(k::pool_elements<T>{in.data(),
+                                                 y.data(),
+                                                 {s.h, s.w, s.c, s.kh, s.kw, s.stride, s.pad, oh, ow},
+                                                 kind == repro::pooling::max},
                              s.n, oh * ow * s.c);
             CHECK(first_difference(y, cpu) == npos);
         }

@@ -188,10 +188,7 @@ REPRO_HD double fma(double a, double b, double c) {
 template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
 REPRO_HD T mul_rn(T a, T b) {
 #if defined(__CUDA_ARCH__)
-    if constexpr (sizeof(T) == 4)
-        return __fmul_rn(a, b);
-    else
-        return __dmul_rn(a, b);
+    REPRO_DEVICE_RN(__fmul_rn(a, b), __dmul_rn(a, b), a * b)
 #else
     T p = a * b;
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
@@ -204,6 +201,25 @@ REPRO_HD T mul_rn(T a, T b) {
 #endif
     return p;
 #endif
+}
+
+// a + b, a / b and sqrt(a) rounded to nearest, for kernels whose device code
+// must not depend on nvcc's flags: on the host these are the plain
+// operations; on the device the intrinsics, which nvcc neither contracts
+// into an fma nor reorders nor approximates.
+template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
+REPRO_HD T add_rn(T a, T b) {
+    REPRO_DEVICE_RN(__fadd_rn(a, b), __dadd_rn(a, b), a + b)
+}
+
+template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
+REPRO_HD T div_rn(T a, T b) {
+    REPRO_DEVICE_RN(__fdiv_rn(a, b), __ddiv_rn(a, b), a / b)
+}
+
+template <class T, class = std::enable_if_t<std::is_floating_point<T>::value>>
+REPRO_HD T sqrt_rn(T a) {
+    REPRO_DEVICE_RN(__fsqrt_rn(a), __dsqrt_rn(a), std::sqrt(a))
 }
 
 // Result of an error-free transformation: value + error equals the exact

@@ -24,6 +24,7 @@
 
 #include "detail/errors.hpp"
 #include "detail/meta.hpp"
+#include "detail/nn/pool_window.hpp"
 #include "detail/nn/scale_row.hpp"
 #include "detail/parallel/pool.hpp"
 #include "detail/simd/dispatch.hpp"
@@ -464,32 +465,14 @@ void pool2d(const T* x, T* y, std::size_t n, std::size_t h, std::size_t w, std::
     const std::size_t oh = (h + 2 * pad - kh) / stride + 1, ow = (w + 2 * pad - kw) / stride + 1;
     detail::check_pointer(x, n * h * w * c, "pool2d", "x");
     detail::check_pointer(y, n * oh * ow * c, "pool2d", "y");
+    const detail::pool_geometry g{h, w, c, kh, kw, stride, pad, oh, ow};
     detail::parallel_for(n, tc, [&](std::size_t b) {
         const T* xb = x + b * h * w * c;
         T* yb = y + b * oh * ow * c;
         for (std::size_t oy = 0; oy < oh; ++oy)
             for (std::size_t ox = 0; ox < ow; ++ox)
-                for (std::size_t ch = 0; ch < c; ++ch) {
-                    T acc = kind == pooling::max ? -std::numeric_limits<T>::infinity() : T(0);
-                    std::size_t count = 0;
-                    bool nan = false;
-                    for (std::size_t dy = 0; dy < kh; ++dy)
-                        for (std::size_t dx = 0; dx < kw; ++dx) {
-                            const std::size_t iy = oy * stride + dy, ix = ox * stride + dx;
-                            if (iy < pad || ix < pad || iy - pad >= h || ix - pad >= w) continue;
-                            const T v = xb[((iy - pad) * w + (ix - pad)) * c + ch];
-                            ++count;
-                            if (kind == pooling::mean) {
-                                acc = acc + v;
-                            } else {
-                                nan = nan || is_nan(v);
-                                acc = v > acc ? v : acc;
-                            }
-                        }
-                    yb[(oy * ow + ox) * c + ch] = kind == pooling::mean ? acc / static_cast<T>(count)
-                                                  : nan                 ? std::numeric_limits<T>::quiet_NaN()
-                                                                        : acc;
-                }
+                for (std::size_t ch = 0; ch < c; ++ch)
+                    yb[(oy * ow + ox) * c + ch] = detail::pool_window(xb, g, kind == pooling::max, oy, ox, ch);
     });
 }
 

@@ -356,7 +356,7 @@ void pool2d(const T* x, T* y, std::size_t n, std::size_t h, std::size_t w, std::
     const std::size_t out_cols = checked_mul(oh * ow, c, f, "y size");
     detail::check_device_pointer(y, checked_mul(n, out_cols, f, "y size"), f, "y");
     detail::launch_elements(
-        detail::lk::pool_elements<T>{x, y, h, w, c, kh, kw, stride, pad, oh, ow, kind == pooling::max}, n, out_cols,
+        detail::lk::pool_elements<T>{x, y, {h, w, c, kh, kw, stride, pad, oh, ow}, kind == pooling::max}, n, out_cols,
         stream);
 }
 

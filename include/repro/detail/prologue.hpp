@@ -25,6 +25,19 @@
 #define REPRO_HD inline
 #endif
 
+// The body of an operation rounded to nearest by an explicit CUDA intrinsic
+// on the device (float or double by sizeof(T)), which nvcc may neither fuse
+// (--fmad) nor approximate (-prec-div, -prec-sqrt), and `host` elsewhere.
+#if defined(__CUDA_ARCH__)
+#define REPRO_DEVICE_RN(f32, f64, host) \
+    if constexpr (sizeof(T) == 4)       \
+        return f32;                     \
+    else                                \
+        return f64;
+#else
+#define REPRO_DEVICE_RN(f32, f64, host) return host;
+#endif
+
 // x86-64 SIMD paths (AVX2+FMA, AVX-512F), compiled through GCC/Clang target
 // attributes into any build and chosen at run time (detail/simd/dispatch.hpp).
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && \

@@ -23,6 +23,7 @@
 #include "../../linalg.hpp"
 #include "../../math.hpp"
 #include "../meta.hpp"
+#include "../nn/pool_window.hpp"
 #include "activation.hpp"
 #include "row_reduce.hpp"
 #include "../prologue.hpp"
@@ -30,29 +31,6 @@
 REPRO_NAMESPACE_BEGIN
 namespace detail {
 namespace kernels {
-
-REPRO_HD float sqrt_rn(float a) {
-#if defined(__CUDA_ARCH__)
-    return __fsqrt_rn(a);
-#else
-    return std::sqrt(a);
-#endif
-}
-
-// a + b rounded to nearest, one instruction the compiler may not reorder
-// around (the sum of exponentials otherwise compiles to different, equally
-// rounded, SASS under --fmad=true and --fmad=false).
-template <class T>
-REPRO_HD T add_rn(T a, T b) {
-#if defined(__CUDA_ARCH__)
-    if constexpr (sizeof(T) == 4)
-        return __fadd_rn(a, b);
-    else
-        return __dadd_rn(a, b);
-#else
-    return a + b;
-#endif
-}
 
 // v rounded to T: float and double as they are; a 16-bit format (half,
 // bfloat16) to nearest-even from the bits, overflow to infinity, NaN to a
@@ -384,36 +362,17 @@ struct fold_elements {
     }
 };
 
-// pool2d: output (b, oy, ox, ch) from the window in (dy, dx) order; max
-// takes the larger value (a NaN anywhere gives NaN), mean sums the values
-// inside the input from +0 and divides by their count. Row = sample, col =
-// (oy * ow + ox) * c + ch.
+// pool2d (detail/nn/pool_window.hpp): row = sample, col = (oy * ow + ox) * c
+// + ch.
 template <class T>
 struct pool_elements {
     const T* x;
     T* y;
-    std::size_t h, w, c, kh, kw, stride, pad, oh, ow;
+    pool_geometry g;
     bool max;
     REPRO_HD void operator()(std::size_t b, std::size_t col) const {
-        const std::size_t ch = col % c, ox = col / c % ow, oy = col / c / ow;
-        const T* xb = x + b * h * w * c;
-        T acc = max ? from_bits<T>(float_traits<T>::infinity_bits | float_traits<T>::sign_mask) : T(0);
-        std::size_t count = 0;
-        bool nan = false;
-        for (std::size_t dy = 0; dy < kh; ++dy)
-            for (std::size_t dx = 0; dx < kw; ++dx) {
-                const std::size_t iy = oy * stride + dy, ix = ox * stride + dx;
-                if (iy < pad || ix < pad || iy - pad >= h || ix - pad >= w) continue;
-                const T v = xb[((iy - pad) * w + (ix - pad)) * c + ch];
-                ++count;
-                if (max) {
-                    nan = nan || is_nan(v);
-                    acc = v > acc ? v : acc;
-                } else {
-                    acc = acc + v;
-                }
-            }
-        y[b * oh * ow * c + col] = max ? (nan ? quiet_nan_of<T>() : acc) : div_rn(acc, static_cast<T>(count));
+        const std::size_t ch = col % g.c, ox = col / g.c % g.ow, oy = col / g.c / g.ow;
+        y[b * g.oh * g.ow * g.c + col] = pool_window(x + b * g.h * g.w * g.c, g, max, oy, ox, ch);
     }
 };
 

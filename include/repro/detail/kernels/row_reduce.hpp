@@ -34,28 +34,6 @@ REPRO_NAMESPACE_BEGIN
 namespace detail {
 namespace kernels {
 
-// a / b and sqrt(a) rounded to nearest on the host and the device (where
-// -prec-div / -prec-sqrt could otherwise choose approximations).
-template <class T>
-REPRO_HD T div_rn(T a, T b) {
-#if defined(__CUDA_ARCH__)
-    if constexpr (sizeof(T) == 4)
-        return __fdiv_rn(a, b);
-    else
-        return __ddiv_rn(a, b);
-#else
-    return a / b;
-#endif
-}
-
-REPRO_HD double sqrt_rn(double a) {
-#if defined(__CUDA_ARCH__)
-    return __dsqrt_rn(a);
-#else
-    return std::sqrt(a);
-#endif
-}
-
 // ---- geometry ----
 
 // Items of a rows x cols reduction: row-major (row, chunk) pairs.
