@@ -12,6 +12,8 @@
 
 #include <repro/cuda.cuh>
 
+#include "cuda_timing.hpp"
+
 namespace {
 
 using repro::cuda::detail::check;
@@ -47,22 +49,9 @@ struct buffers {
 // Times f() with CUDA events, reports bytes read per second.
 template <class F>
 void timed(benchmark::State& state, std::size_t bytes, F f) {
-    cudaEvent_t start, stop;
-    cudaEventCreate(&start);
-    cudaEventCreate(&stop);
     f();  // warm-up
-    for (auto _ : state) {
-        cudaEventRecord(start);
-        f();
-        cudaEventRecord(stop);
-        cudaEventSynchronize(stop);
-        float ms = 0;
-        cudaEventElapsedTime(&ms, start, stop);
-        state.SetIterationTime(ms * 1e-3);
-    }
+    repro_bench::time_with_events(state, f);
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
 }
 
 void sum_repro(benchmark::State& state) {
@@ -108,14 +97,4 @@ BENCHMARK(exact_sum_repro)->Apply(sizes);
 BENCHMARK(dot_repro)->Apply(sizes);
 BENCHMARK(copy_device_to_device)->Apply(sizes);
 
-int main(int argc, char** argv) {
-    int devices = 0;
-    if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-        std::printf("SKIPPED: no CUDA device; bench_cuda measures nothing here\n");
-        return 77;
-    }
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return repro_bench::run_benchmarks(argc, argv, "bench_cuda"); }

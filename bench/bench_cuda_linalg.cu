@@ -25,6 +25,8 @@
 #include <repro/cuda.cuh>
 #include <repro/cuda/linalg.cuh>
 
+#include "cuda_timing.hpp"
+
 namespace {
 
 using repro::cuda::matmul_mode;
@@ -93,34 +95,19 @@ void cublas_check(cublasStatus_t s, const char* call) {
 template <class F>
 void timed(benchmark::State& state, std::size_t weight_bytes, F f) {
     const std::size_t M = static_cast<std::size_t>(state.range(0));
-    cudaEvent_t start, stop;
-    check(cudaEventCreate(&start), "cudaEventCreate");
-    check(cudaEventCreate(&stop), "cudaEventCreate");
     try {
         f(M);  // warm-up (and the one-time setup of each kernel)
         check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
     } catch (const std::exception& e) {  // e.g. tensor_core mode on a GPU older than sm_80
         state.SkipWithError(e.what());
     }
-    double seconds = 0;
-    for (auto _ : state) {
-        cudaEventRecord(start);
-        f(M);
-        cudaEventRecord(stop);
-        cudaEventSynchronize(stop);
-        float ms = 0;
-        cudaEventElapsedTime(&ms, start, stop);
-        state.SetIterationTime(ms * 1e-3);
-        seconds += ms * 1e-3;
-    }
+    const double seconds = repro_bench::time_with_events(state, [&] { f(M); });
     check(cudaGetLastError(), "a benchmarked call");
     const double calls = static_cast<double>(state.iterations());
     if (seconds > 0) {
         state.counters["TFLOP/s"] = 2.0 * double(M) * double(N) * double(K) * calls / seconds * 1e-12;
         if (M <= 8) state.counters["weight GB/s"] = double(weight_bytes) * calls / seconds * 1e-9;
     }
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
 }
 
 void repro_portable_f32(benchmark::State& state) {
@@ -198,14 +185,4 @@ BENCHMARK(cublas_sgemm)->Apply(batch_sizes);
 BENCHMARK(cublas_tf32)->Apply(batch_sizes);
 BENCHMARK(cublas_bf16)->Apply(batch_sizes);
 
-int main(int argc, char** argv) {
-    int devices = 0;
-    if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-        std::printf("SKIPPED: no CUDA device; bench_cuda_linalg measures nothing here\n");
-        return 77;
-    }
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return repro_bench::run_benchmarks(argc, argv, "bench_cuda_linalg"); }

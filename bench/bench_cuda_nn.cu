@@ -14,6 +14,8 @@
 
 #include <repro/cuda/nn.cuh>
 
+#include "cuda_timing.hpp"
+
 namespace {
 
 using repro::cuda::detail::check;
@@ -103,24 +105,11 @@ struct buffers {
 // Times f() with CUDA events; bytes/s for x read and y written once.
 template <class F>
 void timed(benchmark::State& state, const buffers& b, F f) {
-    cudaEvent_t start, stop;
-    cudaEventCreate(&start);
-    cudaEventCreate(&stop);
     f();  // warm-up
     check(cudaDeviceSynchronize(), "warm-up");
-    for (auto _ : state) {
-        cudaEventRecord(start);
-        f();
-        cudaEventRecord(stop);
-        cudaEventSynchronize(stop);
-        float ms = 0;
-        cudaEventElapsedTime(&ms, start, stop);
-        state.SetIterationTime(ms * 1e-3);
-    }
+    repro_bench::time_with_events(state, f);
     check(cudaGetLastError(), "benchmark");
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * 2 * b.n * sizeof(float)));
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
 }
 
 template <layer L>
@@ -166,14 +155,4 @@ BENCHMARK(repro_layer<layer::softmax>)->Name("softmax_repro")->Apply(shapes);
 BENCHMARK(peer_layer<layer::softmax>)->Name("softmax_peer")->Apply(shapes);
 BENCHMARK(copy_device_to_device)->Apply(shapes);
 
-int main(int argc, char** argv) {
-    int devices = 0;
-    if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-        std::printf("SKIPPED: no CUDA device; bench_cuda_nn measures nothing here\n");
-        return 77;
-    }
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return repro_bench::run_benchmarks(argc, argv, "bench_cuda_nn"); }

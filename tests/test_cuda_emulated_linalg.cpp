@@ -17,6 +17,7 @@
 #include <repro/nn.hpp>
 
 #include "support/bit_checks.hpp"
+#include "support/conv_shapes.hpp"
 #include "support/gemm_emulator.hpp"
 
 namespace k = repro::detail::kernels;
@@ -262,21 +263,7 @@ void check_conv(const repro::conv2d_shape& s, std::uint64_t seed, activation act
 TEST_CASE_TEMPLATE("emulated conv2d equals repro::conv2d: strides, padding, dilation, groups", T, float, double) {
     repro_test::splitmix64 g(77);
     for (int c = 0; c < 24; ++c) {
-        repro::conv2d_shape s{};
-        s.n = 1 + g.next() % 3;
-        s.groups = 1 + g.next() % 3;
-        s.c_in = s.groups * (1 + g.next() % 5);
-        s.c_out = s.groups * (1 + g.next() % 9);
-        s.kh = 1 + g.next() % 3;
-        s.kw = 1 + g.next() % 3;
-        s.stride_h = 1 + g.next() % 2;
-        s.stride_w = 1 + g.next() % 3;
-        s.dilation_h = 1 + g.next() % 2;
-        s.dilation_w = 1 + g.next() % 2;
-        s.pad_h = g.next() % 3;
-        s.pad_w = g.next() % 2;
-        s.h = s.dilation_h * (s.kh - 1) + 1 + g.next() % 13;
-        s.w = s.dilation_w * (s.kw - 1) + 1 + g.next() % 11;
+        const repro::conv2d_shape s = repro_test::random_conv2d_shape(g, {3, 5, 9, 12, 10});
         check_conv<T>(s, 900 + c, all_activations[c % 7], c % 3 != 0);
     }
     // a larger layer: several 64-pixel tiles, a 3x3 kernel over 20 channels (K = 180, short last slice)

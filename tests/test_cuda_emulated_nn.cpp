@@ -17,6 +17,7 @@
 #include <repro/nn.hpp>
 
 #include "support/bit_checks.hpp"
+#include "support/row_layer_oracle.hpp"
 #include "support/layer_emulator.hpp"
 
 namespace k = repro::detail::kernels;
@@ -37,28 +38,9 @@ void emulate_layer(bool cached, std::size_t rows, std::size_t cols, std::size_t 
         repro_test::emulate_layer<A>(rows, cols, blocks, make);
 }
 
-enum class row_layer { softmax, log_softmax, rms_norm, rms_norm_unweighted, layer_norm, layer_norm_plain };
-const row_layer row_layers[] = {row_layer::softmax,    row_layer::log_softmax,
-                                row_layer::rms_norm,   row_layer::rms_norm_unweighted,
-                                row_layer::layer_norm, row_layer::layer_norm_plain};
-
-const char* name_of(row_layer l) {
-    switch (l) {
-        case row_layer::softmax:
-            return "softmax";
-        case row_layer::log_softmax:
-            return "log_softmax";
-        case row_layer::rms_norm:
-            return "rms_norm";
-        case row_layer::rms_norm_unweighted:
-            return "rms_norm without weight";
-        case row_layer::layer_norm:
-            return "layer_norm";
-        case row_layer::layer_norm_plain:
-            return "layer_norm without gamma, beta";
-    }
-    return "?";
-}
+using repro_test::name_of;
+using repro_test::row_layer;
+using repro_test::row_layers;
 
 // Random rows with, from three rows on, a NaN in row 1, +inf in row 2 and
 // -inf in row 3 (each at a random column).
@@ -74,39 +56,11 @@ std::vector<T> layer_input(std::size_t rows, std::size_t cols, std::uint64_t see
 
 // The layer's parameters (A values) and both runs.
 template <class A>
-struct params {
-    std::vector<A> gamma, beta;
-    A eps = A(1e-5);
-    explicit params(std::size_t cols, std::uint64_t seed)
-        : gamma(repro_test::random_matrix<A>(1, cols, seed, -2, 1)),
-          beta(repro_test::random_matrix<A>(1, cols, seed + 1, -3, 0)) {}
-
-    // The CPU layer (A = float or double).
-    std::vector<A> cpu(row_layer l, const std::vector<A>& x, std::size_t rows, std::size_t cols) const {
-        std::vector<A> y(x.size());
-        switch (l) {
-            case row_layer::softmax:
-                repro::softmax(x.data(), y.data(), rows, cols);
-                break;
-            case row_layer::log_softmax:
-                repro::log_softmax(x.data(), y.data(), rows, cols);
-                break;
-            case row_layer::rms_norm:
-                repro::rms_norm(x.data(), gamma.data(), y.data(), rows, cols, eps);
-                break;
-            case row_layer::rms_norm_unweighted:
-                repro::rms_norm(x.data(), static_cast<const A*>(nullptr), y.data(), rows, cols, eps);
-                break;
-            case row_layer::layer_norm:
-                repro::layer_norm(x.data(), gamma.data(), beta.data(), y.data(), rows, cols, eps);
-                break;
-            case row_layer::layer_norm_plain:
-                repro::layer_norm(x.data(), static_cast<const A*>(nullptr), static_cast<const A*>(nullptr), y.data(),
-                                  rows, cols, eps);
-                break;
-        }
-        return y;
-    }
+struct params : repro_test::row_layer_params<A> {
+    using repro_test::row_layer_params<A>::row_layer_params;
+    using repro_test::row_layer_params<A>::gamma;
+    using repro_test::row_layer_params<A>::beta;
+    using repro_test::row_layer_params<A>::eps;
 
     // The kernel bodies on T data (y may be x).
     template <class T>

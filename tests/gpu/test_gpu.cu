@@ -18,44 +18,13 @@
 #include <repro/repro.hpp>
 
 #include "../support/test_data.hpp"
+#include "device_buffer.hpp"
+
+using repro_test::device_buffer;
+using repro_test::random_data;
+using repro_test::same;
 
 namespace {
-
-template <class T>
-bool same(T a, T b) {  // NaN payloads are not part of the promise
-    return (repro::is_nan(a) && repro::is_nan(b)) || repro::bitwise_equal(a, b);
-}
-
-// A device copy of a host vector.
-template <class T>
-struct device_vector {
-    T* p = nullptr;
-    std::size_t n = 0;
-    explicit device_vector(std::size_t count) : n(count) {
-        repro::cuda::detail::check(cudaMalloc(&p, (n ? n : 1) * sizeof(T)), "cudaMalloc");
-    }
-    explicit device_vector(const std::vector<T>& h) : device_vector(h.size()) {
-        repro::cuda::detail::check(cudaMemcpy(p, h.data(), n * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy");
-    }
-    device_vector(const device_vector&) = delete;
-    device_vector& operator=(const device_vector&) = delete;
-    ~device_vector() { cudaFree(p); }
-    std::vector<T> host() const {
-        std::vector<T> h(n);
-        repro::cuda::detail::check(cudaMemcpy(h.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy");
-        return h;
-    }
-};
-
-template <class T>
-std::vector<T> data(std::size_t n, std::uint64_t seed, int lo, int hi) {
-    repro_test::splitmix64 g(seed);
-    using tr = repro::float_traits<T>;
-    const int bias = (1 << (tr::exponent_bits - 1)) - 1;
-    std::vector<T> v(n);
-    for (auto& x : v) x = repro_test::random_finite<T>(g, bias + lo, bias + hi);
-    return v;
-}
 
 const std::size_t sizes[] = {0, 1, 2, 3, 31, 32, 33, 1000, 16383, 16384, 16385, 65537, 1000003, (1u << 24) + 1};
 
@@ -63,8 +32,8 @@ template <class T>
 void check_all(std::size_t n, std::uint64_t seed) {
     namespace rc = repro::cuda;
     CAPTURE(n);
-    const auto x = data<T>(n, seed, -12, 12), y = data<T>(n, seed + 1, -12, 12);
-    const device_vector<T> dx(x), dy(y);
+    const auto x = random_data<T>(n, seed, -12, 12), y = random_data<T>(n, seed + 1, -12, 12);
+    const device_buffer<T> dx(x), dy(y);
     CHECK(same(rc::sum(dx.p, n), repro::sum(x.data(), n)));
     CHECK(same(rc::dot(dx.p, dy.p, n), repro::dot(x.data(), y.data(), n)));
     CHECK(same(rc::dot(dx.p, dx.p, n), repro::dot(x.data(), x.data(), n)));
@@ -109,7 +78,7 @@ __global__ void user_kernel(std::uint64_t* out, std::uint32_t n) {
 
 TEST_CASE("repro's keys, streams and math in a user's kernel give the host's values") {
     const std::uint32_t n = 100000;
-    device_vector<std::uint64_t> out(4 * std::size_t(n));
+    device_buffer<std::uint64_t> out(4 * std::size_t(n));
     user_kernel<<<(n + 255) / 256, 256>>>(out.p, n);
     REQUIRE(cudaGetLastError() == cudaSuccess);
     const auto device = out.host();
@@ -128,8 +97,8 @@ TEST_CASE_TEMPLATE("every CUDA reduction gives the CPU's bits at every size", T,
 
 TEST_CASE("sums of 2^26 floats: deterministic and exact tiers equal the CPU") {
     const std::size_t n = std::size_t(1) << 26;
-    const auto x = data<float>(n, 99, -20, 20);
-    const device_vector<float> dx(x);
+    const auto x = random_data<float>(n, 99, -20, 20);
+    const device_buffer<float> dx(x);
     CHECK(same(repro::cuda::sum(dx.p, n), repro::sum(x.data(), n)));
     CHECK(same(repro::cuda::exact_sum(dx.p, n), repro::exact_sum(x.data(), n)));
 }
@@ -140,10 +109,10 @@ TEST_CASE_TEMPLATE("row forms equal the CPU function of each row", T, float, dou
     for (std::size_t cols : {std::size_t(1), std::size_t(100), std::size_t(4096), std::size_t(40000)}) {
         const std::size_t rows = 37;
         CAPTURE(cols);
-        const auto x = data<T>(rows * cols, cols, -8, 8), y = data<T>(rows * cols, cols + 1, -8, 8);
-        const device_vector<T> dx(x), dy(y);
-        device_vector<A> out(rows);
-        device_vector<std::size_t> idx(rows);
+        const auto x = random_data<T>(rows * cols, cols, -8, 8), y = random_data<T>(rows * cols, cols + 1, -8, 8);
+        const device_buffer<T> dx(x), dy(y);
+        device_buffer<A> out(rows);
+        device_buffer<std::size_t> idx(rows);
         auto each_row = [&](auto cpu) {
             const auto h = out.host();
             std::size_t differ = 0;
@@ -178,10 +147,10 @@ TEST_CASE("NaN, infinities and edge values reduce as on the CPU") {
     repro_test::splitmix64 g(5);
     for (int trial = 0; trial < 50; ++trial) {
         const std::size_t n = 1 + static_cast<std::size_t>(g.below(50000));
-        auto x = data<float>(n, 300 + static_cast<std::uint64_t>(trial), -30, 30);
+        auto x = random_data<float>(n, 300 + static_cast<std::uint64_t>(trial), -30, 30);
         for (int c = 0; c < 3; ++c) x[g.below(n)] = edges[g.below(edges.size())];
         check_all<float>(n, 0);  // random data
-        const device_vector<float> dx(x);
+        const device_buffer<float> dx(x);
         CHECK(same(repro::cuda::sum(dx.p, n), repro::sum(x.data(), n)));
         CHECK(same(repro::cuda::nrm2(dx.p, n), repro::nrm2(x.data(), n)));
         CHECK(same(repro::cuda::exact_sum(dx.p, n), repro::exact_sum(x.data(), n)));
@@ -192,8 +161,8 @@ TEST_CASE("NaN, infinities and edge values reduce as on the CPU") {
 
 TEST_CASE("concurrent calls on several streams and host threads give the same bits") {
     const std::size_t rows = 64, cols = 50000;
-    const auto x = data<float>(rows * cols, 7, -10, 10);
-    const device_vector<float> dx(x);
+    const auto x = random_data<float>(rows * cols, 7, -10, 10);
+    const device_buffer<float> dx(x);
     std::vector<float> expected(rows);
     for (std::size_t r = 0; r < rows; ++r) expected[r] = repro::sum(x.data() + r * cols, cols);
     std::vector<std::thread> workers;
@@ -202,7 +171,7 @@ TEST_CASE("concurrent calls on several streams and host threads give the same bi
         workers.emplace_back([&, t] {
             cudaStream_t s;
             cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking);
-            device_vector<float> out(rows);
+            device_buffer<float> out(rows);
             for (int rep = 0; rep < 5; ++rep) {
                 repro::cuda::sum_rows(dx.p, rows, cols, out.p, s);
                 const float total = repro::cuda::sum(dx.p, rows * cols, s);
@@ -220,10 +189,10 @@ TEST_CASE("concurrent calls on several streams and host threads give the same bi
 
 TEST_CASE("a caller's workspace replaces the allocation, and a small one is refused") {
     const std::size_t n = 100000;
-    const auto x = data<double>(n, 3, -5, 5);
-    const device_vector<double> dx(x);
+    const auto x = random_data<double>(n, 3, -5, 5);
+    const device_buffer<double> dx(x);
     const std::size_t bytes = repro::cuda::reduce_workspace_size<double>(1, n);
-    device_vector<char> ws(bytes);
+    device_buffer<char> ws(bytes);
     CHECK(same(repro::cuda::exact_sum(dx.p, n, 0, {ws.p, bytes}), repro::exact_sum(x.data(), n)));
     CHECK(same(repro::cuda::variance(dx.p, n, 0, 0, {ws.p, bytes}), repro::variance(x.data(), n)));
     CHECK_THROWS_AS(repro::cuda::exact_sum(dx.p, n, 0, {ws.p, 16}), std::invalid_argument);
@@ -235,7 +204,7 @@ TEST_CASE_TEMPLATE("random fills, dropout and noise equal the CPU's", T, float, 
     for (std::size_t n : {std::size_t(1), std::size_t(5), std::size_t(4099), std::size_t(1) << 22}) {
         for (std::uint64_t first : {0ull, 3ull, (1ull << 33) + 1}) {
             std::vector<T> cpu(n);
-            device_vector<T> out(n);
+            device_buffer<T> out(n);
             s.fill_uniform(cpu.data(), n, first);
             repro::cuda::fill_uniform(s, out.p, n, first);
             CHECK(out.host() == cpu);
@@ -248,12 +217,12 @@ TEST_CASE_TEMPLATE("random fills, dropout and noise equal the CPU's", T, float, 
         }
     }
     const std::size_t rows = 33, cols = 1027;
-    const auto x = data<T>(rows * cols, 1, -4, 4);
+    const auto x = random_data<T>(rows * cols, 1, -4, 4);
     std::vector<std::uint64_t> ids(rows);
     for (std::size_t r = 0; r < rows; ++r) ids[r] = 7919 * r + 3;
-    const device_vector<T> dx(x);
-    const device_vector<std::uint64_t> dids(ids);
-    device_vector<T> dy(rows * cols);
+    const device_buffer<T> dx(x);
+    const device_buffer<std::uint64_t> dids(ids);
+    device_buffer<T> dy(rows * cols);
     std::vector<T> cpu(rows * cols);
     for (double p : {0.0, 0.3, 1.0}) {
         repro::dropout(x.data(), cpu.data(), rows, cols, p, key, ids.data(), 5);
@@ -264,7 +233,7 @@ TEST_CASE_TEMPLATE("random fills, dropout and noise equal the CPU's", T, float, 
     repro::cuda::add_gaussian_noise(dx.p, dy.p, rows, cols, T(0.5), key, dids.p, 6);
     CHECK(dy.host() == cpu);
     std::vector<std::uint32_t> bits(1000);
-    device_vector<std::uint32_t> dbits(1000);
+    device_buffer<std::uint32_t> dbits(1000);
     s.fill_bits(bits.data(), 1000, 5);
     repro::cuda::fill_bits(s, dbits.p, 1000, 5);
     CHECK(dbits.host() == bits);
@@ -276,14 +245,7 @@ TEST_SUITE("arguments") {
     TEST_CASE("bad arguments throw what the CPU functions throw, naming the function and the argument") {
         namespace rc = repro::cuda;
         const float* null = nullptr;
-        auto message = [](auto f) {
-            try {
-                f();
-            } catch (const std::invalid_argument& e) {
-                return std::string(e.what());
-            }
-            return std::string("no std::invalid_argument");
-        };
+        const auto message = [](auto f) { return repro_test::invalid_argument_message(f); };
         CHECK(message([&] { rc::sum(null, 5); }) == "repro::cuda::sum: x is a null pointer");
         CHECK(message([&] { rc::dot(null, null, 1); }) == "repro::cuda::dot: x is a null pointer");
         CHECK(message([&] { rc::exact_sum(null, 3); }) == "repro::cuda::exact_sum: x is a null pointer");

@@ -24,25 +24,13 @@
 #include <repro/repro.hpp>
 
 #include "../support/test_data.hpp"
+#include "device_buffer.hpp"
+
+using repro_test::device_buffer;
 
 namespace {
 
 namespace rc = repro::cuda;
-
-template <class T>
-struct device_array {
-    T* p = nullptr;
-    std::size_t n = 0;
-    explicit device_array(std::size_t count) : n(count) {
-        rc::detail::check(cudaMalloc(&p, (n ? n : 1) * sizeof(T)), "cudaMalloc");
-    }
-    explicit device_array(const std::vector<T>& h) : device_array(h.size()) {
-        rc::detail::check(cudaMemcpy(p, h.data(), n * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy");
-    }
-    device_array(const device_array&) = delete;
-    device_array& operator=(const device_array&) = delete;
-    ~device_array() { cudaFree(p); }
-};
 
 // Values in [-1, 1), from bits.
 std::vector<float> values(std::size_t n, std::uint64_t seed) {
@@ -83,7 +71,7 @@ TEST_CASE("check_batch_invariance on a repro::cuda linear + softmax model: bitwi
             CAPTURE(in);
             CAPTURE(out);
             const std::vector<float> X = values(n * in, 1 + in), W = values(out * in, 2 + out), b = values(out, 3);
-            const device_array<float> dW(W), db(b), dh(n * out);
+            const device_buffer<float> dW(W), db(b), dh(n * out);
             std::size_t calls = 0;
             auto f = rc::host_forward(
                 [&](const float* d_x, std::size_t batch, float* d_y) {
@@ -135,7 +123,7 @@ TEST_CASE("the harness still catches a device forward pass that leaves outputs u
     // device first: a stale device buffer cannot hide an unwritten column.
     const std::size_t n = 9, in = 16, out = 4;
     const std::vector<float> X = values(n * in, 5), W = values(out * in, 6);
-    const device_array<float> dW(W), dh(n * out);
+    const device_buffer<float> dW(W), dh(n * out);
     auto f = rc::host_forward(
         [&](const float* d_x, std::size_t batch, float* d_y) {
             rc::linear(d_x, dW.p, nullptr, dh.p, batch, in, out);
@@ -156,7 +144,7 @@ TEST_CASE("check_batch_invariance on a cuBLAS (cublasSgemm) model reports reduct
     // from the shape, so a row's sums change with the batch size.
     const std::size_t n = 64, in = 4096, out = 1024;
     const std::vector<float> X = values(n * in, 21), W = values(out * in, 22);
-    const device_array<float> dW(W);
+    const device_buffer<float> dW(W);
     const stream_guard stream;
     cublasHandle_t handle = nullptr;
     REQUIRE(cublasCreate(&handle) == CUBLAS_STATUS_SUCCESS);

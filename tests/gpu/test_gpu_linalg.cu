@@ -15,44 +15,17 @@
 #include <repro/repro.hpp>
 
 #include "../support/test_data.hpp"
+#include "../support/conv_shapes.hpp"
+#include "device_buffer.hpp"
+
+using repro_test::count_differences;
+using repro_test::device_buffer;
+using repro_test::same;
 
 namespace {
 
 namespace rc = repro::cuda;
 using repro::activation;
-
-template <class T>
-bool same_bits(T a, T b) {  // NaN payloads are not part of the promise
-    return (repro::is_nan(a) && repro::is_nan(b)) || repro::bitwise_equal(a, b);
-}
-
-template <class T>
-std::size_t count_differences(const std::vector<T>& a, const std::vector<T>& b) {
-    REQUIRE(a.size() == b.size());
-    std::size_t d = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) d += !same_bits(a[i], b[i]);
-    return d;
-}
-
-template <class T>
-struct device_buffer {
-    T* p = nullptr;
-    std::size_t n = 0;
-    explicit device_buffer(std::size_t count) : n(count) {
-        repro::cuda::detail::check(cudaMalloc(&p, (n ? n : 1) * sizeof(T)), "cudaMalloc");
-    }
-    explicit device_buffer(const std::vector<T>& h) : device_buffer(h.size()) {
-        repro::cuda::detail::check(cudaMemcpy(p, h.data(), n * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy");
-    }
-    device_buffer(const device_buffer&) = delete;
-    device_buffer& operator=(const device_buffer&) = delete;
-    ~device_buffer() { cudaFree(p); }
-    std::vector<T> host() const {
-        std::vector<T> h(n);
-        repro::cuda::detail::check(cudaMemcpy(h.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy");
-        return h;
-    }
-};
 
 // Random values with random signs, exponents in [lo, hi], and some signed zeros.
 template <class T>
@@ -154,7 +127,7 @@ TEST_CASE("a row's bits do not depend on M on the device") {
         for (std::size_t i = 0; i < M; i += 7) {
             rc::linear(dA.p + i * K, dW.p, db.p, one.p, 1, K, N, activation::gelu_tanh);
             const auto r = one.host();
-            for (std::size_t j = 0; j < N; ++j) differ += !same_bits(r[j], h[i * N + j]);
+            for (std::size_t j = 0; j < N; ++j) differ += !same(r[j], h[i * N + j]);
         }
         CHECK(differ == 0);
     }
@@ -210,21 +183,7 @@ void check_conv(const repro::conv2d_shape& s, std::uint64_t seed, activation act
 TEST_CASE_TEMPLATE("CUDA conv2d gives repro::conv2d's bits: strides, padding, dilation, groups", T, float, double) {
     repro_test::splitmix64 g(61);
     for (int c = 0; c < 40; ++c) {
-        repro::conv2d_shape s{};
-        s.n = 1 + g.next() % 4;
-        s.groups = 1 + g.next() % 3;
-        s.c_in = s.groups * (1 + g.next() % 9);
-        s.c_out = s.groups * (1 + g.next() % 40);
-        s.kh = 1 + g.next() % 3;
-        s.kw = 1 + g.next() % 3;
-        s.stride_h = 1 + g.next() % 2;
-        s.stride_w = 1 + g.next() % 3;
-        s.dilation_h = 1 + g.next() % 2;
-        s.dilation_w = 1 + g.next() % 2;
-        s.pad_h = g.next() % 3;
-        s.pad_w = g.next() % 2;
-        s.h = s.dilation_h * (s.kh - 1) + 1 + g.next() % 30;
-        s.w = s.dilation_w * (s.kw - 1) + 1 + g.next() % 30;
+        const repro::conv2d_shape s = repro_test::random_conv2d_shape(g, {4, 9, 40, 29, 29});
         check_conv<T>(s, 700 + c, all_activations[c % 7], c % 3 != 0);
     }
     // a ResNet-like layer: 8 samples of 56 x 56 x 64, 3 x 3, 64 filters

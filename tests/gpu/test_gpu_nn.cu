@@ -20,61 +20,24 @@
 #include <repro/repro.hpp>
 
 #include "../support/test_data.hpp"
+#include "../support/row_layer_oracle.hpp"
+#include "device_buffer.hpp"
+
+using repro_test::count_differences;
+using repro_test::device_buffer;
+using repro_test::random_data;
+using repro_test::row_layer;
+using repro_test::row_layers;
+using repro_test::same;
 
 namespace {
 
 namespace rc = repro::cuda;
 
-template <class T>
-bool same(T a, T b) {  // NaN payloads are not part of the promise
-    return (repro::is_nan(a) && repro::is_nan(b)) || repro::bitwise_equal(a, b);
-}
-
-template <class T>
-std::size_t differences(const std::vector<T>& a, const std::vector<T>& b) {
-    REQUIRE(a.size() == b.size());
-    std::size_t d = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) d += !same(a[i], b[i]);
-    return d;
-}
-
-template <class T>
-struct device_vector {
-    T* p = nullptr;
-    std::size_t n = 0;
-    explicit device_vector(std::size_t count) : n(count) {
-        repro::cuda::detail::check(cudaMalloc(&p, (n ? n : 1) * sizeof(T)), "cudaMalloc");
-    }
-    explicit device_vector(const std::vector<T>& h) : device_vector(h.size()) { upload(h); }
-    device_vector(const device_vector&) = delete;
-    device_vector& operator=(const device_vector&) = delete;
-    ~device_vector() { cudaFree(p); }
-    void upload(const std::vector<T>& h) {
-        REQUIRE(h.size() == n);
-        repro::cuda::detail::check(cudaMemcpy(p, h.data(), n * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy");
-    }
-    std::vector<T> host() const {
-        std::vector<T> h(n);
-        repro::cuda::detail::check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-        repro::cuda::detail::check(cudaMemcpy(h.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy");
-        return h;
-    }
-};
-
-template <class T>
-std::vector<T> data(std::size_t n, std::uint64_t seed, int lo, int hi) {
-    repro_test::splitmix64 g(seed);
-    using tr = repro::float_traits<T>;
-    const int bias = (1 << (tr::exponent_bits - 1)) - 1;
-    std::vector<T> v(n);
-    for (auto& x : v) x = repro_test::random_finite<T>(g, bias + lo, bias + hi);
-    return v;
-}
-
 // Random rows; from four rows on, row 1 holds a NaN, row 2 +inf, row 3 -inf.
 template <class T>
 std::vector<T> layer_input(std::size_t rows, std::size_t cols, std::uint64_t seed) {
-    auto x = data<T>(rows * cols, seed, -4, 6);
+    auto x = random_data<T>(rows * cols, seed, -4, 6);
     repro_test::splitmix64 g(seed ^ 0x5eed);
     if (rows >= 4 && cols > 0) {
         x[1 * cols + g.below(cols)] = std::numeric_limits<T>::quiet_NaN();
@@ -93,45 +56,12 @@ H rounded(float f) {
         return __float2bfloat16_rn(f);
 }
 
-enum class row_layer { softmax, log_softmax, rms_norm, rms_norm_unweighted, layer_norm, layer_norm_plain };
-const row_layer row_layers[] = {row_layer::softmax,    row_layer::log_softmax,
-                                row_layer::rms_norm,   row_layer::rms_norm_unweighted,
-                                row_layer::layer_norm, row_layer::layer_norm_plain};
-
 // One row layer on the CPU (A data) or on the device (T data, A parameters).
 template <class A>
-struct layer_runner {
-    std::vector<A> gamma, beta;
-    device_vector<A> d_gamma, d_beta;
-    A eps = A(1e-5);
+struct layer_runner : repro_test::row_layer_params<A> {
+    device_buffer<A> d_gamma, d_beta;
     explicit layer_runner(std::size_t cols, std::uint64_t seed)
-        : gamma(data<A>(cols, seed, -2, 1)), beta(data<A>(cols, seed + 1, -3, 0)), d_gamma(gamma), d_beta(beta) {}
-
-    std::vector<A> cpu(row_layer l, const std::vector<A>& x, std::size_t rows, std::size_t cols) const {
-        std::vector<A> y(x.size());
-        const A* none = nullptr;
-        switch (l) {
-            case row_layer::softmax:
-                repro::softmax(x.data(), y.data(), rows, cols);
-                break;
-            case row_layer::log_softmax:
-                repro::log_softmax(x.data(), y.data(), rows, cols);
-                break;
-            case row_layer::rms_norm:
-                repro::rms_norm(x.data(), gamma.data(), y.data(), rows, cols, eps);
-                break;
-            case row_layer::rms_norm_unweighted:
-                repro::rms_norm(x.data(), none, y.data(), rows, cols, eps);
-                break;
-            case row_layer::layer_norm:
-                repro::layer_norm(x.data(), gamma.data(), beta.data(), y.data(), rows, cols, eps);
-                break;
-            case row_layer::layer_norm_plain:
-                repro::layer_norm(x.data(), none, none, y.data(), rows, cols, eps);
-                break;
-        }
-        return y;
-    }
+        : repro_test::row_layer_params<A>(cols, seed), d_gamma(this->gamma), d_beta(this->beta) {}
 
     template <class T>
     void device(row_layer l, const T* x, T* y, std::size_t rows, std::size_t cols, cudaStream_t stream = 0,
@@ -143,13 +73,13 @@ struct layer_runner {
             case row_layer::log_softmax:
                 return rc::log_softmax(x, y, rows, cols, stream, ws);
             case row_layer::rms_norm:
-                return rc::rms_norm(x, d_gamma.p, y, rows, cols, eps, stream, ws);
+                return rc::rms_norm(x, d_gamma.p, y, rows, cols, this->eps, stream, ws);
             case row_layer::rms_norm_unweighted:
-                return rc::rms_norm(x, none, y, rows, cols, eps, stream, ws);
+                return rc::rms_norm(x, none, y, rows, cols, this->eps, stream, ws);
             case row_layer::layer_norm:
-                return rc::layer_norm(x, d_gamma.p, d_beta.p, y, rows, cols, eps, stream, ws);
+                return rc::layer_norm(x, d_gamma.p, d_beta.p, y, rows, cols, this->eps, stream, ws);
             case row_layer::layer_norm_plain:
-                return rc::layer_norm(x, none, none, y, rows, cols, eps, stream, ws);
+                return rc::layer_norm(x, none, none, y, rows, cols, this->eps, stream, ws);
         }
     }
 };
@@ -170,16 +100,16 @@ TEST_CASE_TEMPLATE("CUDA row layers give the CPU's bits at every width, fused an
         CAPTURE(s.cols);
         const auto x = layer_input<T>(s.rows, s.cols, s.rows * 7919 + s.cols);
         const layer_runner<T> run(s.cols, s.cols + 3);
-        const device_vector<T> dx(x);
-        device_vector<T> dy(x.size());
+        const device_buffer<T> dx(x);
+        device_buffer<T> dy(x.size());
         for (const row_layer l : row_layers) {
             CAPTURE(static_cast<int>(l));
             const auto cpu = run.cpu(l, x, s.rows, s.cols);
             run.device(l, dx.p, dy.p, s.rows, s.cols);
-            CHECK(differences(dy.host(), cpu) == 0);
-            device_vector<T> in_place(x);
+            CHECK(count_differences(dy.host(), cpu) == 0);
+            device_buffer<T> in_place(x);
             run.device(l, in_place.p, in_place.p, s.rows, s.cols);
-            CHECK(differences(in_place.host(), cpu) == 0);
+            CHECK(count_differences(in_place.host(), cpu) == 0);
         }
     }
 }
@@ -202,20 +132,20 @@ TEST_CASE_TEMPLATE("CUDA half and bfloat16 row layers are the float layer on the
             return r;
         };
         const layer_runner<float> run(s.cols, 5);
-        const device_vector<H> dx(x);
-        device_vector<H> dy(x.size());
+        const device_buffer<H> dx(x);
+        device_buffer<H> dy(x.size());
         for (const row_layer l : row_layers) {
             CAPTURE(static_cast<int>(l));
             run.device(l, dx.p, dy.p, s.rows, s.cols);
-            CHECK(differences(dy.host(), round(run.cpu(l, xf, s.rows, s.cols))) == 0);
+            CHECK(count_differences(dy.host(), round(run.cpu(l, xf, s.rows, s.cols))) == 0);
         }
         auto cpu = xf;
         repro::detail::activate(cpu.data(), cpu.size(), repro::activation::silu);
         rc::activate(dx.p, dy.p, x.size(), repro::activation::silu);
-        CHECK(differences(dy.host(), round(cpu)) == 0);
+        CHECK(count_differences(dy.host(), round(cpu)) == 0);
         repro::leaky_relu(xf.data(), cpu.data(), xf.size(), 0.01f);
         rc::leaky_relu(dx.p, dy.p, x.size(), 0.01f);
-        CHECK(differences(dy.host(), round(cpu)) == 0);
+        CHECK(count_differences(dy.host(), round(cpu)) == 0);
     }
 }
 
@@ -231,15 +161,15 @@ TEST_CASE_TEMPLATE("CUDA group_norm gathers each group as the CPU does", T, floa
         CAPTURE(s.groups);
         const auto x = layer_input<T>(s.n, s.spatial * s.channels, s.spatial + s.channels);
         const layer_runner<T> run(s.channels, 9);
-        const device_vector<T> dx(x);
-        device_vector<T> dy(x.size());
+        const device_buffer<T> dx(x);
+        device_buffer<T> dy(x.size());
         for (bool affine : {true, false}) {
             std::vector<T> cpu(x.size());
             repro::group_norm(x.data(), affine ? run.gamma.data() : nullptr, affine ? run.beta.data() : nullptr,
                               cpu.data(), s.n, s.spatial, s.channels, s.groups, run.eps);
             rc::group_norm(dx.p, affine ? run.d_gamma.p : nullptr, affine ? run.d_beta.p : nullptr, dy.p, s.n,
                            s.spatial, s.channels, s.groups, run.eps);
-            CHECK(differences(dy.host(), cpu) == 0);
+            CHECK(count_differences(dy.host(), cpu) == 0);
         }
     }
 }
@@ -248,12 +178,13 @@ TEST_CASE_TEMPLATE("CUDA batch_norm, fold_batch_norm, pool2d, activate and leaky
                    double) {
     const std::size_t rows = 1000, cols = 257;
     const auto x = layer_input<T>(rows, cols, 3);
-    auto var = data<T>(cols, 6, -3, 3);
+    auto var = random_data<T>(cols, 6, -3, 3);
     for (auto& v : var) v = v < T(0) ? -v : v;
     var[5] = T(0);
-    const auto mean = data<T>(cols, 7, -2, 2), gamma = data<T>(cols, 8, -1, 1), beta = data<T>(cols, 9, -1, 1);
-    const device_vector<T> dx(x), dmean(mean), dvar(var), dgamma(gamma), dbeta(beta);
-    device_vector<T> dy(x.size());
+    const auto mean = random_data<T>(cols, 7, -2, 2), gamma = random_data<T>(cols, 8, -1, 1),
+               beta = random_data<T>(cols, 9, -1, 1);
+    const device_buffer<T> dx(x), dmean(mean), dvar(var), dgamma(gamma), dbeta(beta);
+    device_buffer<T> dy(x.size());
     const T eps = T(1e-3);
     for (bool affine : {true, false}) {
         std::vector<T> cpu(x.size());
@@ -261,17 +192,17 @@ TEST_CASE_TEMPLATE("CUDA batch_norm, fold_batch_norm, pool2d, activate and leaky
                           affine ? beta.data() : nullptr, eps, repro::batch_norm_mode::inference);
         rc::batch_norm(dx.p, dy.p, rows, cols, dmean.p, dvar.p, affine ? dgamma.p : nullptr, affine ? dbeta.p : nullptr,
                        eps);
-        CHECK(differences(dy.host(), cpu) == 0);
+        CHECK(count_differences(dy.host(), cpu) == 0);
 
         const std::size_t in = 300;
-        auto W = data<T>(cols * in, 11, -3, 3), b = data<T>(cols, 12, -3, 3);
-        device_vector<T> dW(W), db(b);
+        auto W = random_data<T>(cols * in, 11, -3, 3), b = random_data<T>(cols, 12, -3, 3);
+        device_buffer<T> dW(W), db(b);
         repro::fold_batch_norm(W.data(), b.data(), cols, in, mean.data(), var.data(), affine ? gamma.data() : nullptr,
                                affine ? beta.data() : nullptr, eps);
         rc::fold_batch_norm(dW.p, db.p, cols, in, dmean.p, dvar.p, affine ? dgamma.p : nullptr,
                             affine ? dbeta.p : nullptr, eps);
-        CHECK(differences(dW.host(), W) == 0);
-        CHECK(differences(db.host(), b) == 0);
+        CHECK(count_differences(dW.host(), W) == 0);
+        CHECK(count_differences(db.host(), b) == 0);
     }
 
     struct window {
@@ -283,13 +214,13 @@ TEST_CASE_TEMPLATE("CUDA batch_norm, fold_batch_norm, pool2d, activate and leaky
         const std::size_t oh = (s.h + 2 * s.pad - s.kh) / s.stride + 1, ow = (s.w + 2 * s.pad - s.kw) / s.stride + 1;
         auto in = layer_input<T>(1, s.n * s.h * s.w * s.c + 1, s.h * 31 + s.c);
         if (in.size() > 20) in[17] = std::numeric_limits<T>::quiet_NaN();
-        const device_vector<T> din(in);
-        device_vector<T> dout(s.n * oh * ow * s.c);
+        const device_buffer<T> din(in);
+        device_buffer<T> dout(s.n * oh * ow * s.c);
         for (const repro::pooling kind : {repro::pooling::max, repro::pooling::mean}) {
             std::vector<T> cpu(dout.n);
             repro::pool2d(in.data(), cpu.data(), s.n, s.h, s.w, s.c, s.kh, s.kw, s.stride, s.pad, kind);
             rc::pool2d(din.p, dout.p, s.n, s.h, s.w, s.c, s.kh, s.kw, s.stride, s.pad, kind);
-            CHECK(differences(dout.host(), cpu) == 0);
+            CHECK(count_differences(dout.host(), cpu) == 0);
         }
     }
 
@@ -300,12 +231,12 @@ TEST_CASE_TEMPLATE("CUDA batch_norm, fold_batch_norm, pool2d, activate and leaky
         auto cpu = x;
         repro::detail::activate(cpu.data(), cpu.size(), a);
         rc::activate(dx.p, dy.p, x.size(), a);
-        CHECK(differences(dy.host(), cpu) == 0);
+        CHECK(count_differences(dy.host(), cpu) == 0);
     }
     std::vector<T> cpu(x.size());
     repro::leaky_relu(x.data(), cpu.data(), x.size(), T(0.01));
     rc::leaky_relu(dx.p, dy.p, x.size(), T(0.01));
-    CHECK(differences(dy.host(), cpu) == 0);
+    CHECK(count_differences(dy.host(), cpu) == 0);
 }
 
 TEST_CASE("CUDA row layers on several streams at once, with and without a workspace, give the same bits") {
@@ -318,12 +249,12 @@ TEST_CASE("CUDA row layers on several streams at once, with and without a worksp
         expected.push_back(run.cpu(k % 2 ? row_layer::layer_norm : row_layer::softmax, x[k], rows, cols));
         REQUIRE(cudaStreamCreateWithFlags(&s[k], cudaStreamNonBlocking) == cudaSuccess);
     }
-    std::vector<std::unique_ptr<device_vector<float>>> dx, dy;
+    std::vector<std::unique_ptr<device_buffer<float>>> dx, dy;
     const std::size_t bytes = rc::layer_workspace_size<float>(rows, cols);
-    device_vector<char> ws(bytes * streams);
+    device_buffer<char> ws(bytes * streams);
     for (std::size_t k = 0; k < streams; ++k) {
-        dx.push_back(std::make_unique<device_vector<float>>(x[k]));
-        dy.push_back(std::make_unique<device_vector<float>>(x[k].size()));
+        dx.push_back(std::make_unique<device_buffer<float>>(x[k]));
+        dy.push_back(std::make_unique<device_buffer<float>>(x[k].size()));
     }
     for (int round = 0; round < 3; ++round)
         for (std::size_t k = 0; k < streams; ++k) {
@@ -332,29 +263,22 @@ TEST_CASE("CUDA row layers on several streams at once, with and without a worksp
         }
     for (std::size_t k = 0; k < streams; ++k) {
         REQUIRE(cudaStreamSynchronize(s[k]) == cudaSuccess);
-        CHECK(differences(dy[k]->host(), expected[k]) == 0);
+        CHECK(count_differences(dy[k]->host(), expected[k]) == 0);
         cudaStreamDestroy(s[k]);
     }
     // a long row (composed path) through the workspace
     const std::size_t long_cols = 100000;
     const auto xl = layer_input<float>(3, long_cols, 2);
-    const device_vector<float> dxl(xl);
-    device_vector<float> dyl(xl.size());
-    device_vector<char> wl(rc::layer_workspace_size<float>(3, long_cols));
+    const device_buffer<float> dxl(xl);
+    device_buffer<float> dyl(xl.size());
+    device_buffer<char> wl(rc::layer_workspace_size<float>(3, long_cols));
     rc::softmax(dxl.p, dyl.p, 3, long_cols, 0, rc::workspace{wl.p, wl.n});
-    CHECK(differences(dyl.host(), run.cpu(row_layer::softmax, xl, 3, long_cols)) == 0);
+    CHECK(count_differences(dyl.host(), run.cpu(row_layer::softmax, xl, 3, long_cols)) == 0);
 }
 
 TEST_SUITE("arguments") {
     TEST_CASE("bad arguments of the CUDA layers throw what the CPU layers throw, naming the function") {
-        auto message = [](auto f) {
-            try {
-                f();
-            } catch (const std::invalid_argument& e) {
-                return std::string(e.what());
-            }
-            return std::string("no std::invalid_argument");
-        };
+        const auto message = [](auto f) { return repro_test::invalid_argument_message(f); };
         const float* null = nullptr;
         float* out = nullptr;
         const float* no_params = nullptr;

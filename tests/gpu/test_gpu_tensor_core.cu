@@ -26,43 +26,16 @@
 #include <repro/repro.hpp>
 
 #include "../support/test_data.hpp"
+#include "device_buffer.hpp"
+
+using repro_test::device_buffer;
+using repro_test::random_matrix;
+using repro_test::to_host;
 
 namespace {
 
 namespace rc = repro::cuda;
 using rc::matmul_mode;
-
-template <class T>
-struct device_buffer {
-    T* p = nullptr;
-    std::size_t n = 0;
-    explicit device_buffer(std::size_t count) : n(count) {
-        rc::detail::check(cudaMalloc(&p, (n ? n : 1) * sizeof(T)), "cudaMalloc");
-    }
-    explicit device_buffer(const std::vector<T>& h) : device_buffer(h.size()) {
-        rc::detail::check(cudaMemcpy(p, h.data(), n * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy");
-    }
-    device_buffer(const device_buffer&) = delete;
-    device_buffer& operator=(const device_buffer&) = delete;
-    ~device_buffer() { cudaFree(p); }
-};
-
-template <class T>
-std::vector<T> to_host(const T* p, std::size_t n) {
-    std::vector<T> h(n);
-    rc::detail::check(cudaMemcpy(h.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy");
-    return h;
-}
-
-// Random values with magnitudes in [2^-4, 2^5), from bits.
-template <class T>
-std::vector<T> matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
-    repro_test::splitmix64 g(seed);
-    const int bias = (1 << (repro::float_traits<T>::exponent_bits - 1)) - 1;
-    std::vector<T> v(rows * cols);
-    for (auto& x : v) x = repro_test::random_finite<T>(g, bias - 4, bias + 4);
-    return v;
-}
 
 template <class T>
 std::vector<T> transposed(const std::vector<T>& m, std::size_t rows, std::size_t cols) {
@@ -86,8 +59,8 @@ struct problem {
         : rows(rows_),
           K(K_),
           N(N_),
-          x(matrix<T>(rows_, K_, seed)),
-          wt(matrix<T>(N_, K_, seed + 1)),
+          x(random_matrix<T>(rows_, K_, seed)),
+          wt(random_matrix<T>(N_, K_, seed + 1)),
           dx(x),
           dwt(wt),
           dw(transposed(wt, N_, K_)),
@@ -280,7 +253,7 @@ TEST_CASE("tensor_core mode: K = 0 gives +0, M = 0 writes nothing") {
 // rows that change with the batch size: the sweep above can see drift.
 TEST_CASE("cuBLAS is not batch invariant in the same sweep (cublasSgemm, cublasGemmEx TF32)") {
     const std::size_t rows = 512, K = 1024, N = 1024;
-    const std::vector<float> x = matrix<float>(rows, K, 41), wt = matrix<float>(N, K, 42);
+    const std::vector<float> x = random_matrix<float>(rows, K, 41), wt = random_matrix<float>(N, K, 42);
     const device_buffer<float> dx(x), dwt(wt);
     device_buffer<float> dc(rows * N);
     cublasHandle_t handle = nullptr;
@@ -329,14 +302,7 @@ TEST_SUITE("arguments") {
         float* c = nullptr;
         const std::string expected =
             "repro::cuda::matmul: tensor_core mode takes float, __half or __nv_bfloat16 inputs of one type";
-        auto message = [](auto call) {
-            try {
-                call();
-            } catch (const std::invalid_argument& e) {
-                return std::string(e.what());
-            }
-            return std::string("no std::invalid_argument");
-        };
+        const auto message = [](auto f) { return repro_test::invalid_argument_message(f); };
         CHECK(message([&] { rc::detail::tensor_core_product<true>(f, h, c, 1, 1, 1, 0); }) == expected);
         CHECK(message([&] { rc::detail::tensor_core_product<false>(h, f, c, 1, 1, 1, 0); }) == expected);
         CHECK(message([&] { rc::detail::tensor_core_product<true>(d, d, c, 1, 1, 1, 0); }) == expected);
