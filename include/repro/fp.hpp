@@ -280,6 +280,47 @@ REPRO_HD float widen(T x) {
     }
 }
 
+// The inverse direction: x rounded to a narrow format (half or bfloat16 as
+// for widen; float gives x), to nearest, ties to even, from the bits: values
+// beyond the format's range become infinities, tiny ones subnormals or zeros
+// of x's sign, a NaN stays a NaN (made quiet, its payload's top bits kept).
+// widen(narrow<T>(x)) == x for every x the format holds.
+template <class T>
+REPRO_HD T narrow(float x) {
+    static_assert(is_widenable_v<T>, "repro::narrow: float, half or bfloat16");
+    if constexpr (std::is_same<T, float>::value) {
+        return x;
+    } else {
+        using bits = bits_t<T>;
+        const std::uint32_t b = to_bits(x);
+        if constexpr (float_traits<T>::exponent_bits == 8) {
+            if ((b & 0x7fffffffu) > 0x7f800000u) return from_bits<T>(static_cast<bits>((b >> 16) | 0x0040u));
+            return from_bits<T>(static_cast<bits>((b + 0x7fffu + ((b >> 16) & 1u)) >> 16));
+        } else {
+            const std::uint32_t sign = (b >> 16) & 0x8000u, a = b & 0x7fffffffu;
+            std::uint32_t h;
+            if (a > 0x7f800000u) {
+                h = 0x7e00u | ((a >> 13) & 0x3ffu);
+            } else if (a >= 0x477ff000u) {  // >= 65520: halfway above the largest half, 65504
+                h = 0x7c00u;
+            } else if (a >= 0x38800000u) {  // normal half: rebias the exponent, round 13 bits away
+                const std::uint32_t r = a - 0x38000000u;
+                h = (r + 0xfffu + ((r >> 13) & 1u)) >> 13;
+            } else {  // subnormal half (units of 2^-24) or zero
+                const std::uint32_t e = a >> 23;
+                h = 0;
+                if (e != 0 && 126u - e <= 24u) {
+                    const std::uint32_t m = (a & 0x7fffffu) | 0x800000u, shift = 126u - e;
+                    const std::uint32_t rem = m & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+                    h = m >> shift;
+                    if (rem > half || (rem == half && (h & 1u))) ++h;
+                }
+            }
+            return from_bits<T>(static_cast<bits>(sign | h));
+        }
+    }
+}
+
 namespace detail {
 
 // Strictly increasing in the value, with -0 below +0; NaN handled by callers.

@@ -1,0 +1,126 @@
+#pragma once
+// repro/kv_cache.hpp - the keys and values of one sequence's past tokens, as
+// repro::attention reads them (`batch_invariant`, `portable`: a cache holds
+// bits, it computes nothing).
+//
+// Contiguous per head: head h's keys are length() rows of head_dim values,
+// one after the other (and its values alike), the layout the attention
+// kernels read in place. Storage is KV: float, or half / bfloat16 (any type
+// whose float_traits has those layouts, e.g. Eigen::half with
+// repro/eigen.hpp); appended floats are rounded to KV once, by repro::narrow.
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+#include "detail/aligned.hpp"
+#include "detail/errors.hpp"
+#include "fp.hpp"
+#include "detail/prologue.hpp"
+
+REPRO_NAMESPACE_BEGIN
+
+template <class KV = float>
+class kv_cache {
+    static_assert(is_widenable_v<KV>, "repro::kv_cache: KV is float, half or bfloat16");
+
+public:
+    // Room for max_length tokens of num_kv_heads heads of head_dim values.
+    // Memory grows with the length (doubling), up to max_length.
+    kv_cache(std::size_t num_kv_heads, std::size_t head_dim, std::size_t max_length)
+        : heads_(num_kv_heads), dim_(head_dim), max_length_(max_length) {
+        if (num_kv_heads == 0) detail::throw_invalid("kv_cache", "num_kv_heads is 0");
+        if (head_dim == 0) detail::throw_invalid("kv_cache", "head_dim is 0");
+        detail::checked_mul(detail::checked_mul(detail::checked_mul(num_kv_heads, head_dim, "kv_cache", "the cache"),
+                                                max_length, "kv_cache", "the cache"),
+                            2 * sizeof(KV), "kv_cache", "the cache's bytes");
+    }
+
+    std::size_t num_kv_heads() const { return heads_; }
+    std::size_t head_dim() const { return dim_; }
+    std::size_t max_length() const { return max_length_; }
+    std::size_t length() const { return length_; }
+    std::size_t capacity() const { return capacity_; }
+
+    // Appends `tokens` tokens: k and v hold tokens x num_kv_heads x head_dim
+    // values (token-major, as a linear layer writes them), in KV or in float
+    // (rounded to KV). Throws std::length_error when the cache would exceed
+    // max_length, std::invalid_argument for null pointers; nothing is
+    // appended then.
+    template <class U>
+    void append(const U* k, const U* v, std::size_t tokens) {
+        static_assert(std::is_same<U, KV>::value || std::is_same<U, float>::value,
+                      "repro::kv_cache::append: k and v are KV or float");
+        const std::size_t n = detail::checked_mul(tokens, heads_ * dim_, "kv_cache::append", "tokens");
+        detail::check_pointer(k, n, "kv_cache::append", "k");
+        detail::check_pointer(v, n, "kv_cache::append", "v");
+        if (tokens > max_length_ - length_)
+            throw std::length_error("repro::kv_cache::append: " + std::to_string(tokens) + " tokens after " +
+                                    std::to_string(length_) + " exceed max_length " + std::to_string(max_length_));
+        reserve(length_ + tokens);
+        for (std::size_t t = 0; t < tokens; ++t)
+            for (std::size_t h = 0; h < heads_; ++h) {
+                const std::size_t from = (t * heads_ + h) * dim_, to = (h * capacity_ + length_ + t) * dim_;
+                for (std::size_t i = 0; i < dim_; ++i) {
+                    keys_[to + i] = repro::narrow<KV>(widen(k[from + i]));
+                    values_[to + i] = repro::narrow<KV>(widen(v[from + i]));
+                }
+            }
+        length_ += tokens;
+    }
+
+    // Keeps the first `length` tokens (rolling back a rejected draft or a
+    // beam). Throws std::invalid_argument for a length beyond length().
+    void truncate(std::size_t length) {
+        if (length > length_)
+            detail::throw_invalid("kv_cache::truncate", "length " + std::to_string(length) +
+                                                            " is beyond the cache's length " +
+                                                            std::to_string(length_));
+        length_ = length;
+    }
+
+    void clear() { length_ = 0; }
+
+    // An independent copy (beam search: each beam continues its own).
+    kv_cache fork() const { return *this; }
+
+    // Head h's length() x head_dim keys / values, contiguous.
+    const KV* keys(std::size_t h) const { return keys_.data() + checked_head(h, "kv_cache::keys") * capacity_ * dim_; }
+    const KV* values(std::size_t h) const { return values_.data() + checked_head(h, "kv_cache::values") * capacity_ * dim_; }
+
+    // Memory for `length` tokens (no more than max_length), so that appends
+    // up to it never move the cache.
+    void reserve(std::size_t length) {
+        if (length <= capacity_) return;
+        if (length > max_length_)
+            throw std::length_error("repro::kv_cache::reserve: " + std::to_string(length) + " exceeds max_length " +
+                                    std::to_string(max_length_));
+        std::size_t cap = capacity_ == 0 ? 16 : capacity_;
+        while (cap < length) cap = cap > max_length_ / 2 ? max_length_ : 2 * cap;
+        if (cap > max_length_) cap = max_length_;
+        detail::aligned_vector<KV> k(heads_ * cap * dim_), v(heads_ * cap * dim_);
+        for (std::size_t h = 0; h < heads_; ++h)
+            for (std::size_t i = 0; i < length_ * dim_; ++i) {
+                k[h * cap * dim_ + i] = keys_[h * capacity_ * dim_ + i];
+                v[h * cap * dim_ + i] = values_[h * capacity_ * dim_ + i];
+            }
+        keys_.swap(k);
+        values_.swap(v);
+        capacity_ = cap;
+    }
+
+private:
+    std::size_t checked_head(std::size_t h, const char* function) const {
+        if (h >= heads_)
+            detail::throw_invalid(function,
+                                  "head " + std::to_string(h) + " is not below num_kv_heads " + std::to_string(heads_));
+        return h;
+    }
+
+    std::size_t heads_, dim_, max_length_, length_ = 0, capacity_ = 0;
+    detail::aligned_vector<KV> keys_, values_;
+};
+
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"
