@@ -148,3 +148,29 @@ TEST_CASE("a vector against a one-column matrix compares as rows x 1") {
     CHECK(r.rows_differing == 1);
     CHECK(r.worst[0].row == 2);
 }
+
+TEST_CASE_TEMPLATE("repro::narrow rounds floats to half and bfloat16 as Eigen does", T, Eigen::half, Eigen::bfloat16) {
+    auto check = [](float x) {
+        const T got = repro::narrow<T>(x), want = T(x);
+        if ((Eigen::numext::isnan)(x)) {
+            CHECK(repro::is_nan(got));
+            CHECK((repro::to_bits(got) & (repro::float_traits<T>::fraction_mask + 1) >> 1) != 0);  // quiet
+            return;
+        }
+        INFO(x);
+        CHECK(repro::to_bits(got) == Eigen::numext::bit_cast<std::uint16_t>(want));
+    };
+    // every 16-bit value, the floats around it and the ties halfway to its neighbour
+    for (std::uint32_t b = 0; b < 65536; ++b) {
+        const float v = static_cast<float>(Eigen::numext::bit_cast<T>(static_cast<std::uint16_t>(b)));
+        if ((Eigen::numext::isnan)(v)) continue;
+        const float up = static_cast<float>(Eigen::numext::bit_cast<T>(static_cast<std::uint16_t>(b + 1)));
+        for (const float x : {v, std::nextafter(v, 1e30f), std::nextafter(v, -1e30f)}) check(x);
+        if (std::isfinite(up) && std::isfinite(v) && (b & 0x7fff) != 0x7fff) {
+            const float mid = v + (up - v) / 2;  // exact: one bit below the narrow format's last
+            for (const float x : {mid, std::nextafter(mid, 1e30f), std::nextafter(mid, -1e30f)}) check(x);
+        }
+    }
+    // and a sweep over all float bit patterns, NaNs and subnormals included
+    for (std::uint64_t b = 0; b < (std::uint64_t(1) << 32); b += 65521) check(repro::from_bits<float>(std::uint32_t(b)));
+}

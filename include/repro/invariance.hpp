@@ -67,7 +67,7 @@ struct invariance_options {
     double rounding_level = 1e-3;    // relative size of a position effect still read as rounding
 };
 
-enum class invariance_cause { none, reduction_order, position, cross_sample, run_to_run };
+enum class invariance_cause { none, reduction_order, position, cross_sample, run_to_run, padding };
 
 inline const char* to_string(invariance_cause c) {
     switch (c) {
@@ -81,11 +81,13 @@ inline const char* to_string(invariance_cause c) {
             return "cross-sample dependence";
         case invariance_cause::run_to_run:
             return "run-to-run nondeterminism";
+        case invariance_cause::padding:
+            return "padding dependence";
     }
     return "?";
 }
 
-enum class experiment_kind { batch, full_batch, rotation, permutation, repeat, others_replaced };
+enum class experiment_kind { batch, full_batch, rotation, permutation, repeat, others_replaced, padding };
 
 // One experiment, every sample run compared with that sample's batch-1 run.
 struct experiment_drift {
@@ -502,6 +504,8 @@ inline const char* json_name(invariance_cause c) {
             return "cross_sample";
         case invariance_cause::run_to_run:
             return "run_to_run";
+        case invariance_cause::padding:
+            return "padding";
     }
     return "?";
 }
@@ -520,6 +524,8 @@ inline const char* json_name(experiment_kind k) {
             return "repeat";
         case experiment_kind::others_replaced:
             return "others_replaced";
+        case experiment_kind::padding:
+            return "padding";
     }
     return "?";
 }

@@ -14,4 +14,5 @@
 #include "random.hpp"
 #include "reduce.hpp"
 #include "sequence.hpp"
+#include "sequence_invariance.hpp"
 #include "threads.hpp"

@@ -278,6 +278,46 @@ void hash_layers(const std::string& type) {
     print(("nn.layers." + type).c_str(), h);
 }
 
+
+// Attention (a padded batch, then decode through a cache) and rope.
+void hash_sequence() {
+    repro_test::splitmix64 g(29);
+    auto values = [&](std::size_t n) {
+        std::vector<float> v(n);
+        for (float& e : v) e = repro_test::random_finite<float>(g, 127 - 4, 127 + 1);
+        return v;
+    };
+    repro::attention_config c;
+    c.num_heads = 4, c.num_kv_heads = 2, c.head_dim = 24;
+    const std::size_t L = 70, q_row = 96, kv_row = 48;
+    const auto q = values(2 * L * q_row), k = values(2 * L * kv_row), v = values(2 * L * kv_row);
+    const std::size_t lengths[] = {L, 33};
+    std::vector<float> out(q.size());
+    hasher h;
+    for (const bool causal : {true, false}) {
+        c.causal = causal;
+        repro::attention(q.data(), k.data(), v.data(), out.data(), 2, L, lengths, c, repro::threads{2});
+        for (float e : out) h.add(e);
+    }
+    c.causal = true;
+    repro::kv_cache<float> cache(2, 24, L);
+    for (std::size_t t = 0; t < L; ++t) {
+        cache.append(k.data() + t * kv_row, v.data() + t * kv_row, 1);
+        repro::attention(q.data() + t * q_row, cache, 1, out.data(), c);
+        for (std::size_t i = 0; i < q_row; ++i) h.add(out[i]);
+    }
+    print("attention.float", h);
+    h = hasher{};
+    std::vector<std::size_t> pos(L);
+    for (std::size_t t = 0; t < L; ++t) pos[t] = t * t * 3;
+    for (const auto pairs : {repro::rope_pairs::halves, repro::rope_pairs::interleaved}) {
+        std::vector<float> x(q.begin(), q.begin() + L * q_row);
+        repro::rope(x.data(), L, 4, 24, pos.data(), 10000.0f, pairs);
+        for (float e : x) h.add(e);
+    }
+    print("sequence.rope.float", h);
+}
+
 }  // namespace
 
 int main() {
@@ -293,5 +333,6 @@ int main() {
     hash_random<double>("double");
     hash_compare<float>("float");
     hash_compare<double>("double");
+    hash_sequence();
     return 0;
 }
