@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <repro/repro.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../support/test_data.hpp"
@@ -20,9 +21,17 @@ struct hasher {
         const auto* b = static_cast<const unsigned char*>(p);
         for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
     }
+    // Integers by value, least significant byte first, so that big-endian
+    // machines (s390x) print the hashes of little-endian ones.
     template <class T>
     void add(const T& x) {
-        bytes(&x, sizeof x);
+        static_assert(std::is_integral<T>::value, "hash integers and floating-point values");
+        using U = std::make_unsigned_t<T>;
+        const U u = static_cast<U>(x);
+        for (std::size_t i = 0; i < sizeof u; ++i) {
+            const auto b = static_cast<unsigned char>(u >> (8 * i));
+            bytes(&b, 1);
+        }
     }
     // IEEE-754 leaves the payload and sign of a NaN result open (x86 keeps an
     // operand's, libm's software fma and GPUs differ), so `portable` promises
@@ -31,8 +40,7 @@ struct hasher {
     void add(double x) { add_value(x); }
     template <class T>
     void add_value(T x) {
-        const auto b = repro::is_nan(x) ? repro::float_traits<T>::infinity_bits | 1 : repro::to_bits(x);
-        bytes(&b, sizeof b);
+        add(repro::is_nan(x) ? repro::float_traits<T>::infinity_bits | 1 : repro::to_bits(x));
     }
 };
 
