@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <repro/attention.hpp>
+#include <repro/doctest.hpp>
 #include <repro/eigen.hpp>
 #include <stdexcept>
 #include <string>
@@ -463,4 +464,23 @@ TEST_CASE("empty batches and zero-length sequences are accepted and write nothin
                      static_cast<const float*>(nullptr), static_cast<float*>(nullptr), 0, 5, nullptr, c);
     repro::kv_cache<float> cache(1, 2, 4);
     repro::attention(static_cast<const float*>(nullptr), cache, 0, static_cast<float*>(nullptr), c);
+}
+
+// The README's example, as written there.
+TEST_CASE("README: a prompt prefilled at once and decoded token by token gives the same bits") {
+    repro::attention_config c;
+    c.num_heads = 8, c.num_kv_heads = 2, c.head_dim = 64;
+    const std::size_t n = 100, q_row = 8 * 64, kv_row = 2 * 64;
+    const std::vector<float> q = random_matrix<float>(n, q_row, 1), k = random_matrix<float>(n, kv_row, 2),
+                             v = random_matrix<float>(n, kv_row, 3);
+    std::vector<float> prefill(n * q_row), decode(n * q_row);
+
+    repro::kv_cache<float> whole(2, 64, n), stepwise(2, 64, n);
+    whole.append(k.data(), v.data(), n);  // the prompt at once
+    repro::attention(q.data(), whole, n, prefill.data(), c, repro::threads{4});
+    for (std::size_t t = 0; t < n; ++t) {  // one token per step
+        stepwise.append(k.data() + t * kv_row, v.data() + t * kv_row, 1);
+        repro::attention(q.data() + t * q_row, stepwise, 1, decode.data() + t * q_row, c);
+    }
+    REPRO_CHECK_BITWISE_EQ(repro::view(prefill.data(), n * q_row), repro::view(decode.data(), n * q_row));
 }
