@@ -72,6 +72,72 @@ inline float check_attention_config(const attention_config& c, const char* funct
     return c.scale != 0 ? c.scale : static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.head_dim)));
 }
 
+// The checks of the two entry points, shared with repro::cuda::attention;
+// check_memory(p, n, function, argument) checks a pointer argument.
+struct padded_attention_args {
+    float scale;
+    std::vector<std::size_t> lengths;  // every sequence's
+};
+
+template <class KV, class CheckMemory>
+padded_attention_args check_padded_attention(const float* q, const KV* k, const KV* v, const float* out,
+                                             std::size_t batch, std::size_t max_length, const std::size_t* lengths,
+                                             const attention_config& c, const char* fn, CheckMemory check_memory) {
+    padded_attention_args a{check_attention_config(c, fn), std::vector<std::size_t>(batch, max_length)};
+    const std::size_t tokens = checked_mul(batch, max_length, fn, "batch x max_length");
+    const std::size_t q_size = checked_mul(tokens, c.num_heads * c.head_dim, fn, "q"),
+                      kv_size = checked_mul(tokens, c.num_kv_heads * c.head_dim, fn, "k");
+    check_memory(q, q_size, fn, "q");
+    check_memory(k, kv_size, fn, "k");
+    check_memory(v, kv_size, fn, "v");
+    check_memory(out, q_size, fn, "out");
+    const std::size_t q_bytes = q_size * sizeof(float), kv_bytes = kv_size * sizeof(KV);
+    if ((out != q && overlaps(out, q_bytes, q, q_bytes)) || overlaps(out, q_bytes, k, kv_bytes) ||
+        overlaps(out, q_bytes, v, kv_bytes))
+        throw_invalid(fn, "out overlaps k, v or part of q");
+    if (lengths != nullptr)
+        for (std::size_t b = 0; b < batch; ++b) {
+            if (lengths[b] > max_length)
+                throw_invalid(fn, "lengths[" + std::to_string(b) + "] = " + std::to_string(lengths[b]) +
+                                      " is above max_length " + std::to_string(max_length));
+            a.lengths[b] = lengths[b];
+        }
+    return a;
+}
+
+struct cache_attention_args {
+    float scale;
+    std::vector<std::size_t> offsets;  // sequence b's queries are rows [offsets[b], offsets[b + 1])
+};
+
+template <class Cache, class CheckMemory>
+cache_attention_args check_cache_attention(const float* q, const Cache* const* caches,
+                                           const std::size_t* query_counts, std::size_t batch, const float* out,
+                                           const attention_config& c, const char* fn, CheckMemory check_memory) {
+    cache_attention_args a{check_attention_config(c, fn), std::vector<std::size_t>(batch + 1, 0)};
+    check_pointer(caches, batch, fn, "caches");
+    check_pointer(query_counts, batch, fn, "query_counts");
+    for (std::size_t b = 0; b < batch; ++b) {
+        const std::string which = "caches[" + std::to_string(b) + "]";
+        if (caches[b] == nullptr) throw_invalid(fn, which + " is a null pointer");
+        const Cache& cache = *caches[b];
+        if (cache.num_kv_heads() != c.num_kv_heads || cache.head_dim() != c.head_dim)
+            throw_invalid(fn, which + " has " + std::to_string(cache.num_kv_heads()) + " kv heads of " +
+                                  std::to_string(cache.head_dim()) + " values, the config " +
+                                  std::to_string(c.num_kv_heads) + " of " + std::to_string(c.head_dim));
+        if (query_counts[b] > cache.length())
+            throw_invalid(fn, "query_counts[" + std::to_string(b) + "] = " + std::to_string(query_counts[b]) +
+                                  " is above " + which + "'s length " + std::to_string(cache.length()));
+        a.offsets[b + 1] = a.offsets[b] + query_counts[b];
+    }
+    const std::size_t q_size = checked_mul(a.offsets[batch], c.num_heads * c.head_dim, fn, "q");
+    check_memory(q, q_size, fn, "q");
+    check_memory(out, q_size, fn, "out");
+    if (out != q && overlaps(out, q_size * sizeof(float), q, q_size * sizeof(float)))
+        throw_invalid(fn, "out overlaps part of q");
+    return a;
+}
+
 // Query rows [pos0, pos0 + rows) of one sequence and one head (q rows
 // q_stride apart, out rows out_stride apart) against the sequence's keys and
 // values K, V (n_keys x d each, contiguous). Causal: pos0 + rows <= n_keys.
@@ -145,30 +211,13 @@ template <class KV>
 void attention(const float* q, const KV* k, const KV* v, float* out, std::size_t batch, std::size_t max_length,
                const std::size_t* lengths, const attention_config& c, threads t = threads{}) {
     static_assert(is_widenable_v<KV>, "repro::attention: k and v are float, half or bfloat16");
-    const char* fn = "attention";
-    const unsigned tc = detail::check_threads(t, fn);
-    const float scale = detail::check_attention_config(c, fn);
-    const std::size_t tokens = detail::checked_mul(batch, max_length, fn, "batch x max_length");
-    const std::size_t q_row = c.num_heads * c.head_dim, kv_row = c.num_kv_heads * c.head_dim;
-    const std::size_t q_size = detail::checked_mul(tokens, q_row, fn, "q"),
-                      kv_size = detail::checked_mul(tokens, kv_row, fn, "k");
-    detail::check_pointer(q, q_size, fn, "q");
-    detail::check_pointer(k, kv_size, fn, "k");
-    detail::check_pointer(v, kv_size, fn, "v");
-    detail::check_pointer(out, q_size, fn, "out");
-    if ((out != q && detail::overlaps(out, q_size * sizeof(float), q, q_size * sizeof(float))) ||
-        detail::overlaps(out, q_size * sizeof(float), k, kv_size * sizeof(KV)) ||
-        detail::overlaps(out, q_size * sizeof(float), v, kv_size * sizeof(KV)))
-        detail::throw_invalid(fn, "out overlaps k, v or part of q");
-    std::vector<std::size_t> len(batch, max_length);
-    if (lengths != nullptr)
-        for (std::size_t b = 0; b < batch; ++b) {
-            if (lengths[b] > max_length)
-                detail::throw_invalid(fn, "lengths[" + std::to_string(b) + "] = " + std::to_string(lengths[b]) +
-                                              " is above max_length " + std::to_string(max_length));
-            len[b] = lengths[b];
-        }
-    if (tokens == 0) return;
+    const unsigned tc = detail::check_threads(t, "attention");
+    const detail::padded_attention_args a =
+        detail::check_padded_attention(q, k, v, out, batch, max_length, lengths, c, "attention", detail::check_pointer);
+    const float scale = a.scale;
+    const std::vector<std::size_t>& len = a.lengths;
+    const std::size_t q_row = c.num_heads * c.head_dim;
+    if (batch * max_length == 0) return;
     // Each (sequence, kv head)'s keys and values, gathered contiguous.
     const std::size_t d = c.head_dim, block = max_length * d;
     detail::aligned_vector<KV> keys(batch * c.num_kv_heads * block), values(keys.size());
@@ -204,31 +253,12 @@ void attention(const float* q, const KV* k, const KV* v, float* out, std::size_t
 template <class KV>
 void attention(const float* q, const kv_cache<KV>* const* caches, const std::size_t* query_counts, std::size_t batch,
                float* out, const attention_config& c, threads t = threads{}) {
-    const char* fn = "attention";
-    const unsigned tc = detail::check_threads(t, fn);
-    const float scale = detail::check_attention_config(c, fn);
-    detail::check_pointer(caches, batch, fn, "caches");
-    detail::check_pointer(query_counts, batch, fn, "query_counts");
-    std::vector<std::size_t> offset(batch + 1, 0);
-    for (std::size_t b = 0; b < batch; ++b) {
-        const std::string which = "caches[" + std::to_string(b) + "]";
-        if (caches[b] == nullptr) detail::throw_invalid(fn, which + " is a null pointer");
-        const kv_cache<KV>& cache = *caches[b];
-        if (cache.num_kv_heads() != c.num_kv_heads || cache.head_dim() != c.head_dim)
-            detail::throw_invalid(fn, which + " has " + std::to_string(cache.num_kv_heads()) + " kv heads of " +
-                                          std::to_string(cache.head_dim()) + " values, the config " +
-                                          std::to_string(c.num_kv_heads) + " of " + std::to_string(c.head_dim));
-        if (query_counts[b] > cache.length())
-            detail::throw_invalid(fn, "query_counts[" + std::to_string(b) + "] = " + std::to_string(query_counts[b]) +
-                                          " is above " + which + "'s length " + std::to_string(cache.length()));
-        offset[b + 1] = offset[b] + query_counts[b];
-    }
+    const unsigned tc = detail::check_threads(t, "attention");
+    const detail::cache_attention_args a =
+        detail::check_cache_attention(q, caches, query_counts, batch, out, c, "attention", detail::check_pointer);
+    const float scale = a.scale;
+    const std::vector<std::size_t>& offset = a.offsets;
     const std::size_t q_row = c.num_heads * c.head_dim;
-    const std::size_t q_size = detail::checked_mul(offset[batch], q_row, fn, "q");
-    detail::check_pointer(q, q_size, fn, "q");
-    detail::check_pointer(out, q_size, fn, "out");
-    if (out != q && detail::overlaps(out, q_size * sizeof(float), q, q_size * sizeof(float)))
-        detail::throw_invalid(fn, "out overlaps part of q");
     const std::size_t group = c.num_heads / c.num_kv_heads;
     detail::for_attention_tiles(batch, query_counts, c.num_heads, tc, [&](const detail::attention_task& w) {
         const kv_cache<KV>& cache = *caches[w.sequence];

@@ -3,6 +3,7 @@
 // the CPU functions' bits (docs/reference/cuda.md). Include from .cu files
 // compiled by nvcc.
 
+#include "cuda/attention.cuh"
 #include "cuda/conv.cuh"
 #include "cuda/error.cuh"
 #include "cuda/half.cuh"

@@ -20,6 +20,36 @@
 
 REPRO_NAMESPACE_BEGIN
 
+namespace detail {
+
+// Value e of appended token-major rows (token, head, i) to its place in a
+// cache of `capacity` tokens per head holding `length`: the one copy loop of
+// repro::kv_cache and repro::cuda::kv_cache.
+template <class KV, class U>
+struct kv_scatter {
+    const U* k;
+    const U* v;
+    KV* keys;
+    KV* values;
+    std::size_t heads, dim, capacity, length;
+    REPRO_HD void operator()(std::size_t e) const {
+        const std::size_t i = e % dim, h = e / dim % heads, t = e / dim / heads;
+        const std::size_t to = (h * capacity + length + t) * dim + i;
+        keys[to] = repro::narrow<KV>(widen(k[e]));
+        values[to] = repro::narrow<KV>(widen(v[e]));
+    }
+};
+
+inline void check_kv_cache_shape(std::size_t heads, std::size_t dim, std::size_t max_length, std::size_t value_bytes,
+                                 const char* fn) {
+    if (heads == 0) throw_invalid(fn, "num_kv_heads is 0");
+    if (dim == 0) throw_invalid(fn, "head_dim is 0");
+    checked_mul(checked_mul(checked_mul(heads, dim, fn, "the cache"), max_length, fn, "the cache"), 2 * value_bytes,
+                fn, "the cache's bytes");
+}
+
+}  // namespace detail
+
 template <class KV = float>
 class kv_cache {
     static_assert(is_widenable_v<KV>, "repro::kv_cache: KV is float, half or bfloat16");
@@ -29,11 +59,7 @@ public:
     // Memory grows with the length (doubling), up to max_length.
     kv_cache(std::size_t num_kv_heads, std::size_t head_dim, std::size_t max_length)
         : heads_(num_kv_heads), dim_(head_dim), max_length_(max_length) {
-        if (num_kv_heads == 0) detail::throw_invalid("kv_cache", "num_kv_heads is 0");
-        if (head_dim == 0) detail::throw_invalid("kv_cache", "head_dim is 0");
-        detail::checked_mul(detail::checked_mul(detail::checked_mul(num_kv_heads, head_dim, "kv_cache", "the cache"),
-                                                max_length, "kv_cache", "the cache"),
-                            2 * sizeof(KV), "kv_cache", "the cache's bytes");
+        detail::check_kv_cache_shape(num_kv_heads, head_dim, max_length, sizeof(KV), "kv_cache");
     }
 
     std::size_t num_kv_heads() const { return heads_; }
@@ -58,14 +84,8 @@ public:
             throw std::length_error("repro::kv_cache::append: " + std::to_string(tokens) + " tokens after " +
                                     std::to_string(length_) + " exceed max_length " + std::to_string(max_length_));
         reserve(length_ + tokens);
-        for (std::size_t t = 0; t < tokens; ++t)
-            for (std::size_t h = 0; h < heads_; ++h) {
-                const std::size_t from = (t * heads_ + h) * dim_, to = (h * capacity_ + length_ + t) * dim_;
-                for (std::size_t i = 0; i < dim_; ++i) {
-                    keys_[to + i] = repro::narrow<KV>(widen(k[from + i]));
-                    values_[to + i] = repro::narrow<KV>(widen(v[from + i]));
-                }
-            }
+        const detail::kv_scatter<KV, U> scatter{k, v, keys_.data(), values_.data(), heads_, dim_, capacity_, length_};
+        for (std::size_t e = 0; e < n; ++e) scatter(e);
         length_ += tokens;
     }
 

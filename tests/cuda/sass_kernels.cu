@@ -1,5 +1,5 @@
 // Instantiates every kernel of repro/cuda.cuh - reductions, random fills,
-// products, convolution, the tensor-core mode and the layers - for each
+// products, convolution, the tensor-core mode, the layers and attention - for each
 // element type, for the SASS checks (cuda_sass_fmad_independent,
 // cuda_ptxas_no_spills): compiled, never run. Without the tests around
 // them, it builds in a fraction of the GPU tests' time.
@@ -58,6 +58,17 @@ void narrow(const N* a, float* c) {
     repro::cuda::linear(a, a, c, c, 2, 3, 4, repro::activation::silu);
 }
 
+template <class KV>
+void attention(const float* q, const KV* kv, float* out) {
+    repro::attention_config c;
+    c.head_dim = 4;
+    repro::cuda::attention(q, kv, kv, out, 1, 2, nullptr, c);
+    repro::cuda::kv_cache<KV> cache(1, 4, 8);
+    cache.append(kv, kv, 2);
+    cache.append(q, q, 1);
+    repro::cuda::attention(q, cache, 1, out, c);
+}
+
 }  // namespace
 
 void instantiate_all(float* f, double* d, __half* h, __nv_bfloat16* b, std::size_t* index, std::uint32_t* bits,
@@ -75,6 +86,7 @@ void instantiate_all(float* f, double* d, __half* h, __nv_bfloat16* b, std::size
     narrow(b, f);
     repro::cuda::matmul(f, f, f, 2, 3, 4, repro::cuda::matmul_mode::tensor_core);
     repro::cuda::matmul_bt(f, f, f, 2, 3, 4, repro::cuda::matmul_mode::tensor_core);
+    attention(f, f, f), attention(f, h, f), attention(f, b, f);
 }
 
 int main() { return 0; }

@@ -28,7 +28,7 @@ echo "=== building test_gpu (sm_$arch)"
 # One object per file, built side by side (the machine has the cores).
 objects=()
 pids=()
-for f in test_gpu test_gpu_linalg test_gpu_tensor_core test_gpu_nn test_gpu_invariance; do
+for f in test_gpu test_gpu_linalg test_gpu_tensor_core test_gpu_nn test_gpu_invariance test_gpu_attention; do
   "$nvcc" "${flags[@]}" -c "$root/tests/gpu/$f.cu" -o "$out/$f.o" & pids+=($!)
   objects+=("$out/$f.o")
 done
@@ -40,11 +40,11 @@ if [ "${BENCH:-1}" = 1 ]; then
   bflags=()
   [ -n "${BENCHMARK_PREFIX:-}" ] && bflags+=(-I"$BENCHMARK_PREFIX/include" -L"$BENCHMARK_PREFIX/lib")
   pids=()
-  for b in bench_cuda bench_cuda_linalg bench_cuda_nn; do
+  for b in bench_cuda bench_cuda_linalg bench_cuda_nn bench_cuda_attention; do
     "$nvcc" "${flags[@]}" "${bflags[@]}" "$root/bench/$b.cu" -o "$out/$b" -lbenchmark -lpthread -lcublas & pids+=($!)
   done
   i=0
-  for b in bench_cuda bench_cuda_linalg bench_cuda_nn; do
+  for b in bench_cuda bench_cuda_linalg bench_cuda_nn bench_cuda_attention; do
     if wait "${pids[$i]}"; then benches+=("$b"); else echo "$b not built (Google Benchmark missing?)"; fi
     i=$((i + 1))
   done
@@ -86,6 +86,10 @@ if [ -f "$out/bench_cuda_nn.txt" ]; then
     --pair rms_norm_repro=rms_norm_peer --pair layer_norm_repro=layer_norm_peer --pair softmax_repro=softmax_peer \
     --pair rms_norm_repro=copy_device_to_device --pair layer_norm_repro=copy_device_to_device \
     --pair softmax_repro=copy_device_to_device
+fi
+if [ -f "$out/bench_cuda_attention.txt" ]; then
+  python3 "$root/bench/cuda_ratios.py" "$out/bench_cuda_attention.txt" --arg len/dim --pair prefill_repro=prefill_peer
+  python3 "$root/bench/cuda_ratios.py" "$out/bench_cuda_attention.txt" --arg context --pair decode_repro=decode_peer
 fi
 echo "=== summary: test_gpu exit $tests, bench_cuda ${bench}, $((SECONDS - start)) s"
 exit $tests

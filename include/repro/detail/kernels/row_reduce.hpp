@@ -53,7 +53,7 @@ struct row_chunks {
     }
 };
 
-inline row_chunks make_row_chunks(std::size_t rows, std::size_t cols) {
+REPRO_HD row_chunks make_row_chunks(std::size_t rows, std::size_t cols) {
     return {rows, cols, cols == 0 ? std::size_t(1) : (cols + chunk_size - 1) / chunk_size};
 }
 
