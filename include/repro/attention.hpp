@@ -188,13 +188,21 @@ struct attention_task {
     std::size_t sequence, head, first, count;
 };
 
-template <class F>
-void for_attention_tiles(std::size_t batch, const std::size_t* query_counts, std::size_t heads, unsigned tc, F f) {
+// work(b, count) estimates a task's fmas: below gemm_min_threaded_fmas in
+// all, the call runs on one thread (a decode step is done before a second
+// thread would have started; the count never changes a bit).
+template <class Work, class F>
+void for_attention_tiles(std::size_t batch, const std::size_t* query_counts, std::size_t heads, unsigned tc,
+                         Work work, F f) {
     std::vector<attention_task> tasks;
+    std::size_t fmas = 0;
     for (std::size_t b = 0; b < batch; ++b)
         for (std::size_t h = 0; h < heads; ++h)
-            for (std::size_t first = 0; first < query_counts[b]; first += attention_query_tile)
+            for (std::size_t first = 0; first < query_counts[b]; first += attention_query_tile) {
                 tasks.push_back({b, h, first, std::min(attention_query_tile, query_counts[b] - first)});
+                fmas += work(b, tasks.back().count);
+            }
+    if (fmas < gemm_min_threaded_fmas) tc = 1;
     parallel_for(tasks.size(), tc, [&](std::size_t i) { f(tasks[i]); });
 }
 
@@ -231,7 +239,8 @@ void attention(const float* q, const KV* k, const KV* v, float* out, std::size_t
             }
     });
     const std::size_t group = c.num_heads / c.num_kv_heads;
-    detail::for_attention_tiles(batch, len.data(), c.num_heads, tc, [&](const detail::attention_task& w) {
+    const auto work = [&](std::size_t b, std::size_t rows) { return 2 * rows * len[b] * d; };
+    detail::for_attention_tiles(batch, len.data(), c.num_heads, tc, work, [&](const detail::attention_task& w) {
         const std::size_t kv = w.sequence * c.num_kv_heads + w.head / group;
         const std::size_t row = (w.sequence * max_length + w.first) * q_row + w.head * d;
         detail::attend_rows(q + row, q_row, w.count, w.first, keys.data() + kv * block, values.data() + kv * block,
@@ -260,7 +269,8 @@ void attention(const float* q, const kv_cache<KV>* const* caches, const std::siz
     const std::vector<std::size_t>& offset = a.offsets;
     const std::size_t q_row = c.num_heads * c.head_dim;
     const std::size_t group = c.num_heads / c.num_kv_heads;
-    detail::for_attention_tiles(batch, query_counts, c.num_heads, tc, [&](const detail::attention_task& w) {
+    const auto work = [&](std::size_t b, std::size_t rows) { return 2 * rows * caches[b]->length() * c.head_dim; };
+    detail::for_attention_tiles(batch, query_counts, c.num_heads, tc, work, [&](const detail::attention_task& w) {
         const kv_cache<KV>& cache = *caches[w.sequence];
         const std::size_t h = w.head / group, pos0 = cache.length() - query_counts[w.sequence] + w.first;
         const std::size_t row = (offset[w.sequence] + w.first) * q_row + w.head * c.head_dim;
