@@ -17,7 +17,8 @@
 // 128; repro reads a repro::kv_cache filled beforehand, the peers one
 // row-major n x head_dim Eigen matrix of keys and one of values per head
 // (s = scale K q and o = V^T p: Eigen's GEMV).
-// The softmax is Eigen's vectorised array exp (faster than a std::exp loop).
+// The softmax is Eigen's vectorised array exp (faster than a std::exp loop:
+// 1.2x in the default build, 12x with -march=native).
 // Threads: repro::threads{T}; each peer twice at T = 2, with Eigen's own
 // threads (Eigen::setNbThreads(T), the heads one after the other, as in
 // bench_linalg.cpp; Eigen's GEMM is parallel under OpenMP, its GEMV and the
@@ -241,8 +242,8 @@ void repro_decode(benchmark::State& state) {
 
 }  // namespace
 
-// Short runs: the largest prefill is about 0.1 s a call; the whole binary
-// runs in about a minute per build on 2 cores.
+// Short runs: the largest prefill is 0.1-0.6 s a call; the whole binary runs
+// in about 30 s per build on 2 cores (2 minutes with 5 repetitions).
 #define PREFILL_SIZES \
     Arg(128)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->MinTime(0.1)->Unit(benchmark::kMicrosecond)->UseRealTime()
 #define DECODE_SIZES Arg(128)->Arg(512)->Arg(2048)->Arg(8192)->MinTime(0.1)->Unit(benchmark::kMicrosecond)->UseRealTime()

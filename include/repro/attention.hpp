@@ -59,6 +59,7 @@ struct attention_config {
 namespace detail {
 
 constexpr std::size_t attention_query_tile = 64;
+constexpr std::size_t attention_min_threaded_fmas = std::size_t(1) << 17;
 
 inline float check_attention_config(const attention_config& c, const char* function) {
     if (c.num_heads == 0) throw_invalid(function, "config.num_heads is 0");
@@ -188,9 +189,11 @@ struct attention_task {
     std::size_t sequence, head, first, count;
 };
 
-// work(b, count) estimates a task's fmas: below gemm_min_threaded_fmas in
-// all, the call runs on one thread (a decode step is done before a second
-// thread would have started; the count never changes a bit).
+// work(b, count) estimates a task's fmas: below attention_min_threaded_fmas
+// in all, the call runs on one thread (starting a second costs more; the
+// count never changes a bit). Lower than the products' threshold: a decode
+// step streams its whole cache, and two cores' caches and bandwidth pay off
+// from contexts of about 128 tokens (docs/benchmarks.md).
 template <class Work, class F>
 void for_attention_tiles(std::size_t batch, const std::size_t* query_counts, std::size_t heads, unsigned tc,
                          Work work, F f) {
@@ -202,7 +205,7 @@ void for_attention_tiles(std::size_t batch, const std::size_t* query_counts, std
                 tasks.push_back({b, h, first, std::min(attention_query_tile, query_counts[b] - first)});
                 fmas += work(b, tasks.back().count);
             }
-    if (fmas < gemm_min_threaded_fmas) tc = 1;
+    if (fmas < attention_min_threaded_fmas) tc = 1;
     parallel_for(tasks.size(), tc, [&](std::size_t i) { f(tasks[i]); });
 }
 
@@ -228,7 +231,15 @@ void attention(const float* q, const KV* k, const KV* v, float* out, std::size_t
     if (batch * max_length == 0) return;
     // Each (sequence, kv head)'s keys and values, gathered contiguous.
     const std::size_t d = c.head_dim, block = max_length * d;
-    detail::aligned_vector<KV> keys(batch * c.num_kv_heads * block), values(keys.size());
+    // (kept by the calling thread from call to call: no fresh pages per call)
+    // (a thread_local named in the lambdas would be each worker's own: they get pointers)
+    thread_local detail::aligned_vector<KV> key_buffer, value_buffer;
+    if (key_buffer.size() < batch * c.num_kv_heads * block) {
+        key_buffer.resize(batch * c.num_kv_heads * block);
+        value_buffer.resize(key_buffer.size());
+    }
+    KV* const keys = key_buffer.data();
+    KV* const values = value_buffer.data();
     detail::parallel_for(batch * c.num_kv_heads, tc, [&](std::size_t task) {
         const std::size_t b = task / c.num_kv_heads, h = task % c.num_kv_heads;
         for (std::size_t j = 0; j < len[b]; ++j)
@@ -243,7 +254,7 @@ void attention(const float* q, const KV* k, const KV* v, float* out, std::size_t
     detail::for_attention_tiles(batch, len.data(), c.num_heads, tc, work, [&](const detail::attention_task& w) {
         const std::size_t kv = w.sequence * c.num_kv_heads + w.head / group;
         const std::size_t row = (w.sequence * max_length + w.first) * q_row + w.head * d;
-        detail::attend_rows(q + row, q_row, w.count, w.first, keys.data() + kv * block, values.data() + kv * block,
+        detail::attend_rows(q + row, q_row, w.count, w.first, keys + kv * block, values + kv * block,
                             len[w.sequence], d, c.causal, scale, out + row, q_row);
     });
     for (std::size_t b = 0; b < batch; ++b)

@@ -134,12 +134,39 @@ void check_row_layer(const T* x, const T* y, std::size_t rows, std::size_t cols,
 
 namespace detail {
 
+// repro::max(x) as the shift of exp_shifted_sum: the same value, found in
+// 16 independent lanes (vectorised), except that a maximum of zero may come
+// back as -0 where repro::max gives +0 - which changes no exponential, x - 0
+// and x + 0 being the same values and exp(-0) = exp(+0). A NaN gives NaN.
+template <class T>
+T shift_of(const T* x, std::size_t n) {
+    constexpr std::size_t lanes = 16;
+    T m[lanes];
+    bool nan[lanes];
+    for (std::size_t j = 0; j < lanes; ++j) m[j] = -std::numeric_limits<T>::infinity(), nan[j] = false;
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (std::size_t j = 0; j < lanes; ++j) {
+            const T v = x[i + j];
+            m[j] = v > m[j] ? v : m[j];
+            nan[j] = nan[j] | (v != v);
+        }
+    for (; i < n; ++i) {
+        m[0] = x[i] > m[0] ? x[i] : m[0];
+        nan[0] = nan[0] | (x[i] != x[i]);
+    }
+    T r = m[0];
+    bool any_nan = nan[0];
+    for (std::size_t j = 1; j < lanes; ++j) r = m[j] > r ? m[j] : r, any_nan = any_nan || nan[j];
+    return any_nan ? std::numeric_limits<T>::quiet_NaN() : r;
+}
+
 // e = exp(x - m) with m = repro::max(x) (a NaN in x gives NaN) by
 // repro::math::exp, and the sum of e by repro::sum: the shared steps of
 // softmax and log_softmax. e may be x.
 template <class T>
 T exp_shifted_sum(const T* x, T* e, std::size_t n) {
-    const T m = repro::max(x, n);
+    const T m = shift_of(x, n);
     for (std::size_t c = 0; c < n; ++c) e[c] = x[c] - m;
     math::exp(e, e, n);
     return repro::sum(e, n);
