@@ -967,3 +967,23 @@ TEST_CASE_TEMPLATE("leaky_relu keeps positives and NaN, scales the rest by slope
                          "repro::leaky_relu: x is a null pointer", std::invalid_argument);
     repro::leaky_relu(static_cast<const T*>(nullptr), static_cast<T*>(nullptr), 0, slope);  // empty: no-op
 }
+
+TEST_CASE("the softmax shift is repro::max's value (a zero's sign aside) for every length and special value") {
+    for (std::size_t n = 1; n <= 70; n += (n < 20 ? 1 : 7)) {
+        for (int special = 0; special < 6; ++special) {
+            std::vector<float> x = random_matrix<float>(1, n, 100 + n);
+            const float values[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                                    -std::numeric_limits<float>::infinity(), 0.0f, -0.0f, 1e30f};
+            x[(static_cast<std::size_t>(special) * 13 + n / 2) % n] = values[special];
+            if (special >= 3)
+                for (float& v : x) v = -std::fabs(v);  // all <= 0: the maximum may be a zero
+            const float want = repro::max(x.data(), n), got = repro::detail::shift_of(x.data(), n);
+            CAPTURE(n);
+            CAPTURE(special);
+            if (repro::is_nan(want))
+                CHECK(repro::is_nan(got));
+            else
+                CHECK(got == want);  // +0 == -0
+        }
+    }
+}
