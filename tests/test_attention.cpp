@@ -38,13 +38,6 @@ sequence_data make_sequence(std::size_t length, const repro::attention_config& c
             random_matrix<float>(length, c.num_kv_heads * c.head_dim, seed + 2, -4, 2)};
 }
 
-template <class KV>
-std::vector<KV> narrowed(const std::vector<float>& x) {
-    std::vector<KV> y(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) y[i] = repro::narrow<KV>(x[i]);
-    return y;
-}
-
 // (a) the sequence alone, one prefill through the padded-batch entry point.
 template <class KV>
 std::vector<float> alone(const sequence_data& s, const repro::attention_config& c, repro::threads t = {}) {

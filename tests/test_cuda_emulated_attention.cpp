@@ -38,13 +38,6 @@ float scale_of(const repro::attention_config& c) {
 }
 
 template <class KV>
-std::vector<KV> narrowed(const std::vector<float>& x) {
-    std::vector<KV> y(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) y[i] = repro::narrow<KV>(x[i]);
-    return y;
-}
-
-template <class KV>
 void padded_batch_matches(const repro::attention_config& c, std::uint64_t seed) {
     const std::size_t max_length = 70, batch = 3;
     const std::size_t lengths[] = {70, 1, 43};

@@ -154,6 +154,15 @@ struct layer_divergence {
     std::string name;
     std::vector<experiment_drift> per_layer;  // each layer's output, batch vs batch 1
     std::string to_string() const;
+    // Appends the next layer's drift; the first that differs is the divergence.
+    void add_layer(experiment_drift e) {
+        if (!diverged && e.bitwise_equal < e.samples_compared) {
+            diverged = true;
+            layer = per_layer.size();
+            name = e.name;
+        }
+        per_layer.push_back(std::move(e));
+    }
 };
 
 namespace detail {
@@ -787,12 +796,7 @@ layer_divergence first_divergent_layer(const std::vector<layer<T>>& model, const
         e.batch_size = std::min(batch_size, n);
         detail::compare_samples(batched[l], alone[l], model[l].out_size,
                                 [&](std::size_t, const detail::row_drift& rd) { detail::add(e, rd); });
-        if (!d.diverged && e.bitwise_equal < e.samples_compared) {
-            d.diverged = true;
-            d.layer = l;
-            d.name = e.name;
-        }
-        d.per_layer.push_back(std::move(e));
+        d.add_layer(std::move(e));
     }
     return d;
 }

@@ -10,6 +10,7 @@
 // repro/eigen.hpp); appended floats are rounded to KV once, by repro::narrow.
 
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 
@@ -39,6 +40,18 @@ struct kv_scatter {
         values[to] = repro::narrow<KV>(widen(v[e]));
     }
 };
+
+inline void check_kv_append(std::size_t tokens, std::size_t length, std::size_t max_length, const char* fn) {
+    if (tokens > max_length - length)
+        throw std::length_error(std::string("repro::") + fn + ": " + std::to_string(tokens) + " tokens after " +
+                                std::to_string(length) + " exceed max_length " + std::to_string(max_length));
+}
+
+inline void check_kv_truncate(std::size_t length, std::size_t current, const char* fn) {
+    if (length > current)
+        throw_invalid(fn, "length " + std::to_string(length) + " is beyond the cache's length " +
+                              std::to_string(current));
+}
 
 inline void check_kv_cache_shape(std::size_t heads, std::size_t dim, std::size_t max_length, std::size_t value_bytes,
                                  const char* fn) {
@@ -80,9 +93,7 @@ public:
         const std::size_t n = detail::checked_mul(tokens, heads_ * dim_, "kv_cache::append", "tokens");
         detail::check_pointer(k, n, "kv_cache::append", "k");
         detail::check_pointer(v, n, "kv_cache::append", "v");
-        if (tokens > max_length_ - length_)
-            throw std::length_error("repro::kv_cache::append: " + std::to_string(tokens) + " tokens after " +
-                                    std::to_string(length_) + " exceed max_length " + std::to_string(max_length_));
+        detail::check_kv_append(tokens, length_, max_length_, "kv_cache::append");
         reserve(length_ + tokens);
         const detail::kv_scatter<KV, U> scatter{k, v, keys_.data(), values_.data(), heads_, dim_, capacity_, length_};
         for (std::size_t e = 0; e < n; ++e) scatter(e);
@@ -92,10 +103,7 @@ public:
     // Keeps the first `length` tokens (rolling back a rejected draft or a
     // beam). Throws std::invalid_argument for a length beyond length().
     void truncate(std::size_t length) {
-        if (length > length_)
-            detail::throw_invalid("kv_cache::truncate", "length " + std::to_string(length) +
-                                                            " is beyond the cache's length " +
-                                                            std::to_string(length_));
+        detail::check_kv_truncate(length, length_, "kv_cache::truncate");
         length_ = length;
     }
 

@@ -540,12 +540,7 @@ layer_divergence first_divergent_layer(const std::vector<sequence_layer<T>>& mod
         e.name = model[l].name;
         e.batch_size = chunk_size;
         detail::compare_tokens(chunked[l], alone[l], model[l].out_size, first, {}, e, nullptr);
-        if (!d.diverged && e.bitwise_equal < e.samples_compared) {
-            d.diverged = true;
-            d.layer = l;
-            d.name = e.name;
-        }
-        d.per_layer.push_back(std::move(e));
+        d.add_layer(std::move(e));
     }
     return d;
 }

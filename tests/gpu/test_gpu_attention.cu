@@ -23,6 +23,7 @@
 
 using repro_test::count_differences;
 using repro_test::device_buffer;
+using repro_test::narrowed;
 using repro_test::random_data;
 
 namespace {
@@ -35,13 +36,6 @@ repro::attention_config gqa_config(std::size_t d) {
     c.num_kv_heads = 2;
     c.head_dim = d;
     return c;
-}
-
-template <class KV>
-std::vector<KV> narrowed(const std::vector<float>& x) {
-    std::vector<KV> y(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) y[i] = repro::narrow<KV>(x[i]);
-    return y;
 }
 
 template <class KV>

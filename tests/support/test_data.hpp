@@ -55,6 +55,14 @@ T random_finite(splitmix64& g, int exp_lo, int exp_hi) {
     return repro::from_bits<T>(static_cast<bits>(sign | static_cast<bits>(e << tr::fraction_bits) | frac));
 }
 
+// x rounded to a narrow format (repro::narrow), value by value.
+template <class T>
+std::vector<T> narrowed(const std::vector<float>& x) {
+    std::vector<T> y(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) y[i] = repro::narrow<T>(x[i]);
+    return y;
+}
+
 // Zeros, subnormal and normal boundaries, one, the largest finite, infinities
 // and two NaNs, each with both signs.
 template <class T>

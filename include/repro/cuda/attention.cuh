@@ -68,10 +68,7 @@ public:
     void append(const U* k, const U* v, std::size_t tokens, cudaStream_t stream = 0);
 
     void truncate(std::size_t length) {
-        if (length > length_)
-            repro::detail::throw_invalid("cuda::kv_cache::truncate", "length " + std::to_string(length) +
-                                                                         " is beyond the cache's length " +
-                                                                         std::to_string(length_));
+        repro::detail::check_kv_truncate(length, length_, "cuda::kv_cache::truncate");
         length_ = length;
     }
     void clear() { length_ = 0; }
@@ -227,9 +224,7 @@ void kv_cache<KV>::append(const U* k, const U* v, std::size_t tokens, cudaStream
     const std::size_t n = repro::detail::checked_mul(tokens, heads_ * dim_, fn, "tokens");
     detail::check_device_pointer(k, n, fn, "k");
     detail::check_device_pointer(v, n, fn, "v");
-    if (tokens > max_length_ - length_)
-        throw std::length_error("repro::cuda::kv_cache::append: " + std::to_string(tokens) + " tokens after " +
-                                std::to_string(length_) + " exceed max_length " + std::to_string(max_length_));
+    repro::detail::check_kv_append(tokens, length_, max_length_, fn);
     if (n == 0) return;
     grow(length_ + tokens, stream);
     const repro::detail::kv_scatter<KV, U> scatter{k, v, keys_, values_, heads_, dim_, capacity_, length_};
