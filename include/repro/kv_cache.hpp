@@ -53,6 +53,23 @@ inline void check_kv_truncate(std::size_t length, std::size_t current, const cha
                               std::to_string(current));
 }
 
+// The capacity a cache grows to for `length` tokens: doubling from 16, at
+// most max_length; std::length_error beyond it.
+inline std::size_t kv_capacity_for(std::size_t length, std::size_t capacity, std::size_t max_length,
+                                   const char* fn) {
+    if (length > max_length)
+        throw std::length_error(std::string("repro::") + fn + ": " + std::to_string(length) +
+                                " tokens exceed max_length " + std::to_string(max_length));
+    std::size_t cap = capacity == 0 ? 16 : capacity;
+    while (cap < length) cap = cap > max_length / 2 ? max_length : 2 * cap;
+    return cap < max_length ? cap : max_length;
+}
+
+inline std::size_t check_kv_head(std::size_t h, std::size_t heads, const char* fn) {
+    if (h >= heads) throw_invalid(fn, "head " + std::to_string(h) + " is not below num_kv_heads " + std::to_string(heads));
+    return h;
+}
+
 inline void check_kv_cache_shape(std::size_t heads, std::size_t dim, std::size_t max_length, std::size_t value_bytes,
                                  const char* fn) {
     if (heads == 0) throw_invalid(fn, "num_kv_heads is 0");
@@ -120,12 +137,7 @@ public:
     // up to it never move the cache.
     void reserve(std::size_t length) {
         if (length <= capacity_) return;
-        if (length > max_length_)
-            throw std::length_error("repro::kv_cache::reserve: " + std::to_string(length) + " exceeds max_length " +
-                                    std::to_string(max_length_));
-        std::size_t cap = capacity_ == 0 ? 16 : capacity_;
-        while (cap < length) cap = cap > max_length_ / 2 ? max_length_ : 2 * cap;
-        if (cap > max_length_) cap = max_length_;
+        const std::size_t cap = detail::kv_capacity_for(length, capacity_, max_length_, "kv_cache::reserve");
         detail::aligned_vector<KV> k(heads_ * cap * dim_), v(heads_ * cap * dim_);
         for (std::size_t h = 0; h < heads_; ++h)
             for (std::size_t i = 0; i < length_ * dim_; ++i) {
@@ -139,10 +151,7 @@ public:
 
 private:
     std::size_t checked_head(std::size_t h, const char* function) const {
-        if (h >= heads_)
-            detail::throw_invalid(function,
-                                  "head " + std::to_string(h) + " is not below num_kv_heads " + std::to_string(heads_));
-        return h;
+        return detail::check_kv_head(h, heads_, function);
     }
 
     std::size_t heads_, dim_, max_length_, length_ = 0, capacity_ = 0;

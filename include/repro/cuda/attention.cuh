@@ -96,10 +96,7 @@ private:
         std::swap(keys_, o.keys_), std::swap(values_, o.values_);
     }
     std::size_t checked_head(std::size_t h, const char* function) const {
-        if (h >= heads_)
-            repro::detail::throw_invalid(function, "head " + std::to_string(h) + " is not below num_kv_heads " +
-                                                       std::to_string(heads_));
-        return h;
+        return repro::detail::check_kv_head(h, heads_, function);
     }
     // Copies this cache's tokens into `to` (same heads, capacity >= length).
     void copy_tokens(kv_cache& to, cudaStream_t stream) const {
@@ -114,12 +111,7 @@ private:
     }
     void grow(std::size_t length, cudaStream_t stream) {
         if (length <= capacity_) return;
-        if (length > max_length_)
-            throw std::length_error("repro::cuda::kv_cache: " + std::to_string(length) + " tokens exceed max_length " +
-                                    std::to_string(max_length_));
-        std::size_t cap = capacity_ == 0 ? 16 : capacity_;
-        while (cap < length) cap = cap > max_length_ / 2 ? max_length_ : 2 * cap;
-        if (cap > max_length_) cap = max_length_;
+        const std::size_t cap = repro::detail::kv_capacity_for(length, capacity_, max_length_, "cuda::kv_cache::reserve");
         kv_cache bigger(heads_, dim_, max_length_);
         const std::size_t bytes = heads_ * cap * dim_ * sizeof(KV);
         detail::check(cudaMalloc(&bigger.keys_, bytes), "cudaMalloc");
