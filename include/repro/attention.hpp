@@ -112,9 +112,9 @@ struct cache_attention_args {
 };
 
 template <class Cache, class CheckMemory>
-cache_attention_args check_cache_attention(const float* q, const Cache* const* caches,
-                                           const std::size_t* query_counts, std::size_t batch, const float* out,
-                                           const attention_config& c, const char* fn, CheckMemory check_memory) {
+cache_attention_args check_cache_attention(const float* q, const Cache* const* caches, const std::size_t* query_counts,
+                                           std::size_t batch, const float* out, const attention_config& c,
+                                           const char* fn, CheckMemory check_memory) {
     cache_attention_args a{check_attention_config(c, fn), std::vector<std::size_t>(batch + 1, 0)};
     check_pointer(caches, batch, fn, "caches");
     check_pointer(query_counts, batch, fn, "query_counts");
@@ -195,8 +195,8 @@ struct attention_task {
 // step streams its whole cache, and two cores' caches and bandwidth pay off
 // from contexts of about 128 tokens (docs/benchmarks.md).
 template <class Work, class F>
-void for_attention_tiles(std::size_t batch, const std::size_t* query_counts, std::size_t heads, unsigned tc,
-                         Work work, F f) {
+void for_attention_tiles(std::size_t batch, const std::size_t* query_counts, std::size_t heads, unsigned tc, Work work,
+                         F f) {
     std::vector<attention_task> tasks;
     std::size_t fmas = 0;
     for (std::size_t b = 0; b < batch; ++b)
@@ -254,8 +254,8 @@ void attention(const float* q, const KV* k, const KV* v, float* out, std::size_t
     detail::for_attention_tiles(batch, len.data(), c.num_heads, tc, work, [&](const detail::attention_task& w) {
         const std::size_t kv = w.sequence * c.num_kv_heads + w.head / group;
         const std::size_t row = (w.sequence * max_length + w.first) * q_row + w.head * d;
-        detail::attend_rows(q + row, q_row, w.count, w.first, keys + kv * block, values + kv * block,
-                            len[w.sequence], d, c.causal, scale, out + row, q_row);
+        detail::attend_rows(q + row, q_row, w.count, w.first, keys + kv * block, values + kv * block, len[w.sequence],
+                            d, c.causal, scale, out + row, q_row);
     });
     for (std::size_t b = 0; b < batch; ++b)
         for (std::size_t i = (b * max_length + len[b]) * q_row; i < (b + 1) * max_length * q_row; ++i) out[i] = 0.0f;
@@ -285,8 +285,8 @@ void attention(const float* q, const kv_cache<KV>* const* caches, const std::siz
         const kv_cache<KV>& cache = *caches[w.sequence];
         const std::size_t h = w.head / group, pos0 = cache.length() - query_counts[w.sequence] + w.first;
         const std::size_t row = (offset[w.sequence] + w.first) * q_row + w.head * c.head_dim;
-        detail::attend_rows(q + row, q_row, w.count, pos0, cache.keys(h), cache.values(h), cache.length(),
-                            c.head_dim, c.causal, scale, out + row, q_row);
+        detail::attend_rows(q + row, q_row, w.count, pos0, cache.keys(h), cache.values(h), cache.length(), c.head_dim,
+                            c.causal, scale, out + row, q_row);
     });
 }
 

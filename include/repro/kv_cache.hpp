@@ -49,14 +49,13 @@ inline void check_kv_append(std::size_t tokens, std::size_t length, std::size_t 
 
 inline void check_kv_truncate(std::size_t length, std::size_t current, const char* fn) {
     if (length > current)
-        throw_invalid(fn, "length " + std::to_string(length) + " is beyond the cache's length " +
-                              std::to_string(current));
+        throw_invalid(fn,
+                      "length " + std::to_string(length) + " is beyond the cache's length " + std::to_string(current));
 }
 
 // The capacity a cache grows to for `length` tokens: doubling from 16, at
 // most max_length; std::length_error beyond it.
-inline std::size_t kv_capacity_for(std::size_t length, std::size_t capacity, std::size_t max_length,
-                                   const char* fn) {
+inline std::size_t kv_capacity_for(std::size_t length, std::size_t capacity, std::size_t max_length, const char* fn) {
     if (length > max_length)
         throw std::length_error(std::string("repro::") + fn + ": " + std::to_string(length) +
                                 " tokens exceed max_length " + std::to_string(max_length));
@@ -66,7 +65,8 @@ inline std::size_t kv_capacity_for(std::size_t length, std::size_t capacity, std
 }
 
 inline std::size_t check_kv_head(std::size_t h, std::size_t heads, const char* fn) {
-    if (h >= heads) throw_invalid(fn, "head " + std::to_string(h) + " is not below num_kv_heads " + std::to_string(heads));
+    if (h >= heads)
+        throw_invalid(fn, "head " + std::to_string(h) + " is not below num_kv_heads " + std::to_string(heads));
     return h;
 }
 
@@ -74,8 +74,8 @@ inline void check_kv_cache_shape(std::size_t heads, std::size_t dim, std::size_t
                                  const char* fn) {
     if (heads == 0) throw_invalid(fn, "num_kv_heads is 0");
     if (dim == 0) throw_invalid(fn, "head_dim is 0");
-    checked_mul(checked_mul(checked_mul(heads, dim, fn, "the cache"), max_length, fn, "the cache"), 2 * value_bytes,
-                fn, "the cache's bytes");
+    checked_mul(checked_mul(checked_mul(heads, dim, fn, "the cache"), max_length, fn, "the cache"), 2 * value_bytes, fn,
+                "the cache's bytes");
 }
 
 }  // namespace detail
@@ -131,7 +131,9 @@ public:
 
     // Head h's length() x head_dim keys / values, contiguous.
     const KV* keys(std::size_t h) const { return keys_.data() + checked_head(h, "kv_cache::keys") * capacity_ * dim_; }
-    const KV* values(std::size_t h) const { return values_.data() + checked_head(h, "kv_cache::values") * capacity_ * dim_; }
+    const KV* values(std::size_t h) const {
+        return values_.data() + checked_head(h, "kv_cache::values") * capacity_ * dim_;
+    }
 
     // Memory for `length` tokens (no more than max_length), so that appends
     // up to it never move the cache.

@@ -187,8 +187,8 @@ std::vector<T> run_padded(const sequence_model<In, T>& m, const sequence_set<In>
         lengths[b] = s.lengths[i];
         for (std::size_t t = 0; t < max_length; ++t) {
             // tokens: the sequence's own, or (replaced / padding) rows of the data elsewhere
-            const std::size_t k = t < s.lengths[i] && !replaced[b] ? s.first[i] + t
-                                                                   : (fill_offset + s.first[i] + t * 7 + 3) % total;
+            const std::size_t k =
+                t < s.lengths[i] && !replaced[b] ? s.first[i] + t : (fill_offset + s.first[i] + t * 7 + 3) % total;
             std::copy(s.data + k * m.in_size, s.data + (k + 1) * m.in_size,
                       in.begin() + static_cast<std::ptrdiff_t>((b * max_length + t) * m.in_size));
         }
@@ -237,8 +237,9 @@ inline std::string sequence_invariance_report::table() const {
             s += printf_string(" %11s", printf_string("%zu/%zu", e.full_batch_equal, e.samples_compared).c_str());
         s += "\n";
     }
-    s += printf_string("all runs: %zu token runs, %.1f%% bitwise equal to their sequence alone; max %s ULP, max abs %.3g\n",
-                       token_runs_compared, 100.0 * bitwise_fraction, detail::ulp_text(max_ulp).c_str(), max_abs);
+    s += printf_string(
+        "all runs: %zu token runs, %.1f%% bitwise equal to their sequence alone; max %s ULP, max abs %.3g\n",
+        token_runs_compared, 100.0 * bitwise_fraction, detail::ulp_text(max_ulp).c_str(), max_abs);
     s += printf_string("predictions: argmax flipped in %zu token runs\n", argmax_flips);
     s += std::string("diagnosis: ") + repro::to_string(cause) + ". " + explanation + "\n";
     return s;
@@ -399,9 +400,9 @@ sequence_invariance_report check_sequence_invariance(const sequence_model<In, T>
                 detail::sequence_set<In> other = s;
                 other.data = swapped.data();
                 next_id += count;
-                run = detail::run_chunks(model, other, next_id - count,
-                                         [largest](std::size_t, std::size_t) { return largest; },
-                                         "model.chunk (others replaced)");
+                run = detail::run_chunks(
+                    model, other, next_id - count, [largest](std::size_t, std::size_t) { return largest; },
+                    "model.chunk (others replaced)");
             }
             for (std::size_t i = 0; i < count; ++i)
                 if (!replaced[i])
@@ -532,7 +533,8 @@ layer_divergence first_divergent_layer(const std::vector<sequence_layer<T>>& mod
                           "first_divergent_layer", "tokens");
     const std::vector<std::vector<T>> alone =
         run([](std::size_t, std::size_t done_) { return done_ == 0 ? std::size_t(-1) : 0; }, 0);
-    const std::vector<std::vector<T>> chunked = run([chunk_size](std::size_t, std::size_t) { return chunk_size; }, count);
+    const std::vector<std::vector<T>> chunked =
+        run([chunk_size](std::size_t, std::size_t) { return chunk_size; }, count);
 
     layer_divergence d;
     for (std::size_t l = 0; l < model.size(); ++l) {

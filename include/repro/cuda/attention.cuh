@@ -102,8 +102,8 @@ private:
     void copy_tokens(kv_cache& to, cudaStream_t stream) const {
         if (length_ == 0) return;
         const std::size_t row = length_ * dim_ * sizeof(KV);
-        detail::check(cudaMemcpy2DAsync(to.keys_, to.capacity_ * dim_ * sizeof(KV), keys_, capacity_ * dim_ * sizeof(KV),
-                                        row, heads_, cudaMemcpyDeviceToDevice, stream),
+        detail::check(cudaMemcpy2DAsync(to.keys_, to.capacity_ * dim_ * sizeof(KV), keys_,
+                                        capacity_ * dim_ * sizeof(KV), row, heads_, cudaMemcpyDeviceToDevice, stream),
                       "cudaMemcpy2DAsync");
         detail::check(cudaMemcpy2DAsync(to.values_, to.capacity_ * dim_ * sizeof(KV), values_,
                                         capacity_ * dim_ * sizeof(KV), row, heads_, cudaMemcpyDeviceToDevice, stream),
@@ -111,7 +111,8 @@ private:
     }
     void grow(std::size_t length, cudaStream_t stream) {
         if (length <= capacity_) return;
-        const std::size_t cap = repro::detail::kv_capacity_for(length, capacity_, max_length_, "cuda::kv_cache::reserve");
+        const std::size_t cap =
+            repro::detail::kv_capacity_for(length, capacity_, max_length_, "cuda::kv_cache::reserve");
         kv_cache bigger(heads_, dim_, max_length_);
         const std::size_t bytes = heads_ * cap * dim_ * sizeof(KV);
         detail::check(cudaMalloc(&bigger.keys_, bytes), "cudaMalloc");
@@ -185,16 +186,16 @@ void launch_attention(const std::vector<ak::attention_item<KV>>& items, std::siz
                       cudaStream_t stream, const char* function) {
     if (items.empty()) return;
     if (head_dim > attention_max_head_dim)
-        repro::detail::throw_invalid(function, "head_dim " + std::to_string(head_dim) + " is above " +
-                                                   std::to_string(attention_max_head_dim));
+        repro::detail::throw_invalid(
+            function, "head_dim " + std::to_string(head_dim) + " is above " + std::to_string(attention_max_head_dim));
     std::size_t max_keys = 0;
     for (const auto& it : items) max_keys = it.n > max_keys ? it.n : max_keys;
     const std::size_t blocks = items.size() < attention_max_blocks ? items.size() : attention_max_blocks;
     const std::size_t row_floats = (max_keys + 31) / 32 * 32, per_block = ak::attention_scratch_floats(max_keys);
     layout l;
     const std::size_t at_items = l.add<ak::attention_item<KV>>(items.size(), function);
-    const std::size_t at_scratch = l.add<float>(repro::detail::checked_mul(blocks, per_block, function, "scratch"),
-                                                function);
+    const std::size_t at_scratch =
+        l.add<float>(repro::detail::checked_mul(blocks, per_block, function, "scratch"), function);
     scratch mem(l.bytes(), workspace{}, stream, function);
     auto* d_items = mem.at<ak::attention_item<KV>>(at_items);
     check(cudaMemcpyAsync(d_items, items.data(), items.size() * sizeof(items[0]), cudaMemcpyHostToDevice, stream),
@@ -252,8 +253,8 @@ template <class KV>
 void attention(const float* q, const kv_cache<KV>* const* caches, const std::size_t* query_counts, std::size_t batch,
                float* out, const attention_config& c, cudaStream_t stream = 0) {
     const char* fn = "cuda::attention";
-    const repro::detail::cache_attention_args a = repro::detail::check_cache_attention(
-        q, caches, query_counts, batch, out, c, fn, detail::check_device_memory);
+    const repro::detail::cache_attention_args a =
+        repro::detail::check_cache_attention(q, caches, query_counts, batch, out, c, fn, detail::check_device_memory);
     detail::launch_attention(detail::ak::cache_items<KV>(q, out, caches, query_counts, batch, c.num_heads,
                                                          c.num_kv_heads, c.head_dim, c.causal),
                              c.head_dim, a.scale, stream, fn);
