@@ -1,5 +1,5 @@
 # Install rules: headers, the exported repro::repro target (and repro::cuda
-# when the CUDA toolkit was found), a version file
+# when the CUDA toolkit was found, repro::mpi when MPI was), a version file
 # that ignores the architecture (header-only), and a pkg-config file.
 include(CMakePackageConfigHelpers)
 
@@ -19,6 +19,15 @@ if(TARGET repro_cuda)
   install(EXPORT reproCudaTargets NAMESPACE repro:: DESTINATION "${REPRO_CMAKE_DIR}")
 else()
   set(REPRO_CUDA_EXPORTED FALSE)
+endif()
+
+# repro::mpi likewise, in reproMpiTargets.cmake (it names MPI::MPI_CXX).
+if(TARGET repro_mpi)
+  set(REPRO_MPI_EXPORTED TRUE)
+  install(TARGETS repro_mpi EXPORT reproMpiTargets)
+  install(EXPORT reproMpiTargets NAMESPACE repro:: DESTINATION "${REPRO_CMAKE_DIR}")
+else()
+  set(REPRO_MPI_EXPORTED FALSE)
 endif()
 
 configure_package_config_file(cmake/reproConfig.cmake.in

@@ -514,6 +514,19 @@ void pool2d(const T* x, T* y, std::size_t n, std::size_t h, std::size_t w, std::
 // sum exact (x^2 - 2 m x + m^2 as exact products), rounded once before the
 // division. Batch norm recalibration with true population statistics.
 template <class T>
+class population_statistics;
+
+namespace detail {
+// Access for the distributed variant (repro::mpi), which merges the
+// accumulators of every rank in place.
+template <class T>
+struct statistics_parts {
+    static std::vector<exact_accumulator<T>>& sums(population_statistics<T>& s) { return s.sums_; }
+    static std::vector<exact_accumulator<T>>& deviations(population_statistics<T>& s) { return s.deviations_; }
+};
+}  // namespace detail
+
+template <class T>
 class population_statistics {
 public:
     explicit population_statistics(std::size_t features) : sums_(features), deviations_(features) {}
@@ -577,6 +590,9 @@ public:
     }
 
 private:
+    template <class U>
+    friend struct detail::statistics_parts;
+
     std::vector<exact_accumulator<T>> sums_, deviations_;
     std::vector<T> means_;
     bool frozen_ = false;

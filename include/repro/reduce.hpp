@@ -403,6 +403,8 @@ namespace detail {
 
 template <class T>
 struct accumulator_parts {
+    static const typename exact_accumulator<T>::state_type& state(const exact_accumulator<T>& a) { return a.state_; }
+    static const specials& special_terms(const exact_accumulator<T>& a) { return a.specials_; }
     static exact_accumulator<T> make(const typename exact_accumulator<T>::state_type& state, const specials& sp,
                                      std::uint64_t count) {
         exact_accumulator<T> a;

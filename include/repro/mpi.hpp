@@ -1,0 +1,287 @@
+#pragma once
+// repro/mpi.hpp - exact sums across the processes of an MPI communicator:
+// the same bits for any number of ranks, any split of the data over them and
+// any algorithm the MPI library picks (order_invariant, portable). Optional:
+// needs an MPI implementation (CMake target repro::mpi); repro.hpp does not
+// include it.
+//
+// Every function here is collective over `comm`: call it on every rank, in
+// the same order. The wire formats are integers reduced with MPI's own
+// MPI_SUM / MPI_MAX, which are exactly associative, so MPI's optimised
+// collectives do the work:
+//   allreduce(exact_accumulator)  the accumulator's whole state: normalised
+//                                 32-bit digits in int64 limbs (28 for
+//                                 float, 136 for double), count, specials
+//   allreduce_exact(arrays)       per element an exponent (1 byte for
+//                                 float, 2 for double, MPI_MAX), then a
+//                                 fixed-point window of 1 int64 (float) or
+//                                 2 (double) plus 1 int64 per 64 elements
+//                                 (MPI_SUM); elements whose terms span more
+//                                 than the window (about 2^35), or hold
+//                                 inf / NaN, are summed again with the whole
+//                                 accumulator state.
+// MPI errors become repro::mpi::error; the communicator's error handler
+// must be MPI_ERRORS_RETURN for MPI to report them instead of aborting.
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "nn.hpp"
+#include "reduce.hpp"
+#include "detail/reduce/fixed_window.hpp"
+#include "detail/prologue.hpp"
+
+REPRO_NAMESPACE_BEGIN
+namespace mpi {
+
+// An MPI call that returned an error code: what() names the call and gives
+// MPI's error string.
+class error : public std::runtime_error {
+public:
+    error(const char* call, int code) : std::runtime_error(message(call, code)), code_(code) {}
+    int code() const { return code_; }
+
+private:
+    static std::string message(const char* call, int code) {
+        char text[MPI_MAX_ERROR_STRING];
+        int length = 0;
+        if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) length = 0;
+        return std::string("repro::mpi: ") + call + " failed (error " + std::to_string(code) +
+               (length ? ": " + std::string(text, static_cast<std::size_t>(length)) : std::string()) + ")";
+    }
+    int code_;
+};
+
+namespace detail {
+
+inline void check(int rc, const char* call) {
+    if (rc != MPI_SUCCESS) throw error(call, rc);
+}
+
+// MPI initialised and a communicator given; its size.
+inline int ranks(MPI_Comm comm, const char* function) {
+    int initialized = 0, finalized = 0;
+    check(MPI_Initialized(&initialized), "MPI_Initialized");
+    check(MPI_Finalized(&finalized), "MPI_Finalized");
+    if (!initialized || finalized)
+        throw std::logic_error(std::string("repro::mpi::") + function + ": MPI is not initialized (or finalized)");
+    if (comm == MPI_COMM_NULL)
+        throw std::invalid_argument(std::string("repro::mpi::") + function + ": comm is MPI_COMM_NULL");
+    int size = 0;
+    check(MPI_Comm_size(comm, &size), "MPI_Comm_size");
+    return size;
+}
+
+inline void allreduce(void* buffer, std::size_t count, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
+    // MPI counts are int: large buffers go in pieces (each an exact integer reduction).
+    constexpr std::size_t piece = std::size_t(1) << 30;
+    auto* bytes = static_cast<unsigned char*>(buffer);
+    int size = 0;
+    check(MPI_Type_size(type, &size), "MPI_Type_size");
+    for (std::size_t done = 0; done < count; done += piece) {
+        const std::size_t k = count - done < piece ? count - done : piece;
+        check(MPI_Allreduce(MPI_IN_PLACE, bytes + done * static_cast<std::size_t>(size), static_cast<int>(k), type, op,
+                            comm),
+              "MPI_Allreduce");
+    }
+}
+
+// The same n on every rank, else std::invalid_argument on every rank;
+// returns the largest `rows` over the ranks.
+inline std::uint64_t agree(MPI_Comm comm, const char* function, const char* what, std::uint64_t n,
+                           std::uint64_t rows) {
+    std::int64_t v[3] = {static_cast<std::int64_t>(n), -static_cast<std::int64_t>(n), static_cast<std::int64_t>(rows)};
+    allreduce(v, 3, MPI_INT64_T, MPI_MAX, comm);
+    if (v[0] != -v[1])
+        throw std::invalid_argument(std::string("repro::mpi::") + function + ": " + what + " differs across ranks (from " +
+                                    std::to_string(-v[1]) + " to " + std::to_string(v[0]) + ")");
+    return static_cast<std::uint64_t>(v[2]);
+}
+
+// Every rank's accumulators a[0..k) merged, in place: the states'
+// normalised limbs, the counts and the specials, as one int64 MPI_SUM.
+template <class T>
+void allreduce_accumulators(exact_accumulator<T>* a, std::size_t k, MPI_Comm comm) {
+    using parts = repro::detail::accumulator_parts<T>;
+    using state_type = typename exact_accumulator<T>::state_type;
+    constexpr std::size_t limbs = state_type::limbs, width = limbs + 4;
+    std::vector<std::int64_t> wire(k * width);
+    for (std::size_t i = 0; i < k; ++i) {
+        state_type s = parts::state(a[i]);
+        s.normalize();  // limbs in [0, 2^32) but the top one: R < 2^31 ranks cannot overflow
+        std::int64_t* w = wire.data() + i * width;
+        for (std::size_t l = 0; l < limbs; ++l) w[l] = s.limb[l];
+        const auto& sp = parts::special_terms(a[i]);
+        w[limbs] = static_cast<std::int64_t>(a[i].count());
+        w[limbs + 1] = sp.nan, w[limbs + 2] = sp.pos_inf, w[limbs + 3] = sp.neg_inf;
+    }
+    allreduce(wire.data(), wire.size(), MPI_INT64_T, MPI_SUM, comm);
+    for (std::size_t i = 0; i < k; ++i) {
+        const std::int64_t* w = wire.data() + i * width;
+        state_type s;
+        for (std::size_t l = 0; l < limbs; ++l) s.limb[l] = w[l];
+        s.normalize();
+        repro::detail::specials sp;
+        sp.nan = w[limbs + 1] != 0, sp.pos_inf = w[limbs + 2] != 0, sp.neg_inf = w[limbs + 3] != 0;
+        a[i] = parts::make(s, sp, static_cast<std::uint64_t>(w[limbs]));
+    }
+}
+
+template <class T>
+constexpr void check_type() {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value,
+                  "repro::mpi: T is float or double");
+}
+
+}  // namespace detail
+
+// Every rank ends with the merge of every rank's accumulator.
+template <class T>
+void allreduce(exact_accumulator<T>& acc, MPI_Comm comm) {
+    detail::ranks(comm, "allreduce");
+    detail::allreduce_accumulators(&acc, 1, comm);
+}
+
+// The correctly rounded sum of x[0..n) over every rank (n may differ by rank;
+// 0 is fine): the same bits as repro::exact_sum of all the ranks' data
+// concatenated, on every rank.
+template <class T>
+T exact_sum(const T* local, std::size_t n, MPI_Comm comm) {
+    detail::check_type<T>();
+    repro::detail::check_pointer(local, n, "mpi::exact_sum", "local");
+    detail::ranks(comm, "exact_sum");
+    exact_accumulator<T> acc;
+    acc.add(local, n);
+    detail::allreduce_accumulators(&acc, 1, comm);
+    return acc.result();
+}
+
+// The correctly rounded dot product of the ranks' x and y, concatenated.
+template <class T>
+T exact_dot(const T* x, const T* y, std::size_t n, MPI_Comm comm) {
+    detail::check_type<T>();
+    repro::detail::check_pointer(x, n, "mpi::exact_dot", "x");
+    repro::detail::check_pointer(y, n, "mpi::exact_dot", "y");
+    detail::ranks(comm, "exact_dot");
+    exact_accumulator<T> acc;
+    acc.add_products(x, y, n);
+    detail::allreduce_accumulators(&acc, 1, comm);
+    return acc.result();
+}
+
+// out[j] = the correctly rounded sum, over every rank and every local row r,
+// of local[r * n + j] (a rows x n row-major block; rows may differ by rank
+// and be 0, n must not). Gradients summed over the samples of a data-parallel
+// batch: the same bits for any number of ranks and any split of the rows.
+// out may be local when rows is 1.
+template <class T>
+void allreduce_exact(const T* local, std::size_t rows, T* out, std::size_t n, MPI_Comm comm) {
+    detail::check_type<T>();
+    using window = repro::detail::fixed_window<T>;
+    using key_type = std::conditional_t<sizeof(T) == 4, std::uint8_t, std::uint16_t>;
+    constexpr std::size_t limbs = window::limbs, block = 64;
+    const char* fn = "allreduce_exact";
+    repro::detail::check_pointer(local, repro::detail::checked_mul(rows, n, "mpi::allreduce_exact", "rows * n"),
+                                 "mpi::allreduce_exact", "local");
+    repro::detail::check_pointer(out, n, "mpi::allreduce_exact", "out");
+    const int size = detail::ranks(comm, fn);
+    const std::uint64_t max_rows = detail::agree(comm, fn, "n", n, rows);
+    if (n == 0) return;
+    if (max_rows == 0) {
+        for (std::size_t j = 0; j < n; ++j) out[j] = T(0);
+        return;
+    }
+    const int bits = window::magnitude_bits(static_cast<std::uint64_t>(size) * max_rows);
+
+    // 1. The largest exponent key of each element over every term.
+    std::vector<key_type> key(n, 0);
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T* x = local + r * n;
+        for (std::size_t j = 0; j < n; ++j) {
+            const auto k = static_cast<key_type>(window::key(x[j]));
+            if (k > key[j]) key[j] = k;
+        }
+    }
+    detail::allreduce(key.data(), n, sizeof(T) == 4 ? MPI_UINT8_T : MPI_UINT16_T, MPI_MAX, comm);
+
+    // 2. The windows, and per block of 64 elements the count of terms that
+    //    did not fit (on any rank: summed with the windows).
+    const std::size_t blocks = (n + block - 1) / block;
+    std::vector<std::int64_t> wire(n * limbs + blocks, 0);
+    std::int64_t* misses = wire.data() + n * limbs;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T* x = local + r * n;
+        for (std::size_t j = 0; j < n; ++j) {
+            const unsigned k = key[j];
+            if (k == 0 || k == window::non_finite_key) continue;  // all zero / summed in full below
+            if (!window::add(x[j], window::quantum(k, bits), wire.data() + j * limbs)) ++misses[j / block];
+        }
+    }
+    detail::allreduce(wire.data(), wire.size(), MPI_INT64_T, MPI_SUM, comm);
+
+    // 3. Elements with inf / NaN or a term outside the window: the whole
+    //    accumulator (every rank makes the same list from the reduced data).
+    std::vector<std::size_t> full;
+    for (std::size_t j = 0; j < n; ++j)
+        if (key[j] == window::non_finite_key || misses[j / block] != 0) full.push_back(j);
+    std::vector<exact_accumulator<T>> acc(full.size());
+    if (!full.empty()) {
+        for (std::size_t i = 0; i < full.size(); ++i)
+            for (std::size_t r = 0; r < rows; ++r) acc[i].add(local[r * n + full[i]]);
+        detail::allreduce_accumulators(acc.data(), acc.size(), comm);
+    }
+
+    // 4. Round once (after step 3 has read local, which out may be).
+    std::size_t next = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        if (next < full.size() && full[next] == j)
+            out[j] = acc[next++].result();
+        else
+            out[j] = key[j] == 0 ? T(0) : window::result(wire.data() + j * limbs, window::quantum(key[j], bits));
+    }
+}
+
+// Element-wise: out[j] = the correctly rounded sum over the ranks of local[j].
+template <class T>
+void allreduce_exact(const T* local, T* out, std::size_t n, MPI_Comm comm) {
+    allreduce_exact(local, 1, out, n, comm);
+}
+
+// Per-feature mean and (population) variance of a data set sharded over the
+// ranks, each rank holding rows x features (row-major; rows may differ by
+// rank and be 0): bitwise equal to repro::population_statistics over the
+// whole set in one process, on every rank.
+template <class T>
+struct moments {
+    std::vector<T> mean, variance;
+    std::uint64_t count = 0;
+};
+
+template <class T>
+moments<T> population_statistics(const T* local, std::size_t rows, std::size_t features, MPI_Comm comm) {
+    detail::check_type<T>();
+    const char* fn = "population_statistics";
+    repro::detail::check_pointer(
+        local, repro::detail::checked_mul(rows, features, "mpi::population_statistics", "rows * features"),
+        "mpi::population_statistics", "local");
+    detail::ranks(comm, fn);
+    detail::agree(comm, fn, "features", features, rows);
+    using parts = repro::detail::statistics_parts<T>;
+    repro::population_statistics<T> s(features);
+    s.add(local, rows);
+    detail::allreduce_accumulators(parts::sums(s).data(), features, comm);
+    s.add_deviations(local, rows);
+    detail::allreduce_accumulators(parts::deviations(s).data(), features, comm);
+    return {s.mean(), s.variance(), s.count()};
+}
+
+}  // namespace mpi
+REPRO_NAMESPACE_END
+
+#include "detail/epilogue.hpp"
