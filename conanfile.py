@@ -17,6 +17,11 @@ class ReproConan(ConanFile):
     topics = ("reproducibility", "determinism", "floating-point", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
+    # with_mpi: also the component "mpi" (repro/mpi.hpp, target repro::mpi).
+    # MPI itself is the consumer's, as on clusters: link MPI::MPI_CXX from
+    # find_package(MPI) next to repro::mpi.
+    options = {"with_mpi": [True, False]}
+    default_options = {"with_mpi": False}
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
 
@@ -72,3 +77,12 @@ class ReproConan(ConanFile):
         cuda.libdirs = []
         cuda.includedirs = []  # repro's include folder comes with the "repro" component
         cuda.system_libs = ["cudart"]
+
+        if self.options.get_safe("with_mpi"):
+            mpi = self.cpp_info.components["mpi"]
+            mpi.set_property("cmake_target_name", "repro::mpi")
+            mpi.set_property("pkg_config_name", "repro-mpi")
+            mpi.requires = ["repro"]
+            mpi.bindirs = []
+            mpi.libdirs = []
+            mpi.includedirs = []

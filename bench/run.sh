@@ -20,6 +20,7 @@ for flags in "" "-march=native"; do
         "-DREPRO_BENCH_FLAGS=$flags" >/dev/null
   cmake --build "$build" >/dev/null
   for exe in "$build"/bench/bench_*; do
+    [ "$(basename "$exe")" = bench_mpi ] && continue  # under mpirun: bench/run_mpi.sh
     out="$build/$(basename "$exe").json"
     "$exe" --benchmark_out="$out" --benchmark_out_format=json \
            --benchmark_context=repro_flags="${name#-march=}" "$@" >/dev/null

@@ -19,7 +19,8 @@ class ReproTestPackageConan(ConanFile):
 
     def build(self):
         cmake = CMake(self)
-        cmake.configure()
+        # repro::mpi, when the package was created with with_mpi=True.
+        cmake.configure(variables={"REPRO_TEST_MPI": bool(self.dependencies["repro"].options.with_mpi)})
         cmake.build()
 
     def test(self):
@@ -36,3 +37,6 @@ class ReproTestPackageConan(ConanFile):
                 raise ConanException(f"repro_cuda_consumer failed ({rc})")
         else:
             self.output.info("repro_cuda_consumer not built (no CUDA compiler)")
+        mpi_consumer = os.path.join(self.cpp.build.bindir, "repro_mpi_consumer")
+        if os.path.isfile(mpi_consumer):
+            self.run(f"mpiexec -n 2 {mpi_consumer}", env="conanrun")

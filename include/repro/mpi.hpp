@@ -17,7 +17,8 @@
 //                                 fixed-point window of 1 int64 (float) or
 //                                 2 (double) plus 1 int64 per 64 elements
 //                                 (MPI_SUM); elements whose terms span more
-//                                 than the window (about 2^35), or hold
+//                                 than the window (about 2^36 for float,
+//                                 2^40 for double, at a few ranks), or hold
 //                                 inf / NaN, are summed again with the whole
 //                                 accumulator state.
 // MPI errors become repro::mpi::error; the communicator's error handler
@@ -25,6 +26,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -73,6 +75,12 @@ inline int ranks(MPI_Comm comm, const char* function) {
         throw std::logic_error(std::string("repro::mpi::") + function + ": MPI is not initialized (or finalized)");
     if (comm == MPI_COMM_NULL)
         throw std::invalid_argument(std::string("repro::mpi::") + function + ": comm is MPI_COMM_NULL");
+    // On an intercommunicator MPI_Allreduce sums the other group's data: not a sum over the ranks.
+    int inter = 0;
+    check(MPI_Comm_test_inter(comm, &inter), "MPI_Comm_test_inter");
+    if (inter)
+        throw std::invalid_argument(std::string("repro::mpi::") + function +
+                                    ": comm is an intercommunicator (pass an intracommunicator)");
     int size = 0;
     check(MPI_Comm_size(comm, &size), "MPI_Comm_size");
     return size;
@@ -132,6 +140,101 @@ void allreduce_accumulators(exact_accumulator<T>* a, std::size_t k, MPI_Comm com
         a[i] = parts::make(s, sp, static_cast<std::uint64_t>(w[limbs]));
     }
 }
+
+// Scratch of allreduce_exact, kept per thread between calls (gradients are
+// summed every step: fresh pages would cost as much as the arithmetic) up to
+// 64 MiB per element type; a larger one is released when the call ends.
+template <class U>
+class scratch {
+public:
+    explicit scratch(std::size_t n) : v_(storage()) { v_.resize(n); }
+    scratch(const scratch&) = delete;
+    scratch& operator=(const scratch&) = delete;
+    ~scratch() {
+        if (v_.capacity() * sizeof(U) > (std::size_t(64) << 20)) std::vector<U>().swap(v_);
+    }
+    U* data() { return v_.data(); }
+
+private:
+    static std::vector<U>& storage() {
+        thread_local std::vector<U> v;
+        return v;
+    }
+    std::vector<U>& v_;
+};
+
+// The three passes of allreduce_exact over the elements, compiled for
+// AVX-512, AVX2 and the baseline and picked at load time where the compiler
+// and the loader can (g++ and clang on x86-64 Linux): every step is an exact
+// integer or power-of-two operation, so the vector forms give the baseline's
+// bits, several times faster.
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__linux__)
+#define REPRO_MPI_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define REPRO_MPI_CLONES
+#endif
+
+template <class T, class K>
+inline void raise_keys_body(const T* x, K* key, std::size_t n, bool first) {
+    using w = repro::detail::fixed_window<T>;
+    if (first)
+        for (std::size_t j = 0; j < n; ++j) key[j] = static_cast<K>(w::key(x[j]));
+    else
+        for (std::size_t j = 0; j < n; ++j) key[j] = std::max(key[j], static_cast<K>(w::key(x[j])));
+}
+
+// One row's terms into the windows (the first row starts them from zero),
+// counting per block of 64 the terms that do not fit.
+template <class T, class K>
+inline void add_windows_body(const T* x, const K* key, int bits, double* wire, double* misses, std::size_t n,
+                             bool first) {
+    using w = repro::detail::fixed_window<T>;
+    for (std::size_t b = 0, begin = 0; begin < n; ++b, begin += 64) {
+        const std::size_t end = std::min(n, begin + 64);
+        if (first) std::fill(wire + begin * w::limbs, wire + end * w::limbs, 0.0);
+        unsigned missed = 0;
+        // elements with key 0 (all zero) or inf / NaN add values never read
+        for (std::size_t j = begin; j < end; ++j) missed += !w::add(x[j], key[j], bits, wire + j * w::limbs);
+        misses[b] = first ? missed : misses[b] + missed;
+    }
+}
+
+// The results that need no digit rounding; false if some element does.
+template <class T, class K>
+inline bool round_windows_body(const double* wire, const K* key, int bits, T* out, std::size_t n) {
+    using w = repro::detail::fixed_window<T>;
+    bool all = true;
+    for (std::size_t j = 0; j < n; ++j) {
+        bool done;
+        out[j] = w::result_if_normal(wire + j * w::limbs, key[j], bits, done);
+        all &= done;
+    }
+    return all;
+}
+
+REPRO_MPI_CLONES inline void raise_keys(const float* x, std::uint8_t* key, std::size_t n, bool first) {
+    raise_keys_body(x, key, n, first);
+}
+REPRO_MPI_CLONES inline void raise_keys(const double* x, std::uint16_t* key, std::size_t n, bool first) {
+    raise_keys_body(x, key, n, first);
+}
+REPRO_MPI_CLONES inline void add_windows(const float* x, const std::uint8_t* key, int bits, double* wire,
+                                         double* misses, std::size_t n, bool first) {
+    add_windows_body(x, key, bits, wire, misses, n, first);
+}
+REPRO_MPI_CLONES inline void add_windows(const double* x, const std::uint16_t* key, int bits, double* wire,
+                                         double* misses, std::size_t n, bool first) {
+    add_windows_body(x, key, bits, wire, misses, n, first);
+}
+REPRO_MPI_CLONES inline bool round_windows(const double* wire, const std::uint8_t* key, int bits, float* out,
+                                           std::size_t n) {
+    return round_windows_body(wire, key, bits, out, n);
+}
+REPRO_MPI_CLONES inline bool round_windows(const double* wire, const std::uint16_t* key, int bits, double* out,
+                                           std::size_t n) {
+    return round_windows_body(wire, key, bits, out, n);
+}
+#undef REPRO_MPI_CLONES
 
 template <class T>
 constexpr void check_type() {
@@ -200,36 +303,32 @@ void allreduce_exact(const T* local, std::size_t rows, T* out, std::size_t n, MP
     const int bits = window::magnitude_bits(static_cast<std::uint64_t>(size) * max_rows);
 
     // 1. The largest exponent key of each element over every term.
-    std::vector<key_type> key(n, 0);
-    for (std::size_t r = 0; r < rows; ++r) {
-        const T* x = local + r * n;
-        for (std::size_t j = 0; j < n; ++j) {
-            const auto k = static_cast<key_type>(window::key(x[j]));
-            if (k > key[j]) key[j] = k;
-        }
-    }
-    detail::allreduce(key.data(), n, sizeof(T) == 4 ? MPI_UINT8_T : MPI_UINT16_T, MPI_MAX, comm);
+    detail::scratch<key_type> key_buffer(n);
+    key_type* key = key_buffer.data();  // row 0 writes, the others raise
+    if (rows == 0) std::fill(key, key + n, key_type(0));
+    for (std::size_t r = 0; r < rows; ++r) detail::raise_keys(local + r * n, key, n, r == 0);
+    detail::allreduce(key, n, sizeof(T) == 4 ? MPI_UINT8_T : MPI_UINT16_T, MPI_MAX, comm);
 
     // 2. The windows, and per block of 64 elements the count of terms that
     //    did not fit (on any rank: summed with the windows).
     const std::size_t blocks = (n + block - 1) / block;
-    std::vector<std::int64_t> wire(n * limbs + blocks, 0);
-    std::int64_t* misses = wire.data() + n * limbs;
-    for (std::size_t r = 0; r < rows; ++r) {
-        const T* x = local + r * n;
-        for (std::size_t j = 0; j < n; ++j) {
-            const unsigned k = key[j];
-            if (k == 0 || k == window::non_finite_key) continue;  // all zero / summed in full below
-            if (!window::add(x[j], window::quantum(k, bits), wire.data() + j * limbs)) ++misses[j / block];
-        }
-    }
-    detail::allreduce(wire.data(), wire.size(), MPI_INT64_T, MPI_SUM, comm);
+    detail::scratch<double> wire_buffer(n * limbs + blocks);
+    double* wire = wire_buffer.data();  // row 0 (or the fill below) writes every word
+    double* misses = wire + n * limbs;
+    if (rows == 0) std::fill(wire, wire + n * limbs + blocks, 0.0);
+    for (std::size_t r = 0; r < rows; ++r) detail::add_windows(local + r * n, key, bits, wire, misses, n, r == 0);
+    detail::allreduce(wire, n * limbs + blocks, MPI_DOUBLE, MPI_SUM, comm);  // integers below 2^53: exact
 
     // 3. Elements with inf / NaN or a term outside the window: the whole
     //    accumulator (every rank makes the same list from the reduced data).
     std::vector<std::size_t> full;
-    for (std::size_t j = 0; j < n; ++j)
-        if (key[j] == window::non_finite_key || misses[j / block] != 0) full.push_back(j);
+    const bool any_special = std::find(key, key + n, static_cast<key_type>(window::non_finite_key)) != key + n;
+    if (any_special || std::find_if(misses, misses + blocks, [](double m) { return m != 0; }) != misses + blocks)
+        for (std::size_t b = 0; b < blocks; ++b) {
+            const std::size_t end = std::min(n, (b + 1) * block);
+            for (std::size_t j = b * block; j < end; ++j)
+                if (misses[b] != 0 || key[j] == window::non_finite_key) full.push_back(j);
+        }
     std::vector<exact_accumulator<T>> acc(full.size());
     if (!full.empty()) {
         for (std::size_t i = 0; i < full.size(); ++i)
@@ -238,13 +337,9 @@ void allreduce_exact(const T* local, std::size_t rows, T* out, std::size_t n, MP
     }
 
     // 4. Round once (after step 3 has read local, which out may be).
-    std::size_t next = 0;
-    for (std::size_t j = 0; j < n; ++j) {
-        if (next < full.size() && full[next] == j)
-            out[j] = acc[next++].result();
-        else
-            out[j] = key[j] == 0 ? T(0) : window::result(wire.data() + j * limbs, window::quantum(key[j], bits));
-    }
+    if (!detail::round_windows(wire, key, bits, out, n))  // subnormal or overflowing doubles: as digits
+        for (std::size_t j = 0; j < n; ++j) out[j] = window::result(wire + j * limbs, key[j], bits);
+    for (std::size_t i = 0; i < full.size(); ++i) out[full[i]] = acc[i].result();  // over the windows' values
 }
 
 // Element-wise: out[j] = the correctly rounded sum over the ranks of local[j].

@@ -1,9 +1,11 @@
 // Instantiates every kernel of repro/cuda.cuh - reductions, random fills,
-// products, convolution, the tensor-core mode, the layers and attention - for each
+// products, convolution, the tensor-core mode, the layers, attention and the
+// NCCL allreduce - for each
 // element type, for the SASS checks (cuda_sass_fmad_independent,
 // cuda_ptxas_no_spills): compiled, never run. Without the tests around
 // them, it builds in a fraction of the GPU tests' time.
 #include <repro/cuda.cuh>
+#include <repro/cuda/nccl.cuh>
 
 namespace {
 
@@ -101,6 +103,8 @@ void instantiate_all(float* f, double* d, __half* h, __nv_bfloat16* b, std::size
     repro::cuda::matmul(f, f, f, 2, 3, 4, repro::cuda::matmul_mode::tensor_core);
     repro::cuda::matmul_bt(f, f, f, 2, 3, 4, repro::cuda::matmul_mode::tensor_core);
     attention(f, f, f), attention(f, h, f), attention(f, b, f);
+    repro::cuda::nccl::allreduce_exact(f, f, 5, nullptr);
+    repro::cuda::nccl::allreduce_exact(d, d, 5, nullptr);
 #endif
 }
 

@@ -34,6 +34,10 @@ for f in test_gpu test_gpu_linalg test_gpu_tensor_core test_gpu_nn test_gpu_inva
 done
 for p in "${pids[@]}"; do wait "$p" || { echo "FAILED: build of test_gpu"; exit 1; }; done
 "$nvcc" "${flags[@]}" "${objects[@]}" -o "$out/test_gpu" -lcublas || { echo "FAILED: link of test_gpu"; exit 1; }
+# repro::cuda::nccl on 1 and 2 GPUs, where NCCL is installed.
+nccl=0
+"$nvcc" "${flags[@]}" "$root/tests/gpu/test_gpu_nccl.cu" -o "$out/test_gpu_nccl" -lnccl && nccl=1 ||
+  echo "test_gpu_nccl not built (NCCL missing?)"
 benches=()
 if [ "${BENCH:-1}" = 1 ]; then
   echo "=== building the benchmarks"
@@ -54,6 +58,12 @@ echo "=== built in $((SECONDS - start)) s"
 echo "=== test_gpu"
 "$out/test_gpu"
 tests=$?
+if ((nccl)); then
+  echo "=== test_gpu_nccl"
+  "$out/test_gpu_nccl"
+  status=$?
+  ((status)) && tests=$status
+fi
 bench=skipped
 for b in "${benches[@]}"; do
   echo "=== $b"

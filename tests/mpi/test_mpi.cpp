@@ -290,6 +290,18 @@ TEST_CASE("bad arguments and MPI error codes become exceptions that name them") 
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(repro::mpi::exact_sum(static_cast<const float*>(nullptr), 3, MPI_COMM_WORLD),
                          "repro::mpi::exact_sum: local is a null pointer", std::invalid_argument);
+    // An intercommunicator between the even and the odd ranks (two ranks or more).
+    const int rank = rank_of(MPI_COMM_WORLD), size = size_of(MPI_COMM_WORLD);
+    if (size > 1) {
+        MPI_Comm half, inter;
+        REQUIRE(MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &half) == MPI_SUCCESS);
+        REQUIRE(MPI_Intercomm_create(half, 0, MPI_COMM_WORLD, rank % 2 ? 0 : 1, 7, &inter) == MPI_SUCCESS);
+        CHECK_THROWS_WITH_AS(repro::mpi::exact_sum(&x, 1, inter),
+                             "repro::mpi::exact_sum: comm is an intercommunicator (pass an intracommunicator)",
+                             std::invalid_argument);
+        MPI_Comm_free(&inter);
+        MPI_Comm_free(&half);
+    }
     // An MPI error code as MPI would return it under MPI_ERRORS_RETURN.
     try {
         repro::mpi::detail::check(MPI_ERR_COMM, "MPI_Allreduce");
@@ -302,6 +314,23 @@ TEST_CASE("bad arguments and MPI error codes become exceptions that name them") 
         MPI_Error_string(MPI_ERR_COMM, text, &length);
         CHECK(std::string(e.what()).find(std::string(text, static_cast<std::size_t>(length))) != std::string::npos);
     }
+}
+
+TEST_CASE("README: gradients summed over every sample of every rank give the same bits on any rank count") {
+    const int rank = rank_of(MPI_COMM_WORLD), size = size_of(MPI_COMM_WORLD);
+    const std::size_t params = 1000, batch = 32;
+    const auto all = data<float>(batch * params, 77, 10);  // per-sample gradients of the global batch
+    const range mine = shard(batch, rank, size, split::even);
+    const std::vector<float> grads(all.begin() + static_cast<std::ptrdiff_t>(mine.begin * params),
+                                   all.begin() + static_cast<std::ptrdiff_t>(mine.end * params));
+    const std::size_t my_samples = mine.end - mine.begin;
+
+    std::vector<float> summed(params);
+    repro::mpi::allreduce_exact(grads.data(), my_samples, summed.data(), params, MPI_COMM_WORLD);
+    // summed[j]: the correctly rounded sum over every sample of every rank.
+
+    const auto want = column_sums(all, batch, params);
+    for (std::size_t j = 0; j < params; ++j) REQUIRE(same_bits(summed[j], want[j]));
 }
 
 int main(int argc, char** argv) {

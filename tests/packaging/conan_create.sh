@@ -15,7 +15,14 @@ rm -rf "$work"
 mkdir -p "$work/src/tests/packaging"
 cp -r "$src/include" "$src/LICENSE" "$src/conanfile.py" "$src/test_package" "$work/src/"
 # consumer.cu: test_package also builds it against repro::cuda when CMake finds a CUDA compiler.
-cp "$src/tests/packaging/consumer.cpp" "$src/tests/packaging/consumer.cu" "$work/src/tests/packaging/"
+# consumer_mpi.cpp: built against repro::mpi, and run on 2 ranks, where MPI exists (option with_mpi).
+cp "$src/tests/packaging/consumer.cpp" "$src/tests/packaging/consumer.cu" "$src/tests/packaging/consumer_mpi.cpp" \
+   "$work/src/tests/packaging/"
 export CONAN_HOME="$work/home"
 conan profile detect --force >/dev/null
-conan create "$work/src" --build=missing --no-remote
+options=()
+if type -P mpicxx >/dev/null && type -P mpiexec >/dev/null; then
+  options=(-o "repro/*:with_mpi=True")
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+fi
+conan create "$work/src" --build=missing --no-remote "${options[@]}"

@@ -1,32 +1,30 @@
 #pragma once
 // The compact wire format of repro's distributed exact sums (repro::mpi,
-// repro::cuda::nccl): each element's terms as signed fixed-point integers in a
-// window anchored at the largest exponent among all of that element's terms
-// on every rank, so that integer MPI_SUM / ncclSum (exactly associative) adds
-// them in whatever order the collective picks.
+// repro::cuda::nccl): each element's terms as integers in a window anchored
+// at the largest exponent among all of that element's terms on every rank,
+// carried in doubles. Integers below 2^53 add exactly in double, so MPI's
+// (or NCCL's) own double SUM adds them in whatever order its collective
+// picks - no order, tree or rank count can change a bit - and every step
+// here is a power-of-two scaling, exact, which vectorises.
 //
 // An element of type T with terms x_1..x_N (N over all ranks) whose largest
-// biased exponent is K has |x_i| < 2^top, top = K - bias + 1 (K >= 1). The
-// window holds the integer x_i / 2^q with q = top - bits, bits = the
-// magnitude bits that leave room for N terms without overflow:
-//   float:  one int64 limb,               bits = 62 - ceil(log2 N)
-//   double: two int64 limbs (lo, hi) with lo a 32-bit digit and hi signed,
-//           bits = 94 - ceil(log2 N)
-// A term with set bits below 2^q does not fit; the caller then sums that
-// element with the full exact accumulator instead (it is rare: it needs a
-// spread of about 2^35 between an element's terms). Either way the sum is
-// exact, so the result - rounded once - does not depend on N, the ranks or
-// the window.
+// biased exponent (key) is K has |x_i| < 2^top, top = K - bias + 1. The
+// window holds v_i = x_i 2^(bits - top), where `bits` leaves room for N
+// terms below 2^53:
+//   float:  one double per element,       bits = 51 - ceil(log2 N)
+//   double: two doubles, h and l with v = h 2^32 + l, l in [0, 2^32),
+//           bits = 83 - ceil(log2 N)
+// A term whose v is not an integer (set bits below the window) does not fit;
+// the caller then sums that element with the full exact accumulator (rare:
+// it needs a spread of about 2^27 (float) or 2^30 (double) between an
+// element's terms, at a few terms). Either way the sum is exact, so the
+// result - rounded once - does not depend on N, the ranks or the window.
 
 #include <cstdint>
 
 #include "../../fp.hpp"
 #include "superaccumulator.hpp"
 #include "../prologue.hpp"
-
-#if !defined(__CUDA_ARCH__)
-#include <cmath>
-#endif
 
 REPRO_NAMESPACE_BEGIN
 namespace detail {
@@ -46,18 +44,7 @@ struct fixed_window_common {
     REPRO_HD static unsigned key(T x) {
         const auto b = to_bits(x);
         const unsigned e = static_cast<unsigned>((b >> tr::fraction_bits) & non_finite_key);
-        if (e != 0) return e;
-        return (b & ((bits_t<T>(1) << tr::fraction_bits) - 1)) != 0 ? 1u : 0u;
-    }
-
-    // The integer mantissa m and exponent so that |x| = m 2^exp (x finite).
-    REPRO_HD static void split(T x, std::uint64_t& m, int& exp, bool& negative) {
-        const auto b = to_bits(x);
-        const unsigned e = static_cast<unsigned>((b >> tr::fraction_bits) & non_finite_key);
-        m = static_cast<std::uint64_t>(b & ((bits_t<T>(1) << tr::fraction_bits) - 1));
-        if (e) m |= std::uint64_t(1) << tr::fraction_bits;
-        exp = (e ? static_cast<int>(e) : 1) - bias - tr::fraction_bits;
-        negative = (b >> (sizeof(T) * 8 - 1)) != 0;
+        return e | static_cast<unsigned>(e == 0 && (b & ((bits_t<T>(1) << tr::fraction_bits) - 1)) != 0);
     }
 
     // ceil(log2(n)) for n >= 1.
@@ -67,126 +54,110 @@ struct fixed_window_common {
         return l;
     }
 
-    REPRO_HD static int quantum(unsigned key, int magnitude_bits) {
-        return static_cast<int>(key) - bias + 1 - magnitude_bits;
-    }
+    // top - bits for the element's key: the window's unit is 2^quantum.
+    REPRO_HD static int quantum(unsigned key, int bits) { return static_cast<int>(key) - bias + 1 - bits; }
 
-    // m 2^shift when it is an integer (its dropped bits are zero).
-    REPRO_HD static bool shift_exact(std::uint64_t m, int shift, std::uint64_t& v) {
-        if (shift >= 0) {
-            v = m << shift;
-            return true;
-        }
-        if (shift <= -64) return m == 0;
-        if (m & ((std::uint64_t(1) << -shift) - 1)) return false;
-        v = m >> -shift;
-        return true;
-    }
+    // 2^e for -1022 <= e <= 1023, from its bits.
+    REPRO_HD static double pow2(int e) { return from_bits<double>(static_cast<std::uint64_t>(e + 1023) << 52); }
 
-    // Correctly rounded sign * m 2^exp for m < 2^63; round_digits where the
-    // result may be subnormal or overflow, a conversion and an exact scaling
-    // elsewhere.
-    REPRO_HD static T round(std::uint64_t m, int exp, bool negative, bool sticky) {
-        if (m == 0 && !sticky) return T(0);
-        int msb = 63;
-        while (msb > 0 && ((m >> msb) & 1u) == 0) --msb;
-        const int top = msb + exp;
-        if (m != 0 && top >= 1 - bias && top < bias) {
-            if (sticky) m |= 1u;  // m has >= precision + 2 bits here: a valid sticky
+    // A product by a power of two: exact, so an fma that g++ may contract
+    // it into rounds the same; on the device the intrinsic keeps nvcc's
+    // --fmad from changing the code (the SASS check).
+    REPRO_HD static double scale(double a, double p) {
 #if defined(__CUDA_ARCH__)
-            T r;
-            if constexpr (sizeof(T) == 4)
-                r = scalbnf(__ll2float_rn(static_cast<long long>(m)), exp);
-            else
-                r = scalbn(__ll2double_rn(static_cast<long long>(m)), exp);
+        return __dmul_rn(a, p);
 #else
-            const T r = std::ldexp(static_cast<T>(static_cast<std::int64_t>(m)), exp);
+        return a * p;
 #endif
-            return negative ? -r : r;
-        }
-        const std::uint32_t digit[2] = {static_cast<std::uint32_t>(m), static_cast<std::uint32_t>(m >> 32)};
-        return round_digits<T>(digit, exp, negative, sticky);
+    }
+
+    // v rounded to an integer, |v| < 2^51: adding 1.5 * 2^52 leaves no
+    // fraction bits (repro refuses the flags that would fold the pair away).
+    REPRO_HD static double nearest_integer(double v) {
+        constexpr double magic = 6755399441055744.0;  // 1.5 * 2^52
+        return add_rn(add_rn(v, magic), -magic);
     }
 };
 
 template <>
 struct fixed_window<float> : fixed_window_common<float> {
     static constexpr int limbs = 1;
-    REPRO_HD static int magnitude_bits(std::uint64_t terms) { return 62 - ceil_log2(terms); }
+    REPRO_HD static int magnitude_bits(std::uint64_t terms) { return 51 - ceil_log2(terms); }
 
-    // Adds the finite x to the window at quantum q; false when it does not fit.
-    REPRO_HD static bool add(float x, int q, std::int64_t* limb) {
-        std::uint64_t m, v = 0;
-        int e;
-        bool neg;
-        split(x, m, e, neg);
-        if (!shift_exact(m, e - q, v)) return false;
-        limb[0] += neg ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
-        return true;
+    // Adds x (finite, or any value of an element whose key is 0 or
+    // non_finite_key, whose window is not used) to the window; false when
+    // it does not fit.
+    REPRO_HD static bool add(float x, unsigned key, int bits, double* limb) {
+        const double v = scale(static_cast<double>(x), pow2(-quantum(key, bits)));  // exact: |v| < 2^51
+        limb[0] = add_rn(limb[0], v);
+        return nearest_integer(v) == v;
     }
 
-    REPRO_HD static float result(const std::int64_t* limb, int q) {
-        const std::int64_t s = limb[0];
-        return round(s < 0 ? 0 - static_cast<std::uint64_t>(s) : static_cast<std::uint64_t>(s), q, s < 0, false);
+    // The sum S (an integer below 2^52) times 2^quantum is exact in double;
+    // the conversion to float rounds it once, subnormals and overflow included.
+    REPRO_HD static float result(const double* limb, unsigned key, int bits) {
+        const double s = limb[0] == 0 ? 0.0 : limb[0];  // an exact zero is +0, even from -0 terms
+        return static_cast<float>(scale(s, pow2(quantum(key, bits))));
+    }
+    REPRO_HD static float result_if_normal(const double* limb, unsigned key, int bits, bool& done) {
+        done = true;  // every float result, subnormals included
+        return result(limb, key, bits);
     }
 };
 
 template <>
 struct fixed_window<double> : fixed_window_common<double> {
-    static constexpr int limbs = 2;  // limb[0]: digit 2^q .. 2^(q+31), limb[1]: the rest
-    REPRO_HD static int magnitude_bits(std::uint64_t terms) { return 94 - ceil_log2(terms); }
+    static constexpr int limbs = 2;  // limb[0]: l (the window's low 32 bits), limb[1]: h
+    REPRO_HD static int magnitude_bits(std::uint64_t terms) { return 83 - ceil_log2(terms); }
 
-    REPRO_HD static bool add(double x, int q, std::int64_t* limb) {
-        std::uint64_t m, lo, hi;
-        int e;
-        bool neg;
-        split(x, m, e, neg);
-        const int shift = e - q;
-        if (shift >= 32) {
-            lo = 0;
-            hi = m << (shift - 32);
-        } else if (shift >= 0) {
-            lo = (m << shift) & 0xffffffffu;
-            hi = shift == 0 ? m >> 32 : m >> (32 - shift);
-        } else {
-            std::uint64_t v = 0;
-            if (!shift_exact(m, shift, v)) return false;
-            lo = v & 0xffffffffu;
-            hi = v >> 32;
-        }
-        if (neg) {
-            limb[0] -= static_cast<std::int64_t>(lo);
-            limb[1] -= static_cast<std::int64_t>(hi);
-        } else {
-            limb[0] += static_cast<std::int64_t>(lo);
-            limb[1] += static_cast<std::int64_t>(hi);
-        }
-        return true;
+    REPRO_HD static bool add(double x, unsigned key, int bits, double* limb) {
+        // 2^-quantum can exceed 2^1023: two factors. Both scalings are exact
+        // for a term that fits (|v| >= 1); a smaller one fails the check below.
+        const int e = -quantum(key, bits), e1 = e > 1023 ? 1023 : e;
+        const double v = scale(scale(x, pow2(e1)), pow2(e - e1));
+        const double u = scale(v, 0x1p-32), f = nearest_integer(u);
+        const double h = add_rn(f, f > u ? -1.0 : 0.0);   // floor(v / 2^32)
+        const double l = add_rn(v, -scale(h, 0x1p32));  // exact: v's bits below 2^32
+        limb[0] = add_rn(limb[0], l);
+        limb[1] = add_rn(limb[1], h);
+        // A term that fits has |v| >= 1 (or is zero): then u is exact and h the floor.
+        return (nearest_integer(l) == l) & ((x == 0) | (v >= 1) | (v <= -1));  // no branches: vectorises
     }
 
-    REPRO_HD static double result(const std::int64_t* limb, int q) {
-        // value = hi 2^32 + lo, lo normalised to [0, 2^32); then the magnitude.
-        std::int64_t hi = limb[1], lo = limb[0];
-        const std::int64_t carry = lo >> 32;  // floor division
-        lo -= carry * (std::int64_t(1) << 32);
-        hi += carry;
-        const bool neg = hi < 0;
-        std::uint64_t h = static_cast<std::uint64_t>(hi), l = static_cast<std::uint64_t>(lo);
-        if (neg) {  // two's complement of the 96-bit value
-            h = ~h;
-            l = (~l & 0xffffffffu) + 1;
-            if (l >> 32) {
-                l = 0;
-                ++h;
-            }
+    // The result where it is zero or a normal double (then `done`), without
+    // a branch: S = h 2^32 + l rounds once, and scaling it by 2^quantum
+    // (added to its exponent field) is exact.
+    REPRO_HD static double result_if_normal(const double* limb, unsigned key, int bits, bool& done) {
+        const double s = add_rn(scale(limb[1], 0x1p32), limb[0]);
+        const int q = quantum(key, bits);
+        const int exponent = static_cast<int>((to_bits(s) >> 52) & 0x7ff) + q;
+        const double r = from_bits<double>(to_bits(s) + (static_cast<std::uint64_t>(static_cast<std::int64_t>(q)) << 52));
+        done = s == 0 || (exponent >= 1 && exponent <= 2046);
+        return s == 0 ? 0.0 : r;
+    }
+
+    REPRO_HD static double result(const double* limb, unsigned key, int bits) {
+        bool done;
+        const double r = result_if_normal(limb, key, bits, done);
+        if (done) return r;
+        // Subnormal or overflowing: the exact integer h 2^32 + l (|h| < 2^52,
+        // 0 <= l < 2^53) rounded once, as digits.
+        const double l = limb[0], h = limb[1];
+        const int q = quantum(key, bits);
+        std::int64_t hi = static_cast<std::int64_t>(h), lo = static_cast<std::int64_t>(l);
+        hi += lo >> 32;
+        lo &= 0xffffffff;
+        const bool negative = hi < 0;
+        std::uint64_t mh = static_cast<std::uint64_t>(hi), ml = static_cast<std::uint64_t>(lo);
+        if (negative) {  // two's complement of the 96-bit value
+            mh = ~mh;
+            ml = (~ml & 0xffffffffu) + 1;
+            mh += ml >> 32;
+            ml &= 0xffffffffu;
         }
-        if (h < (std::uint64_t(1) << 31)) return round((h << 32) | l, q, neg, false);
-        // Keep the top 63 bits; what falls off is the sticky bit.
-        int bits = 63;
-        while (((h >> (bits - 1)) & 1u) == 0) --bits;
-        const int d = bits - 31;  // 1 <= d <= 32
-        const std::uint64_t m = (h << (32 - d)) | (l >> d);
-        return round(m, q + d, neg, (l & ((std::uint64_t(1) << d) - 1)) != 0);
+        const std::uint32_t digit[3] = {static_cast<std::uint32_t>(ml), static_cast<std::uint32_t>(mh),
+                                        static_cast<std::uint32_t>(mh >> 32)};
+        return round_digits<double>(digit, q, negative, false);
     }
 };
 
