@@ -40,7 +40,7 @@ constexpr std::size_t w1_size = hidden * in, params = hidden * in + hidden + cla
 
 struct options {
     std::string data = "/usr/share/datasets/fashion-mnist";
-    std::size_t steps = 300, batch = 64;
+    std::size_t steps = 1000, batch = 64;
     float learning_rate = 0.1f;
 };
 
@@ -146,7 +146,7 @@ options parse(int argc, char** argv) {
         else if (a == "--quick")
             o.steps = 60;
         else if (a == "--help") {
-            std::printf("mpirun -np R data_parallel [--steps N (300)] [--batch B (64)] [--quick] [--data DIR]\n");
+            std::printf("mpirun -np R data_parallel [--steps N (1000)] [--batch B (64)] [--quick] [--data DIR]\n");
             std::exit(0);
         } else
             throw std::invalid_argument("unknown argument " + a + " (--help lists them)");

@@ -6,19 +6,21 @@
 // include it.
 //
 // Every function here is collective over `comm`: call it on every rank, in
-// the same order. The wire formats are integers reduced with MPI's own
-// MPI_SUM / MPI_MAX, which are exactly associative, so MPI's optimised
-// collectives do the work:
+// the same order. The wire formats are integers, reduced with MPI's own
+// MPI_SUM / MPI_MAX - exactly associative on them - so MPI's optimised
+// collectives do the work and no order they pick can change a bit:
 //   allreduce(exact_accumulator)  the accumulator's whole state: normalised
 //                                 32-bit digits in int64 limbs (28 for
 //                                 float, 136 for double), count, specials
 //   allreduce_exact(arrays)       per element an exponent (1 byte for
 //                                 float, 2 for double, MPI_MAX), then a
-//                                 fixed-point window of 1 int64 (float) or
-//                                 2 (double) plus 1 int64 per 64 elements
-//                                 (MPI_SUM); elements whose terms span more
-//                                 than the window (about 2^36 for float,
-//                                 2^40 for double, at a few ranks), or hold
+//                                 fixed-point window of integers below 2^53
+//                                 carried in 1 double (float) or 2 (double),
+//                                 plus a miss count per 64 elements
+//                                 (MPI_SUM on MPI_DOUBLE: exact on such
+//                                 integers); elements whose terms span more
+//                                 than the window (about 2^27 for float,
+//                                 2^30 for double, at a few ranks), or hold
 //                                 inf / NaN, are summed again with the whole
 //                                 accumulator state.
 // MPI errors become repro::mpi::error; the communicator's error handler
