@@ -22,8 +22,9 @@ options=(-DCMAKE_CXX_STANDARD="$std" -DREPRO_WERROR=ON)
 ctest_filter=()
 if ((sanitize)); then
   build="$build-sanitize"
-  # -g1: line numbers in reports, without the full debug info that doubled the build time
-  options+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DREPRO_SANITIZE=address,undefined)
+  # -g1: line numbers in reports, without the full debug info that doubled the build time;
+  # -O1 (ASan's advice) builds the instrumented tests in two thirds of -O2's time
+  options+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DREPRO_SANITIZE=address,undefined)
 else
   options+=(-DCMAKE_BUILD_TYPE=Release)
 fi

@@ -340,7 +340,11 @@ void allreduce_exact(const T* local, std::size_t rows, T* out, std::size_t n, MP
 
     // 4. Round once (after step 3 has read local, which out may be).
     if (!detail::round_windows(wire, key, bits, out, n))  // subnormal or overflowing doubles: as digits
-        for (std::size_t j = 0; j < n; ++j) out[j] = window::result(wire + j * limbs, key[j], bits);
+        for (std::size_t j = 0; j < n; ++j) {
+            bool done;
+            window::result_if_normal(wire + j * limbs, key[j], bits, done);
+            if (!done) out[j] = window::result(wire + j * limbs, key[j], bits);
+        }
     for (std::size_t i = 0; i < full.size(); ++i) out[full[i]] = acc[i].result();  // over the windows' values
 }
 

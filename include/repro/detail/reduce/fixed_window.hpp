@@ -143,6 +143,10 @@ struct fixed_window<double> : fixed_window_common<double> {
         // Subnormal or overflowing: the exact integer h 2^32 + l (|h| < 2^52,
         // 0 <= l < 2^53) rounded once, as digits.
         const double l = limb[0], h = limb[1];
+        // Not a window's sum (an element summed in full instead, whose
+        // window was never meant to be read): no value, and no conversion
+        // of an out-of-range double.
+        if (!(h > -0x1p62 && h < 0x1p62 && l >= 0 && l < 0x1p62)) return from_bits<double>(0x7ff8000000000000u);
         const int q = quantum(key, bits);
         std::int64_t hi = static_cast<std::int64_t>(h), lo = static_cast<std::int64_t>(l);
         hi += lo >> 32;
