@@ -24,6 +24,7 @@ if ((sanitize)); then
   build="$build-sanitize"
   # -g1: line numbers in reports, without the full debug info that doubled the build time;
   # -O1 (ASan's advice) builds the instrumented tests in two thirds of -O2's time
+  # (the kernel tests keep -O2: tests/CMakeLists.txt)
   options+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DREPRO_SANITIZE=address,undefined)
 else
   options+=(-DCMAKE_BUILD_TYPE=Release)

@@ -170,14 +170,18 @@ private:
 // and the loader can (g++ and clang on x86-64 Linux): every step is an exact
 // integer or power-of-two operation, so the vector forms give the baseline's
 // bits, several times faster.
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__linux__)
+// (g++ -O2 vectorises only loops whose trip count is a known multiple of
+// the vector width unless asked to, hence its optimize attribute.)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define REPRO_MPI_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("tree-vectorize")))
+#elif defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define REPRO_MPI_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define REPRO_MPI_CLONES
 #endif
 
 template <class T, class K>
-inline void raise_keys_body(const T* x, K* key, std::size_t n, bool first) {
+inline void raise_keys_body(const T* __restrict x, K* __restrict key, std::size_t n, bool first) {
     using w = repro::detail::fixed_window<T>;
     if (first)
         for (std::size_t j = 0; j < n; ++j) key[j] = static_cast<K>(w::key(x[j]));
@@ -188,22 +192,27 @@ inline void raise_keys_body(const T* x, K* key, std::size_t n, bool first) {
 // One row's terms into the windows (the first row starts them from zero),
 // counting per block of 64 the terms that do not fit.
 template <class T, class K>
-inline void add_windows_body(const T* x, const K* key, int bits, double* wire, double* misses, std::size_t n,
-                             bool first) {
+inline void add_windows_body(const T* __restrict x, const K* __restrict key, int bits, double* __restrict wire,
+                             double* __restrict misses, std::size_t n, bool first) {
     using w = repro::detail::fixed_window<T>;
     for (std::size_t b = 0, begin = 0; begin < n; ++b, begin += 64) {
         const std::size_t end = std::min(n, begin + 64);
-        if (first) std::fill(wire + begin * w::limbs, wire + end * w::limbs, 0.0);
+        if (first)
+            for (std::size_t k = begin * w::limbs; k < end * w::limbs; ++k) wire[k] = 0;
+        // An element with inf / NaN (its key says so on every rank) counts as
+        // a miss too: its block is summed in full. Elements with key 0 (all
+        // zero) add zeros.
         unsigned missed = 0;
-        // elements with key 0 (all zero) or inf / NaN add values never read
-        for (std::size_t j = begin; j < end; ++j) missed += !w::add(x[j], key[j], bits, wire + j * w::limbs);
+        for (std::size_t j = begin; j < end; ++j)
+            missed += !w::add(x[j], key[j], bits, wire + j * w::limbs) | (key[j] == w::non_finite_key);
         misses[b] = first ? missed : misses[b] + missed;
     }
 }
 
 // The results that need no digit rounding; false if some element does.
 template <class T, class K>
-inline bool round_windows_body(const double* wire, const K* key, int bits, T* out, std::size_t n) {
+inline bool round_windows_body(const double* __restrict wire, const K* __restrict key, int bits, T* __restrict out,
+                               std::size_t n) {
     using w = repro::detail::fixed_window<T>;
     bool all = true;
     for (std::size_t j = 0; j < n; ++j) {
@@ -321,16 +330,13 @@ void allreduce_exact(const T* local, std::size_t rows, T* out, std::size_t n, MP
     for (std::size_t r = 0; r < rows; ++r) detail::add_windows(local + r * n, key, bits, wire, misses, n, r == 0);
     detail::allreduce(wire, n * limbs + blocks, MPI_DOUBLE, MPI_SUM, comm);  // integers below 2^53: exact
 
-    // 3. Elements with inf / NaN or a term outside the window: the whole
-    //    accumulator (every rank makes the same list from the reduced data).
+    // 3. Blocks with inf / NaN or a term outside the window: the whole
+    //    accumulator for each of their elements (every rank makes the same
+    //    list from the reduced counts).
     std::vector<std::size_t> full;
-    const bool any_special = std::find(key, key + n, static_cast<key_type>(window::non_finite_key)) != key + n;
-    if (any_special || std::find_if(misses, misses + blocks, [](double m) { return m != 0; }) != misses + blocks)
-        for (std::size_t b = 0; b < blocks; ++b) {
-            const std::size_t end = std::min(n, (b + 1) * block);
-            for (std::size_t j = b * block; j < end; ++j)
-                if (misses[b] != 0 || key[j] == window::non_finite_key) full.push_back(j);
-        }
+    for (std::size_t b = 0; b < blocks; ++b)
+        if (misses[b] != 0)
+            for (std::size_t j = b * block; j < std::min(n, (b + 1) * block); ++j) full.push_back(j);
     std::vector<exact_accumulator<T>> acc(full.size());
     if (!full.empty()) {
         for (std::size_t i = 0; i < full.size(); ++i)
