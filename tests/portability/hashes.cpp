@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <repro/detail/reduce/fixed_window.hpp>
 #include <repro/repro.hpp>
 #include <string>
 #include <type_traits>
@@ -114,7 +115,7 @@ void hash_reduce(const std::string& type) {
     std::vector<T> x(70000), y(70000);
     for (auto& v : x) v = repro_test::random_finite<T>(g, bias - 20, bias + 20);
     for (auto& v : y) v = repro_test::random_finite<T>(g, bias - 20, bias + 20);
-    hasher sum, dot, sum2, dot2, exact, exact_dot, stats, ext;
+    hasher sum, dot, sum2, dot2, exact, exact_dot, stats, ext, window;
     for (std::size_t n : {0u, 1u, 2u, 31u, 32u, 33u, 127u, 4097u, 16383u, 16384u, 16385u, 49157u, 70000u}) {
         sum.add(repro::sum(x.data(), n));
         sum.add(repro::sum(x.data(), n, repro::threads{3}));
@@ -129,6 +130,16 @@ void hash_reduce(const std::string& type) {
         stats.add(repro::mean(x.data(), n));
         stats.add(repro::variance(x.data(), n));
         if (n) ext.add(repro::max(x.data(), n)), ext.add(repro::argmin(x.data(), n));
+        // The fixed-point window of repro::mpi::allreduce_exact (its products
+        // are exact, so contraction must not move a bit): x[0..n) as n terms.
+        using w = repro::detail::fixed_window<T>;
+        unsigned key = 0;
+        for (std::size_t i = 0; i < n; ++i) key = w::key(x[i]) > key ? w::key(x[i]) : key;
+        const int bits = w::magnitude_bits(n ? n : 1);
+        double limb[2] = {0, 0};
+        double fits = 0;
+        for (std::size_t i = 0; i < n; ++i) fits += w::add(x[i], key, bits, limb) ? 1 : 0;
+        window.add(limb[0]), window.add(limb[1]), window.add(fits), window.add(w::result(limb, key, bits));
     }
     print(("reduce.sum." + type).c_str(), sum);
     print(("reduce.dot." + type).c_str(), dot);
@@ -138,6 +149,7 @@ void hash_reduce(const std::string& type) {
     print(("reduce.exact_dot." + type).c_str(), exact_dot);
     print(("reduce.nrm2_mean_variance." + type).c_str(), stats);
     print(("reduce.max_argmin." + type).c_str(), ext);
+    print(("reduce.fixed_window." + type).c_str(), window);
 }
 
 // Every math function on 10^6 inputs from bits: half random bit patterns

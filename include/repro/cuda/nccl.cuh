@@ -75,7 +75,8 @@ __global__ void fill_windows(const T* x, const key_t<T>* key, int bits, double* 
     for (std::size_t j = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; j < n; j += std::size_t(gridDim.x) * blockDim.x) {
         double* limb = wire + j * w::limbs;
         for (int l = 0; l < w::limbs; ++l) limb[l] = 0;
-        if (!w::add(x[j], key[j], bits, limb)) atomicOr(misses + j / block, 1u);
+        // inf / NaN (the key says so on every rank) counts as a miss, as in repro::mpi
+        if (!w::add(x[j], key[j], bits, limb) || key[j] == w::non_finite_key) atomicOr(misses + j / block, 1u);
     }
 }
 
@@ -84,11 +85,10 @@ __global__ void misses_to_wire(const unsigned* misses, double* wire, std::size_t
         wire[b] = misses[b];
 }
 
-// need[j]: the element goes as a whole state (inf / NaN, or a miss in its block).
-template <class T>
-__global__ void mark_full(const key_t<T>* key, const double* misses, std::uint8_t* need, std::size_t n) {
+// need[j]: the element goes as a whole state (a miss or inf / NaN in its block).
+__global__ void mark_full(const double* misses, std::uint8_t* need, std::size_t n) {
     for (std::size_t j = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; j < n; j += std::size_t(gridDim.x) * blockDim.x)
-        need[j] = key[j] == repro::detail::fixed_window<T>::non_finite_key || misses[j / block] != 0;
+        need[j] = misses[j / block] != 0;
 }
 
 template <class T>
@@ -201,7 +201,7 @@ void allreduce_exact(const T* local, T* out, std::size_t n, ncclComm_t comm, cud
     // integers below 2^53: every order of ncclSum gives the same doubles
     detail::check(ncclAllReduce(wire, wire, n * w::limbs + blocks, ncclFloat64, ncclSum, comm, stream),
                   "ncclAllReduce");
-    detail::mark_full<T><<<g, 256, 0, stream>>>(key, wire + n * w::limbs, need, n);
+    detail::mark_full<<<g, 256, 0, stream>>>(wire + n * w::limbs, need, n);
     cuda::detail::check(cudaGetLastError(), "mark_full launch");
 
     // The elements that need their whole state, in ascending order: the same
