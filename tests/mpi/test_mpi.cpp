@@ -170,6 +170,28 @@ TEST_CASE_TEMPLATE("element-wise allreduce_exact matches the exact sum over rank
     CHECK(wrong == 0);
 }
 
+TEST_CASE_TEMPLATE("allreduce_exact gives the same bits across its chunk boundaries", T, float, double) {
+    // Arrays go in chunks of chunk_columns elements: sizes at and around one
+    // and two chunks, with out-of-window terms, inf and NaN placed in the
+    // last chunk only, and several rows per rank.
+    const int rank = rank_of(MPI_COMM_WORLD), size = size_of(MPI_COMM_WORLD);
+    const std::size_t c = repro::mpi::detail::chunk_columns;
+    for (std::size_t n : {c - 1, c, c + 1, 2 * c + 65}) {
+        const std::size_t rows = 3;
+        auto x = data<T>(rows * n, n, 20);
+        x[(rows - 1) * n + n - 1] = std::numeric_limits<T>::infinity();
+        x[n - 2] = std::numeric_limits<T>::quiet_NaN();
+        x[n + n - 70] = std::ldexp(T(1), 90);  // with the others' 2^+-20: outside the window
+        const auto want = column_sums(x, rows, n);
+        const range s = shard(rows, rank, size, split::uneven);
+        std::vector<T> out(n);
+        repro::mpi::allreduce_exact(x.data() + s.begin * n, s.end - s.begin, out.data(), n, MPI_COMM_WORLD);
+        std::size_t wrong = 0;
+        for (std::size_t j = 0; j < n; ++j) wrong += !same_bits(out[j], want[j]);
+        CHECK_MESSAGE(wrong == 0, "n ", n);
+    }
+}
+
 TEST_CASE_TEMPLATE("specials on one rank decide the sum on every rank, as in one process", T, float, double) {
     const int rank = rank_of(MPI_COMM_WORLD), size = size_of(MPI_COMM_WORLD);
     const T inf = std::numeric_limits<T>::infinity(), nan = std::numeric_limits<T>::quiet_NaN();

@@ -57,8 +57,9 @@ struct fixed_window_common {
     // top - bits for the element's key: the window's unit is 2^quantum.
     REPRO_HD static int quantum(unsigned key, int bits) { return static_cast<int>(key) - bias + 1 - bits; }
 
-    // 2^e for -1022 <= e <= 1023, from its bits.
-    REPRO_HD static double pow2(int e) { return from_bits<double>(static_cast<std::uint64_t>(e + 1023) << 52); }
+    // 2^e for -1022 <= e <= 1023, from its bits (64-bit steps: a vector
+    // loop then needs no change of lane width).
+    REPRO_HD static double pow2(std::int64_t e) { return from_bits<double>(static_cast<std::uint64_t>(e + 1023) << 52); }
 
     // A product by a power of two: exact, so an fma that g++ may contract
     // it into rounds the same; on the device the intrinsic keeps nvcc's
@@ -84,13 +85,12 @@ struct fixed_window<float> : fixed_window_common<float> {
     static constexpr int limbs = 1;
     REPRO_HD static int magnitude_bits(std::uint64_t terms) { return 51 - ceil_log2(terms); }
 
-    // Adds x (finite, or any value of an element whose key is 0 or
-    // non_finite_key, whose window is not used) to the window; false when
-    // it does not fit.
+    // Adds x to the window; false when it does not fit, inf and NaN
+    // included (inf - inf is NaN), so a non-finite term needs no other test.
     REPRO_HD static bool add(float x, unsigned key, int bits, double* limb) {
-        const double v = scale(static_cast<double>(x), pow2(-quantum(key, bits)));  // exact: |v| < 2^51
+        const double v = scale(static_cast<double>(x), pow2(std::int64_t(bits) - std::int64_t(key) + bias - 1));  // exact: |v| < 2^51
         limb[0] = add_rn(limb[0], v);
-        return nearest_integer(v) == v;
+        return add_rn(nearest_integer(v), -v) == 0;
     }
 
     // The sum S (an integer below 2^52) times 2^quantum is exact in double;
@@ -110,10 +110,11 @@ struct fixed_window<double> : fixed_window_common<double> {
     static constexpr int limbs = 2;  // limb[0]: l (the window's low 32 bits), limb[1]: h
     REPRO_HD static int magnitude_bits(std::uint64_t terms) { return 83 - ceil_log2(terms); }
 
+    // As for float; a non-finite x makes l NaN, which fails the test.
     REPRO_HD static bool add(double x, unsigned key, int bits, double* limb) {
         // 2^-quantum can exceed 2^1023: two factors. Both scalings are exact
         // for a term that fits (|v| >= 1); a smaller one fails the check below.
-        const int e = -quantum(key, bits), e1 = e > 1023 ? 1023 : e;
+        const std::int64_t e = std::int64_t(bits) - std::int64_t(key) + bias - 1, e1 = e > 1023 ? 1023 : e;
         const double v = scale(scale(x, pow2(e1)), pow2(e - e1));
         const double u = scale(v, 0x1p-32), f = nearest_integer(u);
         const double h = add_rn(f, f > u ? -1.0 : 0.0);   // floor(v / 2^32)
