@@ -1,13 +1,40 @@
-// repro::math array forms against glibc's scalar functions (expf, logf,
-// tanhf, erff and their double versions) over the same arrays. Names:
-// <task>/<implementation>/<n>; the peer: implementation is the reference of
-// bench/ratios.py.
+// repro::math array forms against the functions a user would otherwise call
+// on the same arrays: SLEEF's deterministic functions (Sleef_finz_*_u10, at
+// most 1 ULP and the same bits on every ISA: the peer repro must beat),
+// glibc's vector math (libmvec: faster, no promise of identical bits) and
+// glibc's scalar functions, each in its AVX2 and AVX-512 forms. Names:
+// <task>/<implementation>/<n>; bench/ratios.py prints repro against every
+// peer. REPRO_ISA=avx2 in the environment holds repro to its AVX2 path, for
+// the AVX2 comparison on an AVX-512 machine.
 #include <benchmark/benchmark.h>
+#include <immintrin.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <repro/math.hpp>
 #include <vector>
+
+// glibc's vector ABI (x86_64 libmvec: d = AVX2, e = AVX-512) and SLEEF's
+// finz u10 functions, declared here: sleef.h declares its AVX forms only
+// where the whole file is compiled for AVX.
+#define REPRO_MVEC(fn)                                                \
+    extern "C" __m256 _ZGVdN8v_##fn##f(__m256);                       \
+    extern "C" __m512 _ZGVeN16v_##fn##f(__m512);                      \
+    extern "C" __m256d _ZGVdN4v_##fn(__m256d);                        \
+    extern "C" __m512d _ZGVeN8v_##fn(__m512d);                        \
+    extern "C" __m256 Sleef_finz_##fn##f8_u10avx2(__m256);            \
+    extern "C" __m512 Sleef_finz_##fn##f16_u10avx512f(__m512);        \
+    extern "C" __m256d Sleef_finz_##fn##d4_u10avx2(__m256d);          \
+    extern "C" __m512d Sleef_finz_##fn##d8_u10avx512f(__m512d);
+REPRO_MVEC(exp)
+REPRO_MVEC(expm1)
+REPRO_MVEC(log)
+REPRO_MVEC(log1p)
+REPRO_MVEC(log2)
+REPRO_MVEC(tanh)
+REPRO_MVEC(erf)
+#undef REPRO_MVEC
 
 namespace {
 
@@ -36,59 +63,113 @@ void run(benchmark::State& state, double lo, double hi, bool log_scale, F f) {
     state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// A vector function over an array, the tail through a zero-padded register;
+// one body, compiled for AVX2 and for AVX-512 (the vector ABI needs the
+// caller compiled for the register width).
+#define REPRO_VECTOR_LOOP(name, isa)                                       \
+    template <class T, class R, R (*f)(R)>                                \
+    __attribute__((target(isa))) void name(const T* x, T* y, std::size_t n) { \
+        constexpr std::size_t w = sizeof(R) / sizeof(T);                  \
+        std::size_t i = 0;                                                \
+        R v;                                                              \
+        for (; i + w <= n; i += w) {                                      \
+            std::memcpy(&v, x + i, sizeof v);                             \
+            v = f(v);                                                     \
+            std::memcpy(y + i, &v, sizeof v);                             \
+        }                                                                 \
+        if (i < n) {                                                      \
+            T buffer[w] = {};                                             \
+            std::memcpy(buffer, x + i, (n - i) * sizeof(T));              \
+            std::memcpy(&v, buffer, sizeof v);                            \
+            v = f(v);                                                     \
+            std::memcpy(y + i, &v, (n - i) * sizeof(T));                  \
+        }                                                                 \
+    }
+REPRO_VECTOR_LOOP(avx2_loop, "avx2,fma")
+REPRO_VECTOR_LOOP(avx512_loop, "avx512f,avx2,fma")
+#undef REPRO_VECTOR_LOOP
+
 // glibc through a plain loop, as user code calls it.
 template <class T, T (*libm)(T)>
 void libm_loop(const T* x, T* y, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) y[i] = libm(x[i]);
 }
 
-float c_expf(float x) { return std::exp(x); }
-float c_logf(float x) { return std::log(x); }
-float c_tanhf(float x) { return std::tanh(x); }
-float c_erff(float x) { return std::erf(x); }
-double c_exp(double x) { return std::exp(x); }
-double c_log(double x) { return std::log(x); }
-double c_tanh(double x) { return std::tanh(x); }
-double c_erf(double x) { return std::erf(x); }
+template <class T, void (*loop)(const T*, T*, std::size_t)>
+void peer_avx512(benchmark::State& s, double lo, double hi, bool log_scale) {
+    if (!__builtin_cpu_supports("avx512f")) {
+        s.SkipWithError("no AVX-512F on this CPU");
+        return;
+    }
+    run<T>(s, lo, hi, log_scale, loop);
+}
 
-#define REPRO_BENCH_FN(fn, T, lo, hi, log_scale)                                                            \
-    void peer_##fn##_##T(benchmark::State& s) { run<T>(s, lo, hi, log_scale, libm_loop<T, c_##fn##_##T>); } \
-    void repro_##fn##_##T(benchmark::State& s) {                                                            \
-        run<T>(s, lo, hi, log_scale, [](const T* x, T* y, std::size_t n) { repro::math::fn(x, y, n); });    \
+// One task per function and type: glibc scalar, libmvec and SLEEF finz u10
+// (AVX2 and AVX-512) and repro's array form.
+#define REPRO_BENCH_FN(fn, lo, hi, log_scale)                                                                     \
+    float c_##fn##f(float v) { return std::fn(v); }                                                               \
+    double c_##fn(double v) { return std::fn(v); }                                                                \
+    void glibc_##fn##_float(benchmark::State& s) { run<float>(s, lo, hi, log_scale, libm_loop<float, c_##fn##f>); } \
+    void glibc_##fn##_double(benchmark::State& s) { run<double>(s, lo, hi, log_scale, libm_loop<double, c_##fn>); } \
+    void mvec_avx2_##fn##_float(benchmark::State& s) {                                                            \
+        run<float>(s, lo, hi, log_scale, avx2_loop<float, __m256, _ZGVdN8v_##fn##f>);                             \
+    }                                                                                                             \
+    void mvec_avx2_##fn##_double(benchmark::State& s) {                                                           \
+        run<double>(s, lo, hi, log_scale, avx2_loop<double, __m256d, _ZGVdN4v_##fn>);                             \
+    }                                                                                                             \
+    void mvec_avx512_##fn##_float(benchmark::State& s) {                                                          \
+        peer_avx512<float, avx512_loop<float, __m512, _ZGVeN16v_##fn##f>>(s, lo, hi, log_scale);                  \
+    }                                                                                                             \
+    void mvec_avx512_##fn##_double(benchmark::State& s) {                                                         \
+        peer_avx512<double, avx512_loop<double, __m512d, _ZGVeN8v_##fn>>(s, lo, hi, log_scale);                   \
+    }                                                                                                             \
+    void sleef_avx2_##fn##_float(benchmark::State& s) {                                                           \
+        run<float>(s, lo, hi, log_scale, avx2_loop<float, __m256, Sleef_finz_##fn##f8_u10avx2>);                  \
+    }                                                                                                             \
+    void sleef_avx2_##fn##_double(benchmark::State& s) {                                                          \
+        run<double>(s, lo, hi, log_scale, avx2_loop<double, __m256d, Sleef_finz_##fn##d4_u10avx2>);               \
+    }                                                                                                             \
+    void sleef_avx512_##fn##_float(benchmark::State& s) {                                                         \
+        peer_avx512<float, avx512_loop<float, __m512, Sleef_finz_##fn##f16_u10avx512f>>(s, lo, hi, log_scale);    \
+    }                                                                                                             \
+    void sleef_avx512_##fn##_double(benchmark::State& s) {                                                        \
+        peer_avx512<double, avx512_loop<double, __m512d, Sleef_finz_##fn##d8_u10avx512f>>(s, lo, hi, log_scale);  \
+    }                                                                                                             \
+    void repro_##fn##_float(benchmark::State& s) {                                                                \
+        run<float>(s, lo, hi, log_scale, [](const float* x, float* y, std::size_t n) { repro::math::fn(x, y, n); }); \
+    }                                                                                                             \
+    void repro_##fn##_double(benchmark::State& s) {                                                               \
+        run<double>(s, lo, hi, log_scale,                                                                         \
+                    [](const double* x, double* y, std::size_t n) { repro::math::fn(x, y, n); });                 \
     }
 
-// c_<fn>_<T> names for the macro
-#define c_exp_float c_expf
-#define c_log_float c_logf
-#define c_tanh_float c_tanhf
-#define c_erf_float c_erff
-#define c_exp_double c_exp
-#define c_log_double c_log
-#define c_tanh_double c_tanh
-#define c_erf_double c_erf
-
-REPRO_BENCH_FN(exp, float, -20.0, 20.0, false)
-REPRO_BENCH_FN(log, float, -20.0, 20.0, true)
-REPRO_BENCH_FN(tanh, float, -6.0, 6.0, false)
-REPRO_BENCH_FN(erf, float, -4.0, 4.0, false)
-REPRO_BENCH_FN(exp, double, -20.0, 20.0, false)
-REPRO_BENCH_FN(log, double, -20.0, 20.0, true)
-REPRO_BENCH_FN(tanh, double, -6.0, 6.0, false)
-REPRO_BENCH_FN(erf, double, -4.0, 4.0, false)
+REPRO_BENCH_FN(exp, -20.0, 20.0, false)
+REPRO_BENCH_FN(expm1, -5.0, 5.0, false)
+REPRO_BENCH_FN(log, -20.0, 20.0, true)
+REPRO_BENCH_FN(log1p, -0.5, 20.0, false)
+REPRO_BENCH_FN(log2, -20.0, 20.0, true)
+REPRO_BENCH_FN(tanh, -6.0, 6.0, false)
+REPRO_BENCH_FN(erf, -4.0, 4.0, false)
 
 }  // namespace
 
-#define REPRO_REGISTER(fn, T)                                                              \
-    BENCHMARK(peer_##fn##_##T)->Name(#fn "_" #T "/peer:glibc_" #fn "_loop")->Arg(1 << 12); \
+#define REPRO_REGISTER_T(fn, T)                                                                                \
+    BENCHMARK(sleef_avx2_##fn##_##T)->Name(#fn "_" #T "/peer:sleef_finz_u10_avx2")->Arg(1 << 12);             \
+    BENCHMARK(sleef_avx512_##fn##_##T)->Name(#fn "_" #T "/peer:sleef_finz_u10_avx512f")->Arg(1 << 12);        \
+    BENCHMARK(mvec_avx2_##fn##_##T)->Name(#fn "_" #T "/peer:libmvec_avx2")->Arg(1 << 12);                     \
+    BENCHMARK(mvec_avx512_##fn##_##T)->Name(#fn "_" #T "/peer:libmvec_avx512")->Arg(1 << 12);                 \
+    BENCHMARK(glibc_##fn##_##T)->Name(#fn "_" #T "/peer:glibc_scalar_loop")->Arg(1 << 12);                    \
     BENCHMARK(repro_##fn##_##T)->Name(#fn "_" #T "/repro_math_" #fn "_array")->Arg(1 << 12);
+#define REPRO_REGISTER(fn)     \
+    REPRO_REGISTER_T(fn, float) \
+    REPRO_REGISTER_T(fn, double)
 
-REPRO_REGISTER(exp, float)
-REPRO_REGISTER(log, float)
-REPRO_REGISTER(tanh, float)
-REPRO_REGISTER(erf, float)
-REPRO_REGISTER(exp, double)
-REPRO_REGISTER(log, double)
-REPRO_REGISTER(tanh, double)
-REPRO_REGISTER(erf, double)
+REPRO_REGISTER(exp)
+REPRO_REGISTER(expm1)
+REPRO_REGISTER(log)
+REPRO_REGISTER(log1p)
+REPRO_REGISTER(log2)
+REPRO_REGISTER(tanh)
+REPRO_REGISTER(erf)
 
 BENCHMARK_MAIN();

@@ -3,7 +3,8 @@
 
 Benchmarks are named <task>/<implementation>/<size>; in each task the
 implementations whose names start with "peer:" are the references, and the
-others are compared with the fastest of them. A ratio above 1 means faster
+others are compared with the fastest of them (and, where there are several,
+with each). A ratio above 1 means faster
 than that peer (peer time / time). With --benchmark_repetitions the median
 is used."""
 import json
@@ -45,6 +46,9 @@ def main(paths):
             for impl, (t, _) in impls.items():
                 if impl not in peers:
                     print(f"    {impl:<34} {peer_time / t:6.2f}x the peer's speed")
+                    if len(peers) > 1:
+                        each = ", ".join(f"{k[5:]} {v[0] / t:.2f}x" for k, v in peers.items())
+                        print(f"      against each peer: {each}")
 
 
 if __name__ == "__main__":
