@@ -1,6 +1,6 @@
 // The array forms of repro::math give the scalar functions' bits: on the
-// AVX2 path (four values per kernel call, special lanes through the scalar
-// function) and on the generic path, at every length and alignment, in place
+// AVX-512 and AVX2 paths (eight and four values per kernel call, special
+// lanes through the scalar function) and on the generic path, at every length and alignment, in place
 // or not.
 #include <doctest/doctest.h>
 
@@ -18,7 +18,8 @@ namespace {
 using repro_test::splitmix64;
 
 // Edge values, random bit patterns, and values spread over the ranges where
-// the kernels run (so most groups of four take the SIMD path).
+// the kernels run (so most groups of eight take the SIMD path: [-6, 6]
+// is inside every function's kernel range).
 template <class T>
 std::vector<T> inputs() {
     splitmix64 g(0xa77a75u);
@@ -29,6 +30,10 @@ std::vector<T> inputs() {
         const double u = static_cast<double>(g.next() >> 11) * 0x1p-53;
         x.push_back(static_cast<T>(-30.0 + 60.0 * u));
     }
+    for (int i = 0; i < 20000; ++i) {
+        const double u = static_cast<double>(g.next() >> 11) * 0x1p-53;
+        x.push_back(static_cast<T>(-6.0 + 12.0 * u));
+    }
     for (int i = 0; i < 20000; ++i) x.push_back(repro_test::random_finite<T>(g, bias - 40, bias + 20));
     return x;
 }
@@ -38,24 +43,27 @@ void check_matches_scalar(const char* name, Array array, Scalar scalar) {
     static const std::vector<T> x = inputs<T>();
     std::vector<T> expected(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) expected[i] = scalar(x[i]);
-    for (repro::isa path : {repro::isa::avx2, repro::isa::generic}) {
+    // (On a CPU without AVX-512 its turn runs the AVX2 path again.)
+    for (repro::isa path : {repro::isa::avx512, repro::isa::avx2, repro::isa::generic}) {
         repro::limit_isa(path);
-        INFO(name << " on " << (repro::active_isa() == repro::isa::avx2 ? "avx2" : "generic"));
+        INFO(name << " on ISA level " << static_cast<int>(repro::active_isa()));
         std::vector<T> y(x.size());
         array(x.data(), y.data(), x.size());
         std::size_t bad = 0;
         for (std::size_t i = 0; i < x.size(); ++i) bad += !repro::bitwise_equal(y[i], expected[i]);
         CHECK(bad == 0);
-        // lengths 0..13 at offsets 0..3 (tails and unaligned groups), in place
+        // lengths 0..19 at offsets 0..3 (tails and unaligned groups) among
+        // the values in [-6, 6], in place
+        const std::size_t at = x.size() - 64;
         for (std::size_t off = 0; off < 4; ++off)
-            for (std::size_t n = 0; n < 14; ++n) {
-                std::vector<T> z(x.begin() + static_cast<std::ptrdiff_t>(off + 9000),
-                                 x.begin() + static_cast<std::ptrdiff_t>(off + 9000 + n));
+            for (std::size_t n = 0; n < 20; ++n) {
+                std::vector<T> z(x.begin() + static_cast<std::ptrdiff_t>(at + off),
+                                 x.begin() + static_cast<std::ptrdiff_t>(at + off + n));
                 array(z.data(), z.data(), n);
-                for (std::size_t i = 0; i < n; ++i) CHECK(repro::bitwise_equal(z[i], expected[off + 9000 + i]));
+                for (std::size_t i = 0; i < n; ++i) CHECK(repro::bitwise_equal(z[i], expected[at + off + i]));
             }
     }
-    repro::limit_isa(repro::isa::avx2);
+    repro::limit_isa(repro::isa::avx512);
 }
 
 #define REPRO_CHECK_ARRAY_FORM(fn)                                              \

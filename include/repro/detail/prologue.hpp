@@ -46,15 +46,21 @@
 #include <immintrin.h>
 #define REPRO_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define REPRO_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
-// Functions defined between these two are compiled for AVX2+FMA, so that
-// templates instantiated there on AVX2 registers inline their intrinsics.
+// Functions defined between these two are compiled for AVX2+FMA (AVX-512F),
+// so that templates instantiated there on AVX2 (AVX-512) registers inline
+// their intrinsics.
 #if defined(__clang__)
 #define REPRO_AVX2_REGION_BEGIN \
     _Pragma("clang attribute push(__attribute__((target(\"avx2,fma\"))), apply_to = function)")
 #define REPRO_AVX2_REGION_END _Pragma("clang attribute pop")
+#define REPRO_AVX512_REGION_BEGIN \
+    _Pragma("clang attribute push(__attribute__((target(\"avx512f,avx2,fma\"))), apply_to = function)")
+#define REPRO_AVX512_REGION_END _Pragma("clang attribute pop")
 #else
 #define REPRO_AVX2_REGION_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx2,fma\")")
 #define REPRO_AVX2_REGION_END _Pragma("GCC pop_options")
+#define REPRO_AVX512_REGION_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx2,fma\")")
+#define REPRO_AVX512_REGION_END _Pragma("GCC pop_options")
 #endif
 #else
 #define REPRO_X86_SIMD 0

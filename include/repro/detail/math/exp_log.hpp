@@ -260,6 +260,31 @@ using repro::detail::simd::trunc_index;
 }  // namespace math
 REPRO_NAMESPACE_END
 REPRO_AVX2_REGION_END
+
+REPRO_AVX512_REGION_BEGIN
+REPRO_NAMESPACE_BEGIN
+namespace math {
+namespace detail {
+
+template <>
+struct index_type<repro::detail::simd::f64x8> {
+    using type = repro::detail::simd::f64x8::index;
+};
+
+// And on eight.
+namespace fk_avx512 {
+using repro::detail::simd::coefficient;
+using repro::detail::simd::log_split;
+using repro::detail::simd::max_of;
+using repro::detail::simd::pow2_shifted;
+using repro::detail::simd::trunc_index;
+#include "float_kernels-inl.hpp"
+}  // namespace fk_avx512
+
+}  // namespace detail
+}  // namespace math
+REPRO_NAMESPACE_END
+REPRO_AVX512_REGION_END
 #endif
 
 #include "../epilogue.hpp"

@@ -1,12 +1,14 @@
 // repro/detail/math/float_kernels-inl.hpp - the float functions of
 // repro::math, evaluated in double arithmetic, written once for V = double
-// (one value: the scalar functions and the CUDA variants) and V =
-// simd::pack of four doubles (the AVX2 array forms). Every step is one IEEE operation per value in the
-// same order for both, so both give the same bits. Callers screen special
+// (one value: the scalar functions and the CUDA variants) and V = a simd
+// pack of four or eight doubles (the AVX2 and AVX-512 array forms). Every
+// step is one IEEE operation per value in the same order for all, so all
+// give the same bits. Callers screen special
 // values and ranges; each kernel states the inputs it accepts.
 //
 // No include guard on purpose: exp_log.hpp includes this file
-// twice, into namespace fk and, compiled for AVX2+FMA, into fk_avx2.
+// three times, into namespace fk and, compiled for AVX2+FMA and AVX-512F,
+// into fk_avx2 and fk_avx512.
 // Coefficients: Taylor coefficients rounded to double (exp, log); erf's are
 // Chebyshev interpolants fitted with mpmath (see erf.hpp).
 

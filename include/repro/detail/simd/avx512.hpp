@@ -86,8 +86,9 @@ struct registers<avx512_tag, double> {
     using reg = __m512d;
     using mask_t = __mmask8;
     using cmask = __mmask8;
+    using index = __m256i;  // eight 32-bit table indices
     static constexpr int width = 8;
-    static constexpr mask_t all = 0xFF;
+    static constexpr mask_t all_lanes = 0xFF;
     REPRO_TARGET_AVX512 static reg zero() { return _mm512_setzero_pd(); }
     REPRO_TARGET_AVX512 static reg load(const double* p) { return _mm512_loadu_pd(p); }
     REPRO_TARGET_AVX512 static void store(double* p, reg v) { _mm512_storeu_pd(p, v); }
@@ -103,8 +104,8 @@ struct registers<avx512_tag, double> {
     REPRO_TARGET_AVX512 static reg abs(reg a) {
         return _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MAX)));
     }
-    REPRO_TARGET_AVX512 static reg max(reg a, reg b) { return _mm512_maskz_max_pd(all, a, b); }
-    REPRO_TARGET_AVX512 static reg min(reg a, reg b) { return _mm512_maskz_min_pd(all, a, b); }
+    REPRO_TARGET_AVX512 static reg max(reg a, reg b) { return _mm512_maskz_max_pd(all_lanes, a, b); }
+    REPRO_TARGET_AVX512 static reg min(reg a, reg b) { return _mm512_maskz_min_pd(all_lanes, a, b); }
     // Lanes 0-3 += 4-7, then the AVX2 tree.
     REPRO_TARGET_AVX512 static double tree(reg a) {
         return registers<avx2_tag, double>::tree(
@@ -119,19 +120,60 @@ struct registers<avx512_tag, double> {
         return _mm512_castps_pd(registers<avx512_tag, float>::rows_in_lanes(f, 2 * stride));
     }
     REPRO_TARGET_AVX512 static void transpose_in_lanes(const reg* u, reg* t) {
-        t[0] = _mm512_maskz_unpacklo_pd(all, u[0], u[1]);
-        t[1] = _mm512_maskz_unpackhi_pd(all, u[0], u[1]);
+        t[0] = _mm512_maskz_unpacklo_pd(all_lanes, u[0], u[1]);
+        t[1] = _mm512_maskz_unpackhi_pd(all_lanes, u[0], u[1]);
     }
     REPRO_TARGET_AVX512 static reg load_widened(const float* p) {
-        return _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(p));
+        return _mm512_maskz_cvtps_pd(all_lanes, _mm256_loadu_ps(p));
+    }
+    REPRO_TARGET_AVX512 static void store_narrowed(float* p, reg v) { _mm256_storeu_ps(p, _mm512_maskz_cvtpd_ps(all_lanes, v)); }
+    REPRO_TARGET_AVX512 static reg constant(double d) { return _mm512_set1_pd(d); }
+    REPRO_TARGET_AVX512 static reg div(reg a, reg b) { return _mm512_div_pd(a, b); }
+    // |r| with the sign of x
+    REPRO_TARGET_AVX512 static reg with_sign_of(reg r, reg x) {
+        const __m512i sign = _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(INT64_MIN));
+        return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(r), sign));
     }
     REPRO_TARGET_AVX512 static cmask is_zero(reg a) { return _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ); }
     REPRO_TARGET_AVX512 static cmask not_le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_NLE_UQ); }
+    REPRO_TARGET_AVX512 static cmask ge(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
+    REPRO_TARGET_AVX512 static cmask le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
+    REPRO_TARGET_AVX512 static cmask lt(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+    REPRO_TARGET_AVX512 static cmask is_ordered(reg a) { return _mm512_cmp_pd_mask(a, a, _CMP_ORD_Q); }
     REPRO_TARGET_AVX512 static cmask no_lanes() { return 0; }
+    REPRO_TARGET_AVX512 static cmask both(cmask a, cmask b) { return cmask(a & b); }
     REPRO_TARGET_AVX512 static cmask either(cmask a, cmask b) { return cmask(a | b); }
     REPRO_TARGET_AVX512 static bool any(cmask m) { return m != 0; }
+    REPRO_TARGET_AVX512 static bool all(cmask m) { return m == all_lanes; }
     REPRO_TARGET_AVX512 static reg select(cmask m, reg if_true, reg if_false) {
         return _mm512_mask_blend_pd(m, if_false, if_true);
+    }
+    // The math kernels' steps, as for AVX2 (avx2.hpp), on eight lanes.
+    REPRO_TARGET_AVX512 static reg pow2_shifted(reg t) {
+        const __m512i b = _mm512_add_epi64(_mm512_castpd_si512(t), _mm512_set1_epi64(1023));
+        return _mm512_castsi512_pd(_mm512_maskz_slli_epi64(all_lanes, b, 52));
+    }
+    REPRO_TARGET_AVX512 static void log_split(reg x, reg& f, reg& e) {
+        const __m512i b = _mm512_castpd_si512(x);
+        __m512i mb = _mm512_or_si512(_mm512_and_si512(b, _mm512_set1_epi64(0x000fffffffffffffll)),
+                                     _mm512_set1_epi64(0x3ff0000000000000ll));
+        const __mmask8 big = _mm512_cmpgt_epi64_mask(mb, _mm512_set1_epi64(0x3ff6a09e667f3bcdll));  // m > sqrt(2)
+        mb = _mm512_mask_sub_epi64(mb, big, mb, _mm512_set1_epi64(0x0010000000000000ll));
+        // biased exponent + (m > sqrt 2) as a double via 2^52 + n - 2^52, exact
+        const __m512i be = _mm512_maskz_srli_epi64(all_lanes, b, 52);
+        const __m512i eb = _mm512_mask_add_epi64(be, big, be, _mm512_set1_epi64(1));
+        const __m512d two52 = _mm512_set1_pd(0x1p52);
+        const __m512d ed = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(eb, _mm512_castpd_si512(two52))), two52);
+        e = _mm512_sub_pd(ed, _mm512_set1_pd(1023.0));
+        f = _mm512_sub_pd(_mm512_castsi512_pd(mb), _mm512_set1_pd(1.0));
+    }
+    REPRO_TARGET_AVX512 static reg trunc_index(reg v, index& i) {
+        i = _mm512_maskz_cvttpd_epi32(all_lanes, v);
+        return _mm512_maskz_cvtepi32_pd(all_lanes, i);
+    }
+    REPRO_TARGET_AVX512 static reg gather(const double* table, int stride, index i, int k) {
+        return _mm512_mask_i32gather_pd(_mm512_setzero_pd(), all_lanes, _mm256_mullo_epi32(i, _mm256_set1_epi32(stride)),
+                                        table + k, 8);
     }
 };
 

@@ -1,0 +1,91 @@
+// repro/detail/math/float_arrays-inl.hpp - the SIMD loop of the float array
+// forms and its ops, for the register traits V, the pack P and the kernels
+// fk of one ISA. No include guard on purpose: arrays.hpp includes it once
+// per ISA, inside that ISA's region and namespace.
+//
+// The ops: ordinary(x) - every lane takes the scalar function's kernel path;
+// eval(x) - the kernel on every lane, in double.
+
+constexpr double flt_max = 0x1.fffffep127;
+
+template <class Tag>
+struct op;
+
+inline V::cmask in_range(V::reg x, double lo, double hi) {
+    return V::both(V::ge(x, V::constant(lo)), V::le(x, V::constant(hi)));
+}
+inline V::cmask abs_at_least(V::reg x, double lo) { return V::ge(V::abs(x), V::constant(lo)); }
+inline V::reg clamp(V::reg x, double lo, double hi) { return V::min(V::max(x, V::constant(lo)), V::constant(hi)); }
+
+template <>
+struct op<exp_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, -120.0, 100.0)); }
+    static V::reg eval(V::reg x) { return fk::exp(P(x)).v; }
+};
+template <>
+struct op<expm1_op> {
+    static bool ordinary(V::reg x) { return V::all(V::both(in_range(x, -120.0, 100.0), abs_at_least(x, 0x1p-30))); }
+    static V::reg eval(V::reg x) { return fk::expm1(P(x)).v; }
+};
+template <>
+struct op<log_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-149, flt_max)); }
+    static V::reg eval(V::reg x) { return fk::log(P(x)).v; }
+};
+template <>
+struct op<log1p_op> {
+    static bool ordinary(V::reg x) {
+        return V::all(V::both(in_range(x, -0x1.fffffep-1, flt_max), abs_at_least(x, 0x1p-29)));
+    }
+    static V::reg eval(V::reg x) { return fk::log(1.0 + P(x)).v; }
+};
+template <>
+struct op<log2_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-149, flt_max)); }
+    static V::reg eval(V::reg x) { return fk::log2(P(x)).v; }
+};
+template <>
+struct op<tanh_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(V::abs(x), 0x1p-13, 10.0)); }
+    static V::reg eval(V::reg x) { return V::with_sign_of(fk::tanh_positive(P(V::abs(x))).v, x); }
+};
+template <>
+struct op<sigmoid_op> {
+    static bool ordinary(V::reg x) { return V::all(V::is_ordered(x)); }
+    static V::reg eval(V::reg x) { return fk::sigmoid(P(clamp(x, -200.0, 200.0))).v; }
+};
+template <>
+struct op<silu_op> {
+    static bool ordinary(V::reg x) { return V::all(V::ge(x, V::constant(-200.0))); }
+    static V::reg eval(V::reg x) { return fk::silu(P(x)).v; }
+};
+// Both erf branches on all lanes (the middle one on a clamped copy, so the
+// table rows exist), then each lane takes the branch the scalar erf takes.
+template <>
+struct op<erf_op> {
+    static bool ordinary(V::reg x) { return V::all(V::is_ordered(x)); }
+    static V::reg eval(V::reg x) {
+        const V::reg a = V::abs(x);
+        const V::reg small = fk::erf_small(P(a)).v;
+        const V::reg mid = fk::erf_mid(P(clamp(a, 0.75, 4.0))).v;
+        V::reg r = V::select(V::lt(a, V::constant(4.25)), mid, V::constant(1.0));
+        r = V::select(V::lt(a, V::constant(0.75)), small, r);
+        return V::with_sign_of(r, x);
+    }
+};
+
+// Narrowing commutes with the sign, so a sign set in double is the float's.
+template <class Tag, class F>
+void map(const float* x, float* y, std::size_t n, F scalar) {
+    using Op = op<Tag>;
+    std::size_t i = 0;
+    for (; i + V::width <= n; i += V::width) {
+        const V::reg xd = V::load_widened(x + i);
+        if (Op::ordinary(xd)) {
+            V::store_narrowed(y + i, Op::eval(xd));
+        } else {
+            for (std::size_t j = i; j < i + V::width; ++j) y[j] = scalar(x[j]);
+        }
+    }
+    for (; i < n; ++i) y[i] = scalar(x[i]);
+}

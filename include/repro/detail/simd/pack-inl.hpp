@@ -1,0 +1,34 @@
+// repro/detail/simd/pack-inl.hpp - one double pack: REPRO_PACK (the type's
+// name) over the double registers of REPRO_PACK_TAG, with the operators and
+// functions of a double (see pack.hpp). No include guard on purpose:
+// pack.hpp includes it once per ISA, each time inside that ISA's region.
+
+struct REPRO_PACK {
+    using V = registers<REPRO_PACK_TAG, double>;
+    using index = V::index;
+    V::reg v;
+    REPRO_PACK() = default;
+    REPRO_PACK(V::reg r) : v(r) {}               // NOLINT: implicit on purpose
+    REPRO_PACK(double d) : v(V::constant(d)) {}  // NOLINT: constants in kernels
+};
+
+// Free functions, not friends: functions defined in a class template are
+// instantiated outside the ISA's region.
+inline REPRO_PACK operator+(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::add(a.v, b.v); }
+inline REPRO_PACK operator-(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::sub(a.v, b.v); }
+inline REPRO_PACK operator*(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::mul(a.v, b.v); }
+inline REPRO_PACK operator/(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::div(a.v, b.v); }
+inline REPRO_PACK operator-(REPRO_PACK a) { return REPRO_PACK::V::neg(a.v); }
+inline REPRO_PACK mul_rn(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::mul(a.v, b.v); }
+inline REPRO_PACK fma(REPRO_PACK a, REPRO_PACK b, REPRO_PACK c) { return REPRO_PACK::V::fma(a.v, b.v, c.v); }
+inline REPRO_PACK max_of(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::max(a.v, b.v); }
+inline REPRO_PACK pow2_shifted(REPRO_PACK t) { return REPRO_PACK::V::pow2_shifted(t.v); }
+inline void log_split(REPRO_PACK x, REPRO_PACK& f, REPRO_PACK& e) { REPRO_PACK::V::log_split(x.v, f.v, e.v); }
+inline REPRO_PACK trunc_index(REPRO_PACK v, REPRO_PACK::index& i) { return REPRO_PACK::V::trunc_index(v.v, i); }
+// Coefficient k of row i of a table with `stride` doubles per row.
+inline REPRO_PACK coefficient(const double* table, int stride, REPRO_PACK::index i, int k) {
+    return REPRO_PACK::V::gather(table, stride, i, k);
+}
+
+#undef REPRO_PACK
+#undef REPRO_PACK_TAG
