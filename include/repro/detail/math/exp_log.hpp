@@ -225,7 +225,7 @@ REPRO_HD double trunc_index(double v, int& i) {
     return static_cast<double>(i);
 }
 
-REPRO_HD double coefficient(const double* table, int stride, int i, int k) { return table[i * stride + k]; }
+REPRO_HD double coefficient(const double* column, int i) { return column[i]; }
 
 namespace fk {
 #include "float_kernels-inl.hpp"

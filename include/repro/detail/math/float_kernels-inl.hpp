@@ -115,39 +115,45 @@ REPRO_HD V erf_small(V a) {
 
 // erf(a) for 0.75 <= a < 4.25: 7 pieces of width 1/2 around m = 1 + i/2,
 // erf(m + t) = hi + (lo + t g(t)), g of degree 10 (max rel fit err 1.73e-14);
-// t = a - m is exact (Sterbenz). Row i: {hi, lo, g0, ..., g10}.
+// t = a - m is exact (Sterbenz). Column i of the table: {hi, lo, g0, ...,
+// g10} of piece i (stored by coefficient: the eight pieces' values of one
+// coefficient side by side, so that a SIMD path picks them by permutation;
+// the eighth is padding).
 template <class V>
 REPRO_HD V erf_mid(V a) {
-    REPRO_MATH_TABLE constexpr double c[7][13] = {
-        {0x1.af767a741088bp-1, -0x1.c97f778122797p-56, 0x1.a911f096fbc26p-2, -0x1.a911f09704975p-2,
-         0x1.1b614b0f541c0p-3, 0x1.1b614b3b7f7bbp-4, -0x1.1b614b13557f2p-4, 0x1.2e44adc6c7ae3p-8, 0x1.f09708b2aeeb7p-7,
-         -0x1.38edd56de448ep-8, -0x1.ee3dc7d7deeb7p-10, 0x1.3890f02011b52p-10, 0x1.73c7c49e8353dp-14},
-        {0x1.eea5557137ae0p-1, -0x1.385e445f2c96dp-55, 0x1.e723726b824a9p-4, -0x1.6d5a95d09aeefp-3,
-         0x1.1c2a02beb84bfp-3, -0x1.6d5a95f293a86p-5, -0x1.e723728c09f22p-7, 0x1.3ca3eef8375e0p-6,
-         -0x1.36d7239de6c5ap-8, -0x1.35c995209e638p-9, 0x1.c02b0b96a7c71p-10, -0x1.4ece05a5ed1ecp-14,
-         -0x1.078fb4d69e717p-12},
-        {0x1.fd9ae142795e3p-1, 0x1.972801904b9a3p-56, 0x1.529b9e8cf9a1ep-6, -0x1.529b9e8cf781dp-5, 0x1.8b0ae3a472c6bp-5,
-         -0x1.1a2c597821611p-5, 0x1.ace7406926214p-7, 0x1.e193d4cc3cd6ep-12, -0x1.bae0d4352e1fdp-9,
-         0x1.a110078737532p-10, -0x1.a2f8d95130701p-15, -0x1.128c8fa92c982p-12, 0x1.a797639550173p-14},
-        {0x1.ffcaa8f4c9beap-1, 0x1.b0cee160116f9p-55, 0x1.1d83170fc594bp-9, -0x1.64e3dcd3b6a94p-8, 0x1.119da0bfa11aep-7,
-         -0x1.1a89b97168760p-7, 0x1.90e8174959042p-8, -0x1.6ecdd66cfdbe0p-9, 0x1.1c5a7177a88d9p-11,
-         0x1.11755a33393fcp-12, -0x1.058641c2dec8fp-12, 0x1.414d64a0848f8p-14, 0x0.0p+0},
-        {0x1.fffd1ac4135f9p-1, 0x1.eeafa1ecd6cefp-55, 0x1.2408e9b97e6fbp-13, -0x1.b60d5e9733e7ap-12,
-         0x1.9db74baa4e5b0p-11, -0x1.11c85b31f6bd0p-10, 0x1.0a7b31f9c0175p-10, -0x1.82f2224489a69p-11,
-         0x1.99a3fee60ff7dp-12, -0x1.1ab38230f26c0p-13, 0x1.9a1efe7fc736ap-17, 0x1.0dd2339900706p-16, 0x0.0p+0},
-        {0x1.ffffe710d565ep-1, 0x1.c9ea52d76dc04p-55, 0x1.6a597219a93dap-18, -0x1.3d0e412349e58p-16,
-         0x1.62ccea456d648p-15, -0x1.1c08022a24491p-14, 0x1.586bbc7c29f93p-14, -0x1.45f4cb654f41ap-14,
-         0x1.e8223664b2f84p-15, -0x1.24cfca56c46f0p-15, 0x1.0230a27279591p-16, 0x0.0p+0, 0x0.0p+0},
-        {0x1.ffffff7b91176p-1, 0x1.0b2865615db40p-56, 0x1.10b1488aeb235p-23, -0x1.10b135e964bf5p-21,
-         0x1.603a4f3ac5115p-20, -0x1.4984c3690f014p-19, 0x1.da60a69d807aap-19, -0x1.0fe0c66256f5dp-18,
-         0x1.fd21263f644eap-19, -0x1.9b4e2933ee325p-19, 0x1.01aa661b309d5p-19, 0x0.0p+0, 0x0.0p+0},
+    REPRO_MATH_TABLE constexpr double c[13][8] = {
+        {0x1.af767a741088bp-1, 0x1.eea5557137ae0p-1, 0x1.fd9ae142795e3p-1, 0x1.ffcaa8f4c9beap-1, 0x1.fffd1ac4135f9p-1,
+         0x1.ffffe710d565ep-1, 0x1.ffffff7b91176p-1, 0x0.0p+0},
+        {-0x1.c97f778122797p-56, -0x1.385e445f2c96dp-55, 0x1.972801904b9a3p-56, 0x1.b0cee160116f9p-55,
+         0x1.eeafa1ecd6cefp-55, 0x1.c9ea52d76dc04p-55, 0x1.0b2865615db40p-56, 0x0.0p+0},
+        {0x1.a911f096fbc26p-2, 0x1.e723726b824a9p-4, 0x1.529b9e8cf9a1ep-6, 0x1.1d83170fc594bp-9, 0x1.2408e9b97e6fbp-13,
+         0x1.6a597219a93dap-18, 0x1.10b1488aeb235p-23, 0x0.0p+0},
+        {-0x1.a911f09704975p-2, -0x1.6d5a95d09aeefp-3, -0x1.529b9e8cf781dp-5, -0x1.64e3dcd3b6a94p-8,
+         -0x1.b60d5e9733e7ap-12, -0x1.3d0e412349e58p-16, -0x1.10b135e964bf5p-21, 0x0.0p+0},
+        {0x1.1b614b0f541c0p-3, 0x1.1c2a02beb84bfp-3, 0x1.8b0ae3a472c6bp-5, 0x1.119da0bfa11aep-7, 0x1.9db74baa4e5b0p-11,
+         0x1.62ccea456d648p-15, 0x1.603a4f3ac5115p-20, 0x0.0p+0},
+        {0x1.1b614b3b7f7bbp-4, -0x1.6d5a95f293a86p-5, -0x1.1a2c597821611p-5, -0x1.1a89b97168760p-7,
+         -0x1.11c85b31f6bd0p-10, -0x1.1c08022a24491p-14, -0x1.4984c3690f014p-19, 0x0.0p+0},
+        {-0x1.1b614b13557f2p-4, -0x1.e723728c09f22p-7, 0x1.ace7406926214p-7, 0x1.90e8174959042p-8,
+         0x1.0a7b31f9c0175p-10, 0x1.586bbc7c29f93p-14, 0x1.da60a69d807aap-19, 0x0.0p+0},
+        {0x1.2e44adc6c7ae3p-8, 0x1.3ca3eef8375e0p-6, 0x1.e193d4cc3cd6ep-12, -0x1.6ecdd66cfdbe0p-9,
+         -0x1.82f2224489a69p-11, -0x1.45f4cb654f41ap-14, -0x1.0fe0c66256f5dp-18, 0x0.0p+0},
+        {0x1.f09708b2aeeb7p-7, -0x1.36d7239de6c5ap-8, -0x1.bae0d4352e1fdp-9, 0x1.1c5a7177a88d9p-11,
+         0x1.99a3fee60ff7dp-12, 0x1.e8223664b2f84p-15, 0x1.fd21263f644eap-19, 0x0.0p+0},
+        {-0x1.38edd56de448ep-8, -0x1.35c995209e638p-9, 0x1.a110078737532p-10, 0x1.11755a33393fcp-12,
+         -0x1.1ab38230f26c0p-13, -0x1.24cfca56c46f0p-15, -0x1.9b4e2933ee325p-19, 0x0.0p+0},
+        {-0x1.ee3dc7d7deeb7p-10, 0x1.c02b0b96a7c71p-10, -0x1.a2f8d95130701p-15, -0x1.058641c2dec8fp-12,
+         0x1.9a1efe7fc736ap-17, 0x1.0230a27279591p-16, 0x1.01aa661b309d5p-19, 0x0.0p+0},
+        {0x1.3890f02011b52p-10, -0x1.4ece05a5ed1ecp-14, -0x1.128c8fa92c982p-12, 0x1.414d64a0848f8p-14,
+         0x1.0dd2339900706p-16, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
+        {0x1.73c7c49e8353dp-14, -0x1.078fb4d69e717p-12, 0x1.a797639550173p-14, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0,
+         0x0.0p+0},
     };
     index_t<V> i;
     const V id = trunc_index((a - 0.75) * 2.0, i);
     const V t = a - fma(0.5, id, 1.0);
-    const double* tab = &c[0][0];
-    V g = coefficient(tab, 13, i, 12);
-    for (int k = 11; k >= 2; --k) g = fma(g, t, coefficient(tab, 13, i, k));
-    const V rest = fma(t, g, coefficient(tab, 13, i, 1));
-    return coefficient(tab, 13, i, 0) + rest;
+    V g = coefficient(c[12], i);
+    for (int k = 11; k >= 2; --k) g = fma(g, t, coefficient(c[k], i));
+    const V rest = fma(t, g, coefficient(c[1], i));
+    return coefficient(c[0], i) + rest;
 }

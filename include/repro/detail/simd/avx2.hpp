@@ -167,12 +167,17 @@ struct registers<avx2_tag, double> {
         i = _mm256_cvttpd_epi32(v);
         return _mm256_cvtepi32_pd(i);
     }
-    // Coefficient k of row i of a table with `stride` doubles per row.
-    REPRO_TARGET_AVX2 static reg gather(const double* table, int stride, index i, int k) {
-        // the masked form: the plain one reads an undefined source register
-        const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
-        return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), table + k, _mm_mullo_epi32(i, _mm_set1_epi32(stride)), all,
-                                        8);
+    // column[i] per lane, i in [0, 8): each half of the column permuted as
+    // 32-bit words (lane i takes words 2i and 2i + 1, mod 8), then the half
+    // that holds entry i; no gather
+    REPRO_TARGET_AVX2 static reg pick8(const double* column, index i) {
+        const __m256i j = _mm256_cvtepu32_epi64(i);
+        const __m256i w = _mm256_slli_epi64(j, 1);
+        const __m256i words = _mm256_or_si256(w, _mm256_slli_epi64(_mm256_add_epi64(w, _mm256_set1_epi64x(1)), 32));
+        const __m256 low = _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(column)), words);
+        const __m256 high = _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(column + 4)), words);
+        return _mm256_blendv_pd(_mm256_castps_pd(low), _mm256_castps_pd(high),
+                                _mm256_castsi256_pd(_mm256_cmpgt_epi64(j, _mm256_set1_epi64x(3))));
     }
 };
 

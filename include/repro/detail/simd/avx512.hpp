@@ -171,9 +171,9 @@ struct registers<avx512_tag, double> {
         i = _mm512_maskz_cvttpd_epi32(all_lanes, v);
         return _mm512_maskz_cvtepi32_pd(all_lanes, i);
     }
-    REPRO_TARGET_AVX512 static reg gather(const double* table, int stride, index i, int k) {
-        return _mm512_mask_i32gather_pd(_mm512_setzero_pd(), all_lanes, _mm256_mullo_epi32(i, _mm256_set1_epi32(stride)),
-                                        table + k, 8);
+    // column[i] per lane, i in [0, 8): a permutation, no gather
+    REPRO_TARGET_AVX512 static reg pick8(const double* column, index i) {
+        return _mm512_maskz_permutexvar_pd(all_lanes, _mm512_maskz_cvtepi32_epi64(all_lanes, i), _mm512_loadu_pd(column));
     }
 };
 

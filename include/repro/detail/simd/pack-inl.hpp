@@ -25,10 +25,8 @@ inline REPRO_PACK max_of(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::max
 inline REPRO_PACK pow2_shifted(REPRO_PACK t) { return REPRO_PACK::V::pow2_shifted(t.v); }
 inline void log_split(REPRO_PACK x, REPRO_PACK& f, REPRO_PACK& e) { REPRO_PACK::V::log_split(x.v, f.v, e.v); }
 inline REPRO_PACK trunc_index(REPRO_PACK v, REPRO_PACK::index& i) { return REPRO_PACK::V::trunc_index(v.v, i); }
-// Coefficient k of row i of a table with `stride` doubles per row.
-inline REPRO_PACK coefficient(const double* table, int stride, REPRO_PACK::index i, int k) {
-    return REPRO_PACK::V::gather(table, stride, i, k);
-}
+// Entry i of an eight-entry table column, per lane.
+inline REPRO_PACK coefficient(const double* column, REPRO_PACK::index i) { return REPRO_PACK::V::pick8(column, i); }
 
 #undef REPRO_PACK
 #undef REPRO_PACK_TAG
