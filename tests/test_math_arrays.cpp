@@ -4,6 +4,7 @@
 // or not.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <repro/math.hpp>
@@ -18,8 +19,9 @@ namespace {
 using repro_test::splitmix64;
 
 // Edge values, random bit patterns, and values spread over the ranges where
-// the kernels run (so most groups of eight take the SIMD path: [-6, 6]
-// is inside every function's kernel range).
+// the kernels run (so most groups of eight take the SIMD path: positive
+// values for the logarithms, and [-6, 6], inside every function's kernel
+// range).
 template <class T>
 std::vector<T> inputs() {
     splitmix64 g(0xa77a75u);
@@ -29,6 +31,10 @@ std::vector<T> inputs() {
     for (int i = 0; i < 40000; ++i) {
         const double u = static_cast<double>(g.next() >> 11) * 0x1p-53;
         x.push_back(static_cast<T>(-30.0 + 60.0 * u));
+    }
+    for (int i = 0; i < 20000; ++i) {  // positive, over 120 binades: the logarithms' kernels
+        const double u = static_cast<double>(g.next() >> 11) * 0x1p-53;
+        x.push_back(static_cast<T>(std::exp2(-60.0 + 120.0 * u)));
     }
     for (int i = 0; i < 20000; ++i) {
         const double u = static_cast<double>(g.next() >> 11) * 0x1p-53;

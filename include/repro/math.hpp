@@ -124,9 +124,7 @@ REPRO_HD double log1p(double x) {
     if (is_inf(x)) return x;
     const double ax = x < 0 ? -x : x;
     if (ax < 0x1p-54) return x;
-    const auto u = two_sum(1.0, x);
-    const auto l = detail::el_log_dd(u.value);
-    return l.value + (l.error + u.error / u.value);
+    return detail::fk::log1p_dd(x);
 }
 
 // ---------------------------------------------------------------- log2
@@ -149,11 +147,7 @@ REPRO_HD double log2(double x) {
     if (x < 0.0) return detail::el_quiet_nan();
     if (is_inf(x)) return x;
     const detail::el_log_split sp = detail::el_split(x);
-    const auto l = detail::el_log1p_reduced(sp.f);
-    const auto p = two_prod(l.value, detail::el_inv_ln2);
-    const double p_lo = p.error + fma(l.error, detail::el_inv_ln2, mul_rn(l.value, detail::el_inv_ln2_lo));
-    const auto s = two_sum(static_cast<double>(sp.e), p.value);
-    return s.value + (s.error + p_lo);
+    return detail::fk::log2_dd(sp.f, static_cast<double>(sp.e));
 }
 
 // ---------------------------------------------------------------- tanh
@@ -479,18 +473,24 @@ REPRO_HD double rsqrt(double x) {
         detail::map(x, y, n, #name, [](T v) { return ::repro::math::name(v); }); \
     }
 
-#define REPRO_MATH_ARRAY_FORM_SIMD(name)                                                               \
-    REPRO_MATH_ARRAY_FORM(name)                                                                        \
-    inline void name(const float* x, float* y, std::size_t n) {                                        \
-        detail::check_arrays(x, y, n, #name);                                                          \
-        detail::map_float<detail::name##_op>(x, y, n, [](float v) { return ::repro::math::name(v); }); \
+#define REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, T)                                                \
+    inline void name(const T* x, T* y, std::size_t n) {                                        \
+        detail::check_arrays(x, y, n, #name);                                                  \
+        detail::map_simd<detail::name##_op>(x, y, n, [](T v) { return ::repro::math::name(v); }); \
     }
+#define REPRO_MATH_ARRAY_FORM_SIMD(name) \
+    REPRO_MATH_ARRAY_FORM(name)          \
+    REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, float)
+// (double kernels so far: exp and the logarithms)
+#define REPRO_MATH_ARRAY_FORM_SIMD2(name) \
+    REPRO_MATH_ARRAY_FORM_SIMD(name)      \
+    REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, double)
 
-REPRO_MATH_ARRAY_FORM_SIMD(exp)
+REPRO_MATH_ARRAY_FORM_SIMD2(exp)
 REPRO_MATH_ARRAY_FORM_SIMD(expm1)
-REPRO_MATH_ARRAY_FORM_SIMD(log)
-REPRO_MATH_ARRAY_FORM_SIMD(log1p)
-REPRO_MATH_ARRAY_FORM_SIMD(log2)
+REPRO_MATH_ARRAY_FORM_SIMD2(log)
+REPRO_MATH_ARRAY_FORM_SIMD2(log1p)
+REPRO_MATH_ARRAY_FORM_SIMD2(log2)
 REPRO_MATH_ARRAY_FORM_SIMD(tanh)
 REPRO_MATH_ARRAY_FORM_SIMD(sigmoid)
 REPRO_MATH_ARRAY_FORM_SIMD(silu)
@@ -501,7 +501,9 @@ REPRO_MATH_ARRAY_FORM(sin2pi)
 REPRO_MATH_ARRAY_FORM(cos2pi)
 REPRO_MATH_ARRAY_FORM(rsqrt)
 
+#undef REPRO_MATH_ARRAY_FORM_SIMD2
 #undef REPRO_MATH_ARRAY_FORM_SIMD
+#undef REPRO_MATH_ARRAY_FORM_SIMD_FOR
 #undef REPRO_MATH_ARRAY_FORM
 
 }  // namespace math

@@ -1,9 +1,10 @@
 #pragma once
 // repro/detail/math/arrays.hpp - the array forms' loops. map runs the scalar
-// function (with hardware fma where the CPU has it); map_float runs the float
-// kernels of float_kernels-inl.hpp on double registers (simd packs: four
-// doubles with AVX2, eight with AVX-512), groups of width values at a time, each group whose values all take the kernel
-// path of the scalar function (Op::ordinary), the others value by value
+// function (with hardware fma where the CPU has it); map_simd runs the
+// kernels of float_kernels-inl.hpp (float) and double_kernels-inl.hpp
+// (double) on double registers (simd packs: four doubles with AVX2, eight
+// with AVX-512), a group of width values at a time: each group whose values
+// all take the kernel path (Op::ordinary) there, the others value by value
 // through the scalar function. Both give the scalar function's bits.
 
 #include <cstddef>
@@ -36,7 +37,7 @@ void map(const T* x, T* y, std::size_t n, const char* name, F f) {
     });
 }
 
-// The ops' tags (float_arrays-inl.hpp specialises each per ISA).
+// The ops' tags (simd_arrays-inl.hpp specialises them per ISA).
 struct exp_op {};
 struct expm1_op {};
 struct log_op {};
@@ -53,7 +54,7 @@ namespace avx2_arrays {
 using V = repro::detail::simd::registers<repro::detail::simd::avx2_tag, double>;
 using P = repro::detail::simd::f64x4;
 namespace fk = fk_avx2;
-#include "float_arrays-inl.hpp"
+#include "simd_arrays-inl.hpp"
 }  // namespace avx2_arrays
 REPRO_AVX2_REGION_END
 
@@ -62,13 +63,13 @@ namespace avx512_arrays {
 using V = repro::detail::simd::registers<repro::detail::simd::avx512_tag, double>;
 using P = repro::detail::simd::f64x8;
 namespace fk = fk_avx512;
-#include "float_arrays-inl.hpp"
+#include "simd_arrays-inl.hpp"
 }  // namespace avx512_arrays
 REPRO_AVX512_REGION_END
 #endif
 
-template <class Op, class F>
-void map_float(const float* x, float* y, std::size_t n, F scalar) {
+template <class Op, class T, class F>
+void map_simd(const T* x, T* y, std::size_t n, F scalar) {
     namespace simd = repro::detail::simd;
     simd::dispatch_among<simd::avx512_tag, simd::avx2_tag>([&](auto tag) {
         using tag_t = decltype(tag);

@@ -57,96 +57,6 @@ constexpr double el_ln2 = 0x1.62e42fefa39efp-1;
 constexpr double el_ln2_hi42 = 0x1.62e42fefa3800p-1;  // 42 significant bits: k * hi exact for |k| < 2^11
 constexpr double el_ln2_lo42 = 0x1.ef35793c76730p-45;
 
-// k = round(x / ln2) and r = x - k ln2 as a double-double, |x| < 2^50.
-struct el_reduced {
-    double r;
-    double r_lo;
-    int k;
-};
-
-REPRO_HD el_reduced el_reduce(double x) {
-    const double t = fma(x, el_inv_ln2, el_shifter);
-    const double kd = t - el_shifter;
-    const int k = static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(to_bits(t))));
-    const double r_hi = fma(-kd, el_ln2_hi42, x);  // exact
-    const double c = mul_rn(kd, el_ln2_lo42);
-    const auto s = two_sum(r_hi, -c);
-    return {s.value, s.error, k};
-}
-
-// e^r - 1 for |r| <= 0.35 (plus r_lo) as a double-double; degree-13 Taylor.
-REPRO_HD exact_pair<double> el_expm1_small(double r, double r_lo) {
-    double q = 0x1.6124613a86d09p-33;      // 1/13!
-    q = fma(q, r, 0x1.1eed8eff8d898p-29);  // 1/12!
-    q = fma(q, r, 0x1.ae64567f544e4p-26);  // 1/11!
-    q = fma(q, r, 0x1.27e4fb7789f5cp-22);  // 1/10!
-    q = fma(q, r, 0x1.71de3a556c734p-19);  // 1/9!
-    q = fma(q, r, 0x1.a01a01a01a01ap-16);  // 1/8!
-    q = fma(q, r, 0x1.a01a01a01a01ap-13);  // 1/7!
-    q = fma(q, r, 0x1.6c16c16c16c17p-10);  // 1/6!
-    q = fma(q, r, 0x1.1111111111111p-7);   // 1/5!
-    q = fma(q, r, 0x1.5555555555555p-5);   // 1/4!
-    q = fma(q, r, 0x1.5555555555555p-3);   // 1/3!
-    q = fma(q, r, 0.5);
-    const double r2 = mul_rn(r, r);
-    // r_lo enters as r_lo * (1 + r).
-    const double s = fma(r2, q, fma(r_lo, r, r_lo));
-    return fast_two_sum(r, s);
-}
-
-// e^x = 2^k (hi + lo) for finite |x| < 800.
-struct el_exp_parts {
-    double hi;
-    double lo;
-    int k;
-};
-
-REPRO_HD el_exp_parts el_exp_core(double x) {
-    const el_reduced red = el_reduce(x);
-    const auto e = el_expm1_small(red.r, red.r_lo);
-    const auto y = fast_two_sum(1.0, e.value);
-    return {y.value, y.error + e.error, red.k};
-}
-
-// e^x - 1 as a double-double for x in [-40, 40].
-REPRO_HD exact_pair<double> el_expm1_dd(double x) {
-    const el_reduced red = el_reduce(x);
-    const auto e = el_expm1_small(red.r, red.r_lo);
-    const double p = el_pow2(red.k);
-    const auto u = two_sum(p, -1.0);
-    const double t = mul_rn(p, e.value);  // exact (p is a power of two)
-    const double l = mul_rn(p, e.error);
-    const auto v = two_sum(u.value, t);
-    const double rest = (v.error + u.error) + l;
-    return fast_two_sum(v.value, rest);
-}
-
-// log(m) for m in [sqrt(1/2), sqrt(2)) as a double-double (f = m - 1 exact).
-REPRO_HD exact_pair<double> el_log1p_reduced(double f) {
-    const double d = 2.0 + f;
-    const double d_lo = (2.0 - d) + f;
-    const double s = f / d;
-    const double res = fma(-s, d_lo, fma(-s, d, f));
-    const double s_lo = res / d;
-    const double z = mul_rn(s, s);
-    double p = 0x1.642c8590b2164p-4;      // 2/23
-    p = fma(p, z, 0x1.8618618618618p-4);  // 2/21
-    p = fma(p, z, 0x1.af286bca1af28p-4);  // 2/19
-    p = fma(p, z, 0x1.e1e1e1e1e1e1ep-4);  // 2/17
-    p = fma(p, z, 0x1.1111111111111p-3);  // 2/15
-    p = fma(p, z, 0x1.3b13b13b13b14p-3);  // 2/13
-    p = fma(p, z, 0x1.745d1745d1746p-3);  // 2/11
-    p = fma(p, z, 0x1.c71c71c71c71cp-3);  // 2/9
-    p = fma(p, z, 0x1.2492492492492p-2);  // 2/7
-    p = fma(p, z, 0x1.999999999999ap-2);  // 2/5
-    p = fma(p, z, 0x1.5555555555555p-1);  // 2/3
-    const double sz = mul_rn(s, z);
-    // 2 s + 2 s_lo (1 + z) + s^3 p
-    const double two_s_lo = 2.0 * s_lo;
-    const double lo = fma(sz, p, fma(two_s_lo, z, two_s_lo));
-    return fast_two_sum(2.0 * s, lo);
-}
-
 // Splits a positive finite normal-or-subnormal x into e and f = m - 1 with
 // m in [sqrt(1/2), sqrt(2)).
 struct el_log_split {
@@ -170,34 +80,7 @@ REPRO_HD el_log_split el_split(double x) {
     return {from_bits<double>(mb) - 1.0, e};
 }
 
-// log(x) as a double-double for positive finite x.
-REPRO_HD exact_pair<double> el_log_dd(double x) {
-    const el_log_split sp = el_split(x);
-    const auto l = el_log1p_reduced(sp.f);
-    const double ed = static_cast<double>(sp.e);
-    const auto s = two_sum(repro::mul_rn(ed, el_ln2_hi42), l.value);  // the product is exact
-    const double lo = s.error + fma(ed, el_ln2_lo42, l.error);
-    return fast_two_sum(s.value, lo);
-}
-
-// sigmoid(x) as a double-double for x in [-700, 40].
-REPRO_HD exact_pair<double> el_sigmoid_dd(double x) {
-    const bool neg = x < 0;
-    const el_exp_parts ep = el_exp_core(neg ? x : -x);
-    const double p = el_pow2(ep.k);
-    const double e_hi = ep.hi * p;
-    const double e_lo = ep.lo * p;
-    const auto d = fast_two_sum(1.0, e_hi);
-    const double d_hi = d.value;
-    const double d_lo = d.error + e_lo;
-    const double n_hi = neg ? e_hi : 1.0;
-    const double n_lo = neg ? e_lo : 0.0;
-    const double q = n_hi / d_hi;
-    const double res = fma(-q, d_lo, n_lo) + fma(-q, d_hi, n_hi);
-    return fast_two_sum(q, res / d_hi);
-}
-
-// ---- the float functions: float_kernels-inl.hpp, on V = double ----
+// ---- the kernels (float_kernels-inl.hpp, double_kernels-inl.hpp) on V = double ----
 
 template <class V>
 struct index_type {
@@ -229,7 +112,71 @@ REPRO_HD double coefficient(const double* column, int i) { return column[i]; }
 
 namespace fk {
 #include "float_kernels-inl.hpp"
+#include "double_kernels-inl.hpp"
 }  // namespace fk
+
+// k = round(x / ln2) and r = x - k ln2 as a double-double, |x| < 2^50.
+struct el_reduced {
+    double r;
+    double r_lo;
+    int k;
+};
+
+REPRO_HD el_reduced el_reduce(double x) {
+    double t, r_lo;
+    const double r = fk::reduce_ln2_dd(x, t, r_lo);
+    return {r, r_lo, static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(to_bits(t))))};
+}
+
+// e^x = 2^k (hi + lo) for finite |x| < 800.
+struct el_exp_parts {
+    double hi;
+    double lo;
+    int k;
+};
+
+REPRO_HD el_exp_parts el_exp_core(double x) {
+    double t;
+    const auto e = fk::exp_parts(x, t);
+    return {e.value, e.error, static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(to_bits(t))))};
+}
+
+// e^x - 1 as a double-double for x in [-40, 40].
+REPRO_HD exact_pair<double> el_expm1_dd(double x) {
+    const el_reduced red = el_reduce(x);
+    const auto e = fk::expm1_small_dd(red.r, red.r_lo);
+    const double p = el_pow2(red.k);
+    const auto u = two_sum(p, -1.0);
+    const double t = mul_rn(p, e.value);  // exact (p is a power of two)
+    const double l = mul_rn(p, e.error);
+    const auto v = two_sum(u.value, t);
+    const double rest = (v.error + u.error) + l;
+    return fast_two_sum(v.value, rest);
+}
+
+// log(x) as a double-double for positive finite x.
+REPRO_HD exact_pair<double> el_log_dd(double x) {
+    const el_log_split sp = el_split(x);
+    return fk::log_dd(sp.f, static_cast<double>(sp.e));
+}
+
+// sigmoid(x) as a double-double for x in [-700, 40].
+REPRO_HD exact_pair<double> el_sigmoid_dd(double x) {
+    const bool neg = x < 0;
+    const el_exp_parts ep = el_exp_core(neg ? x : -x);
+    const double p = el_pow2(ep.k);
+    const double e_hi = ep.hi * p;
+    const double e_lo = ep.lo * p;
+    const auto d = fast_two_sum(1.0, e_hi);
+    const double d_hi = d.value;
+    const double d_lo = d.error + e_lo;
+    const double n_hi = neg ? e_hi : 1.0;
+    const double n_lo = neg ? e_lo : 0.0;
+    const double q = n_hi / d_hi;
+    const double res = fma(-q, d_lo, n_lo) + fma(-q, d_hi, n_hi);
+    return fast_two_sum(q, res / d_hi);
+}
+
 
 }  // namespace detail
 }  // namespace math
@@ -254,6 +201,7 @@ using repro::detail::simd::max_of;
 using repro::detail::simd::pow2_shifted;
 using repro::detail::simd::trunc_index;
 #include "float_kernels-inl.hpp"
+#include "double_kernels-inl.hpp"
 }  // namespace fk_avx2
 
 }  // namespace detail
@@ -279,6 +227,7 @@ using repro::detail::simd::max_of;
 using repro::detail::simd::pow2_shifted;
 using repro::detail::simd::trunc_index;
 #include "float_kernels-inl.hpp"
+#include "double_kernels-inl.hpp"
 }  // namespace fk_avx512
 
 }  // namespace detail

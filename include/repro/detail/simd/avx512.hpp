@@ -126,7 +126,9 @@ struct registers<avx512_tag, double> {
     REPRO_TARGET_AVX512 static reg load_widened(const float* p) {
         return _mm512_maskz_cvtps_pd(all_lanes, _mm256_loadu_ps(p));
     }
-    REPRO_TARGET_AVX512 static void store_narrowed(float* p, reg v) { _mm256_storeu_ps(p, _mm512_maskz_cvtpd_ps(all_lanes, v)); }
+    REPRO_TARGET_AVX512 static void store_narrowed(float* p, reg v) {
+        _mm256_storeu_ps(p, _mm512_maskz_cvtpd_ps(all_lanes, v));
+    }
     REPRO_TARGET_AVX512 static reg constant(double d) { return _mm512_set1_pd(d); }
     REPRO_TARGET_AVX512 static reg div(reg a, reg b) { return _mm512_div_pd(a, b); }
     // |r| with the sign of x
@@ -173,7 +175,8 @@ struct registers<avx512_tag, double> {
     }
     // column[i] per lane, i in [0, 8): a permutation, no gather
     REPRO_TARGET_AVX512 static reg pick8(const double* column, index i) {
-        return _mm512_maskz_permutexvar_pd(all_lanes, _mm512_maskz_cvtepi32_epi64(all_lanes, i), _mm512_loadu_pd(column));
+        return _mm512_maskz_permutexvar_pd(all_lanes, _mm512_maskz_cvtepi32_epi64(all_lanes, i),
+                                           _mm512_loadu_pd(column));
     }
 };
 

@@ -28,5 +28,20 @@ inline REPRO_PACK trunc_index(REPRO_PACK v, REPRO_PACK::index& i) { return REPRO
 // Entry i of an eight-entry table column, per lane.
 inline REPRO_PACK coefficient(const double* column, REPRO_PACK::index i) { return REPRO_PACK::V::pick8(column, i); }
 
+// The error-free transformations of repro/fp.hpp, lane by lane.
+inline exact_pair<REPRO_PACK> two_sum(REPRO_PACK a, REPRO_PACK b) {
+    const REPRO_PACK s = a + b;
+    const REPRO_PACK bb = s - a;
+    return {s, (a - (s - bb)) + (b - bb)};
+}
+inline exact_pair<REPRO_PACK> fast_two_sum(REPRO_PACK a, REPRO_PACK b) {
+    const REPRO_PACK s = a + b;
+    return {s, b - (s - a)};
+}
+inline exact_pair<REPRO_PACK> two_prod(REPRO_PACK a, REPRO_PACK b) {
+    const REPRO_PACK p = mul_rn(a, b);
+    return {p, fma(a, b, -p)};
+}
+
 #undef REPRO_PACK
 #undef REPRO_PACK_TAG

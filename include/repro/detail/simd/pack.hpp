@@ -8,6 +8,7 @@
 // lane. Each is defined in its ISA's region, so that kernels instantiated on
 // it inline the intrinsics.
 
+#include "../../fp.hpp"
 #include "avx2.hpp"
 #include "avx512.hpp"
 #include "../prologue.hpp"
@@ -17,6 +18,7 @@ REPRO_AVX2_REGION_BEGIN
 REPRO_NAMESPACE_BEGIN
 namespace detail {
 namespace simd {
+using repro::exact_pair;
 #define REPRO_PACK f64x4
 #define REPRO_PACK_TAG avx2_tag
 #include "pack-inl.hpp"
@@ -29,6 +31,7 @@ REPRO_AVX512_REGION_BEGIN
 REPRO_NAMESPACE_BEGIN
 namespace detail {
 namespace simd {
+using repro::exact_pair;
 #define REPRO_PACK f64x8
 #define REPRO_PACK_TAG avx512_tag
 #include "pack-inl.hpp"

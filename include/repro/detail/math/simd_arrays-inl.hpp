@@ -1,15 +1,20 @@
-// repro/detail/math/float_arrays-inl.hpp - the SIMD loop of the float array
-// forms and its ops, for the register traits V, the pack P and the kernels
-// fk of one ISA. No include guard on purpose: arrays.hpp includes it once
+// repro/detail/math/simd_arrays-inl.hpp - the SIMD loop of the array forms
+// and its ops, for the register traits V, the pack P and the kernels fk of
+// one ISA. No include guard on purpose: arrays.hpp includes it once
 // per ISA, inside that ISA's region and namespace.
 //
-// The ops: ordinary(x) - every lane takes the scalar function's kernel path;
-// eval(x) - the kernel on every lane, in double.
+// The ops: ordinary(x) - every lane takes the scalar function's kernel path
+// (for double: a path whose result needs none of the scalar function's
+// scalings); eval(x) - the kernel on every lane, in double. op<Tag> serves
+// float, op64<Tag> double.
 
 constexpr double flt_max = 0x1.fffffep127;
+constexpr double dbl_max = 0x1.fffffffffffffp1023;
 
 template <class Tag>
 struct op;
+template <class Tag>
+struct op64;
 
 inline V::cmask in_range(V::reg x, double lo, double hi) {
     return V::both(V::ge(x, V::constant(lo)), V::le(x, V::constant(hi)));
@@ -74,15 +79,43 @@ struct op<erf_op> {
     }
 };
 
+template <>
+struct op64<exp_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, -708.0, 709.0)); }
+    static V::reg eval(V::reg x) { return fk::exp_normal(P(x)).v; }
+};
+template <>
+struct op64<log_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-1022, dbl_max)); }
+    static V::reg eval(V::reg x) { return fk::log_normal(P(x)).v; }
+};
+template <>
+struct op64<log2_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-1022, dbl_max)); }
+    static V::reg eval(V::reg x) { return fk::log2_normal(P(x)).v; }
+};
+template <>
+struct op64<log1p_op> {
+    static bool ordinary(V::reg x) {
+        return V::all(V::both(in_range(x, -0x1.fffffffffffffp-1, 0x1p1000), abs_at_least(x, 0x1p-54)));
+    }
+    static V::reg eval(V::reg x) { return fk::log1p_dd(P(x)).v; }
+};
+
+inline V::reg load_as_double(const float* p) { return V::load_widened(p); }
+inline V::reg load_as_double(const double* p) { return V::load(p); }
 // Narrowing commutes with the sign, so a sign set in double is the float's.
-template <class Tag, class F>
-void map(const float* x, float* y, std::size_t n, F scalar) {
-    using Op = op<Tag>;
+inline void store_from_double(float* p, V::reg v) { V::store_narrowed(p, v); }
+inline void store_from_double(double* p, V::reg v) { V::store(p, v); }
+
+template <class Tag, class T, class F>
+void map(const T* x, T* y, std::size_t n, F scalar) {
+    using Op = std::conditional_t<sizeof(T) == 4, op<Tag>, op64<Tag>>;
     std::size_t i = 0;
     for (; i + V::width <= n; i += V::width) {
-        const V::reg xd = V::load_widened(x + i);
+        const V::reg xd = load_as_double(x + i);
         if (Op::ordinary(xd)) {
-            V::store_narrowed(y + i, Op::eval(xd));
+            store_from_double(y + i, Op::eval(xd));
         } else {
             for (std::size_t j = i; j < i + V::width; ++j) y[j] = scalar(x[j]);
         }
