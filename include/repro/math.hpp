@@ -73,7 +73,7 @@ REPRO_HD double expm1(double x) {
     if (x < -38.0) return -1.0;
     const double ax = x < 0 ? -x : x;
     if (ax < 0x1p-54) return x;
-    const auto r = detail::el_expm1_dd(x);
+    const auto r = detail::fk::expm1_dd(x);
     return r.value + r.error;
 }
 
@@ -173,12 +173,7 @@ REPRO_HD double tanh(double x) {
     if (ax < 0x1p-27) return x;
     const double one = sign_bit(x) ? -1.0 : 1.0;
     if (ax > 19.1) return one;
-    const auto e = detail::el_expm1_dd(-2.0 * ax);
-    const auto d = fast_two_sum(2.0, e.value);
-    const double d_lo = d.error + e.error;
-    const double q = e.value / d.value;
-    const double res = fma(-q, d_lo, e.error) + fma(-q, d.value, e.value);
-    const double t = -(q + res / d.value);
+    const double t = detail::fk::tanh_positive_dd(ax);
     return sign_bit(x) ? -t : t;
 }
 
@@ -481,17 +476,17 @@ REPRO_HD double rsqrt(double x) {
 #define REPRO_MATH_ARRAY_FORM_SIMD(name) \
     REPRO_MATH_ARRAY_FORM(name)          \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, float)
-// (double kernels so far: exp and the logarithms)
+// (double kernels so far: exp, expm1, tanh and the logarithms)
 #define REPRO_MATH_ARRAY_FORM_SIMD2(name) \
     REPRO_MATH_ARRAY_FORM_SIMD(name)      \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, double)
 
 REPRO_MATH_ARRAY_FORM_SIMD2(exp)
-REPRO_MATH_ARRAY_FORM_SIMD(expm1)
+REPRO_MATH_ARRAY_FORM_SIMD2(expm1)
 REPRO_MATH_ARRAY_FORM_SIMD2(log)
 REPRO_MATH_ARRAY_FORM_SIMD2(log1p)
 REPRO_MATH_ARRAY_FORM_SIMD2(log2)
-REPRO_MATH_ARRAY_FORM_SIMD(tanh)
+REPRO_MATH_ARRAY_FORM_SIMD2(tanh)
 REPRO_MATH_ARRAY_FORM_SIMD(sigmoid)
 REPRO_MATH_ARRAY_FORM_SIMD(silu)
 REPRO_MATH_ARRAY_FORM_SIMD(erf)

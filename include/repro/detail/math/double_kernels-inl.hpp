@@ -62,6 +62,33 @@ REPRO_HD V exp_normal(V x) {
     return mul_rn(e.value + e.error, pow2_shifted(t));
 }
 
+// e^x - 1 as a double-double for x in [-40, 40]: (2^k - 1) + 2^k (e^r - 1).
+template <class V>
+REPRO_HD exact_pair<V> expm1_dd(V x) {
+    V t, r_lo;
+    const V r = reduce_ln2_dd(x, t, r_lo);
+    const auto e = expm1_small_dd(r, r_lo);
+    const V p = pow2_shifted(t);
+    const auto u = two_sum(p, V(-1.0));
+    const V pe = mul_rn(p, e.value);  // exact (p is a power of two)
+    const V l = mul_rn(p, e.error);
+    const auto v = two_sum(u.value, pe);
+    const V rest = (v.error + u.error) + l;
+    return fast_two_sum(v.value, rest);
+}
+
+// tanh(a) for a in [2^-27, 19.1]: -E / (E + 2), E = expm1(-2a) as a
+// double-double, the quotient corrected once.
+template <class V>
+REPRO_HD V tanh_positive_dd(V a) {
+    const auto e = expm1_dd(-2.0 * a);
+    const auto d = fast_two_sum(V(2.0), e.value);
+    const V d_lo = d.error + e.error;
+    const V q = e.value / d.value;
+    const V res = fma(-q, d_lo, e.error) + fma(-q, d.value, e.value);
+    return -(q + res / d.value);
+}
+
 // log(m) for m in [sqrt(1/2), sqrt(2)) as a double-double (f = m - 1 exact):
 // 2 atanh(s), s = f / (2 + f) carried as a double-double, 11 terms of the
 // odd series (coefficients 2/(2j+3)).

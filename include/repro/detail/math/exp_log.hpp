@@ -141,19 +141,6 @@ REPRO_HD el_exp_parts el_exp_core(double x) {
     return {e.value, e.error, static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(to_bits(t))))};
 }
 
-// e^x - 1 as a double-double for x in [-40, 40].
-REPRO_HD exact_pair<double> el_expm1_dd(double x) {
-    const el_reduced red = el_reduce(x);
-    const auto e = fk::expm1_small_dd(red.r, red.r_lo);
-    const double p = el_pow2(red.k);
-    const auto u = two_sum(p, -1.0);
-    const double t = mul_rn(p, e.value);  // exact (p is a power of two)
-    const double l = mul_rn(p, e.error);
-    const auto v = two_sum(u.value, t);
-    const double rest = (v.error + u.error) + l;
-    return fast_two_sum(v.value, rest);
-}
-
 // log(x) as a double-double for positive finite x.
 REPRO_HD exact_pair<double> el_log_dd(double x) {
     const el_log_split sp = el_split(x);

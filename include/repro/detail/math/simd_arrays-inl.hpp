@@ -85,6 +85,19 @@ struct op64<exp_op> {
     static V::reg eval(V::reg x) { return fk::exp_normal(P(x)).v; }
 };
 template <>
+struct op64<expm1_op> {
+    static bool ordinary(V::reg x) { return V::all(V::both(in_range(x, -38.0, 40.0), abs_at_least(x, 0x1p-54))); }
+    static V::reg eval(V::reg x) {
+        const auto r = fk::expm1_dd(P(x));
+        return (r.value + r.error).v;
+    }
+};
+template <>
+struct op64<tanh_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(V::abs(x), 0x1p-27, 19.1)); }
+    static V::reg eval(V::reg x) { return V::with_sign_of(fk::tanh_positive_dd(P(V::abs(x))).v, x); }
+};
+template <>
 struct op64<log_op> {
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-1022, dbl_max)); }
     static V::reg eval(V::reg x) { return fk::log_normal(P(x)).v; }
