@@ -1,6 +1,8 @@
 // repro::matmul against Eigen's and OpenBLAS's float GEMM in the same binary,
-// C = A B with A M x K, B K x N (row-major), on 1 and 2 threads, and
-// repro::linear (B given transposed, N x K) against the same. Names:
+// C = A B with A M x K, B K x N (row-major), on 1 and 2 threads (or the
+// counts given by --threads=1,2,4,8,16: the scaling figures on a larger
+// machine), and repro::linear (B given transposed, N x K) against the same.
+// Names:
 // matmul_k<K>_n<N>_t<threads>/<implementation>/<M> (linear_... alike); both peers are marked
 // peer: and bench/ratios.py reports repro against the faster of them.
 // OpenBLAS picks its kernels from the CPU (OPENBLAS_CORETYPE forces one;
@@ -11,7 +13,11 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <repro/linalg.hpp>
+#include <string>
 #include <vector>
 
 extern "C" void openblas_set_num_threads(int);
@@ -42,9 +48,9 @@ void flops(benchmark::State& state, const problem& p) {
 // Transposed: B is given as W = B^T (N x K, PyTorch's Linear layout), the
 // layout of repro::linear; Eigen computes A * W.transpose(), OpenBLAS sgemm
 // with W transposed.
-template <int K, int N, int Threads, bool Transposed>
-void peer_eigen(benchmark::State& state) {
-    Eigen::setNbThreads(Threads);
+template <int K, int N, bool Transposed>
+void peer_eigen(benchmark::State& state, int threads) {
+    Eigen::setNbThreads(threads);
     problem p(state.range(0), K, N);
     const row_major W = p.B.transpose();
     for (auto _ : state) {
@@ -57,9 +63,9 @@ void peer_eigen(benchmark::State& state) {
     flops(state, p);
 }
 
-template <int K, int N, int Threads, bool Transposed>
-void peer_openblas(benchmark::State& state) {
-    openblas_set_num_threads(Threads);
+template <int K, int N, bool Transposed>
+void peer_openblas(benchmark::State& state, int threads) {
+    openblas_set_num_threads(threads);
     problem p(state.range(0), K, N);
     const row_major W = p.B.transpose();
     for (auto _ : state) {
@@ -78,13 +84,13 @@ void peer_openblas(benchmark::State& state) {
 // repro::linear_weights.
 enum class repro_call { matmul, linear, linear_weights };
 
-template <int K, int N, int Threads, repro_call Call>
-void repro_product(benchmark::State& state) {
+template <int K, int N, repro_call Call>
+void repro_product(benchmark::State& state, int threads) {
     problem p(state.range(0), K, N);
     const row_major W = p.B.transpose();
     const repro::linear_weights<float> stored(W.data(), N, K);
     const std::size_t M = std::size_t(p.M);
-    const repro::threads t{Threads};
+    const repro::threads t{static_cast<unsigned>(threads)};
     for (auto _ : state) {
         if constexpr (Call == repro_call::matmul)
             repro::matmul(p.A.data(), p.B.data(), p.C.data(), M, K, N, t);
@@ -97,30 +103,70 @@ void repro_product(benchmark::State& state) {
     flops(state, p);
 }
 
+template <int K, int N>
+void register_matmul(int t) {
+    const std::string task = "matmul_k" + std::to_string(K) + "_n" + std::to_string(N) + "_t" + std::to_string(t);
+    for (auto* b :
+         {benchmark::RegisterBenchmark((task + "/peer:eigen").c_str(), peer_eigen<K, N, false>, t),
+          benchmark::RegisterBenchmark((task + "/peer:openblas").c_str(), peer_openblas<K, N, false>, t),
+          benchmark::RegisterBenchmark((task + "/repro_matmul").c_str(), repro_product<K, N, repro_call::matmul>, t)})
+        b->Arg(1)->Arg(8)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
+}
+
+template <int K, int N>
+void register_linear(int t) {
+    const std::string task = "linear_k" + std::to_string(K) + "_n" + std::to_string(N) + "_t" + std::to_string(t);
+    for (auto* b :
+         {benchmark::RegisterBenchmark((task + "/peer:eigen").c_str(), peer_eigen<K, N, true>, t),
+          benchmark::RegisterBenchmark((task + "/peer:openblas").c_str(), peer_openblas<K, N, true>, t),
+          benchmark::RegisterBenchmark((task + "/repro_linear").c_str(), repro_product<K, N, repro_call::linear>, t),
+          benchmark::RegisterBenchmark((task + "/repro_linear_weights").c_str(),
+                                       repro_product<K, N, repro_call::linear_weights>, t)})
+        b->Arg(1)->Arg(8)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
+}
+
+// --threads=a,b,...: the thread counts of the matmul benchmarks (default
+// 1,2), taken out of argv before Google Benchmark reads its flags.
+std::vector<int> thread_counts(int& argc, char** argv) {
+    std::vector<int> counts;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strncmp(argv[i], "--threads=", 10) != 0) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        for (const char* p = argv[i] + 10; *p != 0;) {
+            char* end = nullptr;
+            const long v = std::strtol(p, &end, 10);
+            if (end == p || v < 1 || v > 1024) {
+                std::fprintf(stderr, "bench_linalg: --threads takes counts like 1,2,4,8,16\n");
+                std::exit(2);
+            }
+            counts.push_back(static_cast<int>(v));
+            p = *end == ',' ? end + 1 : end;
+        }
+    }
+    argc = kept;
+    return counts.empty() ? std::vector<int>{1, 2} : counts;
+}
+
 }  // namespace
 
-#define MS Arg(1)->Arg(8)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)
-#define REPRO_PEERS(task, K, N, T, Tr)                                                   \
-    BENCHMARK(peer_eigen<K, N, T, Tr>)->Name(task #K "_n" #N "_t" #T "/peer:eigen")->MS; \
-    BENCHMARK(peer_openblas<K, N, T, Tr>)->Name(task #K "_n" #N "_t" #T "/peer:openblas")->MS
-#define REPRO_MATMUL_BENCH(K, N, T)          \
-    REPRO_PEERS("matmul_k", K, N, T, false); \
-    BENCHMARK(repro_product<K, N, T, repro_call::matmul>)->Name("matmul_k" #K "_n" #N "_t" #T "/repro_matmul")->MS
-#define REPRO_LINEAR_BENCH(K, N, T)                                                                                 \
-    REPRO_PEERS("linear_k", K, N, T, true);                                                                         \
-    BENCHMARK(repro_product<K, N, T, repro_call::linear>)->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear")->MS; \
-    BENCHMARK(repro_product<K, N, T, repro_call::linear_weights>)                                                   \
-        ->Name("linear_k" #K "_n" #N "_t" #T "/repro_linear_weights")                                               \
-        ->MS
-REPRO_MATMUL_BENCH(1024, 1024, 1);
-REPRO_MATMUL_BENCH(4096, 1024, 1);
-REPRO_MATMUL_BENCH(1024, 1024, 2);
-REPRO_MATMUL_BENCH(4096, 1024, 2);
-// a classifier head: 10 outputs, less than two registers of columns
-REPRO_MATMUL_BENCH(1024, 10, 1);
-REPRO_LINEAR_BENCH(1024, 1024, 1);
-REPRO_LINEAR_BENCH(4096, 1024, 1);
-// a small layer: W (256 KiB) stays in cache, so the transposes of W, not
-// its reads from memory, set repro::linear's time at batch 1
-REPRO_LINEAR_BENCH(256, 256, 1);
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    for (const int t : thread_counts(argc, argv)) {
+        register_matmul<1024, 1024>(t);
+        register_matmul<4096, 1024>(t);
+        register_matmul<2048, 2048>(t);
+    }
+    // a classifier head: 10 outputs, less than two registers of columns
+    register_matmul<1024, 10>(1);
+    register_linear<1024, 1024>(1);
+    register_linear<4096, 1024>(1);
+    // a small layer: W (256 KiB) stays in cache, so the transposes of W, not
+    // its reads from memory, set repro::linear's time at batch 1
+    register_linear<256, 256>(1);
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
