@@ -476,7 +476,7 @@ REPRO_HD double rsqrt(double x) {
 #define REPRO_MATH_ARRAY_FORM_SIMD(name) \
     REPRO_MATH_ARRAY_FORM(name)          \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, float)
-// (double kernels so far: exp, expm1, tanh and the logarithms)
+// (double kernels so far: exp, expm1, tanh, the logarithms, sin2pi and cos2pi)
 #define REPRO_MATH_ARRAY_FORM_SIMD2(name) \
     REPRO_MATH_ARRAY_FORM_SIMD(name)      \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, double)
@@ -492,8 +492,8 @@ REPRO_MATH_ARRAY_FORM_SIMD(silu)
 REPRO_MATH_ARRAY_FORM_SIMD(erf)
 REPRO_MATH_ARRAY_FORM(gelu)
 REPRO_MATH_ARRAY_FORM(gelu_tanh)
-REPRO_MATH_ARRAY_FORM(sin2pi)
-REPRO_MATH_ARRAY_FORM(cos2pi)
+REPRO_MATH_ARRAY_FORM_SIMD2(sin2pi)
+REPRO_MATH_ARRAY_FORM_SIMD2(cos2pi)
 REPRO_MATH_ARRAY_FORM(rsqrt)
 
 #undef REPRO_MATH_ARRAY_FORM_SIMD2

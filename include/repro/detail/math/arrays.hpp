@@ -15,6 +15,7 @@
 #include "../simd/dispatch.hpp"
 #include "../simd/pack.hpp"
 #include "exp_log.hpp"
+#include "trig.hpp"
 #include "../prologue.hpp"
 
 REPRO_NAMESPACE_BEGIN
@@ -47,6 +48,8 @@ struct tanh_op {};
 struct sigmoid_op {};
 struct silu_op {};
 struct erf_op {};
+struct sin2pi_op {};
+struct cos2pi_op {};
 
 #if REPRO_X86_SIMD
 REPRO_AVX2_REGION_BEGIN

@@ -113,6 +113,7 @@ REPRO_HD double coefficient(const double* column, int i) { return column[i]; }
 namespace fk {
 #include "float_kernels-inl.hpp"
 #include "double_kernels-inl.hpp"
+#include "trig_kernels-inl.hpp"
 }  // namespace fk
 
 // k = round(x / ln2) and r = x - k ln2 as a double-double, |x| < 2^50.
@@ -189,6 +190,7 @@ using repro::detail::simd::pow2_shifted;
 using repro::detail::simd::trunc_index;
 #include "float_kernels-inl.hpp"
 #include "double_kernels-inl.hpp"
+#include "trig_kernels-inl.hpp"
 }  // namespace fk_avx2
 
 }  // namespace detail
@@ -215,6 +217,7 @@ using repro::detail::simd::pow2_shifted;
 using repro::detail::simd::trunc_index;
 #include "float_kernels-inl.hpp"
 #include "double_kernels-inl.hpp"
+#include "trig_kernels-inl.hpp"
 }  // namespace fk_avx512
 
 }  // namespace detail

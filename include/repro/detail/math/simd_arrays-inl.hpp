@@ -115,6 +115,47 @@ struct op64<log1p_op> {
     static V::reg eval(V::reg x) { return fk::log1p_dd(P(x)).v; }
 };
 
+// sin2pi or cos2pi of x, |x| < 2^52, on every lane, the scalar driver's
+// steps (trig.hpp): |x| = n + k/4 + r, the quadrant's polynomial and sign
+// chosen from k in -2..2, exact zeros made +0, then sin's sign from x.
+template <bool Double, bool Sin>
+V::reg sincos2pi_lanes(V::reg x) {
+    P k;
+    const P r = fk::reduce_quarter(P(V::abs(x)), k);
+    const V::reg s = (Double ? fk::sin2pi_kernel(r) : fk::sin2pi_kernel_f(r)).v;
+    const V::reg c = (Double ? fk::cos2pi_kernel(r) : fk::cos2pi_kernel_f(r)).v;
+    const V::reg ak = V::abs(k.v);
+    const V::cmask odd = V::both(V::ge(ak, V::constant(0.5)), V::le(ak, V::constant(1.5)));  // k = +-1
+    // k = -2..2: sin -S, -C, S, C, -S; cos -C, S, C, -S, -C
+    V::reg v = Sin ? V::select(odd, c, s) : V::select(odd, s, c);
+    const V::cmask negate = Sin ? V::either(V::lt(k.v, V::zero()), V::ge(k.v, V::constant(1.5)))
+                                : V::either(V::ge(k.v, V::constant(0.5)), V::le(k.v, V::constant(-1.5)));
+    v = V::add(V::select(negate, V::neg(v), v), V::zero());  // -0 + 0 = +0
+    return Sin ? V::times_sign_of(v, x) : v;
+}
+inline bool trig_ordinary(V::reg x) { return V::all(V::lt(V::abs(x), V::constant(0x1p52))); }
+
+template <>
+struct op<sin2pi_op> {
+    static bool ordinary(V::reg x) { return trig_ordinary(x); }
+    static V::reg eval(V::reg x) { return sincos2pi_lanes<false, true>(x); }
+};
+template <>
+struct op<cos2pi_op> {
+    static bool ordinary(V::reg x) { return trig_ordinary(x); }
+    static V::reg eval(V::reg x) { return sincos2pi_lanes<false, false>(x); }
+};
+template <>
+struct op64<sin2pi_op> {
+    static bool ordinary(V::reg x) { return trig_ordinary(x); }
+    static V::reg eval(V::reg x) { return sincos2pi_lanes<true, true>(x); }
+};
+template <>
+struct op64<cos2pi_op> {
+    static bool ordinary(V::reg x) { return trig_ordinary(x); }
+    static V::reg eval(V::reg x) { return sincos2pi_lanes<true, false>(x); }
+};
+
 inline V::reg load_as_double(const float* p) { return V::load_widened(p); }
 inline V::reg load_as_double(const double* p) { return V::load(p); }
 // Narrowing commutes with the sign, so a sign set in double is the float's.

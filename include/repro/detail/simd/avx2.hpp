@@ -107,6 +107,10 @@ struct registers<avx2_tag, double> {
     REPRO_TARGET_AVX2 static reg with_sign_of(reg r, reg x) {
         return _mm256_or_pd(r, _mm256_and_pd(x, _mm256_set1_pd(-0.0)));
     }
+    // r, negated where x is negative (its sign bit set)
+    REPRO_TARGET_AVX2 static reg times_sign_of(reg r, reg x) {
+        return _mm256_xor_pd(r, _mm256_and_pd(x, _mm256_set1_pd(-0.0)));
+    }
     // Lanes 0-1 += 2-3, 0 += 1.
     REPRO_TARGET_AVX2 static double tree(reg a) {
         const __m128d v = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));

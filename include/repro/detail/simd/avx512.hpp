@@ -136,6 +136,11 @@ struct registers<avx512_tag, double> {
         const __m512i sign = _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(INT64_MIN));
         return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(r), sign));
     }
+    // r, negated where x is negative (its sign bit set)
+    REPRO_TARGET_AVX512 static reg times_sign_of(reg r, reg x) {
+        const __m512i sign = _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(INT64_MIN));
+        return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(r), sign));
+    }
     REPRO_TARGET_AVX512 static cmask is_zero(reg a) { return _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ); }
     REPRO_TARGET_AVX512 static cmask not_le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_NLE_UQ); }
     REPRO_TARGET_AVX512 static cmask ge(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
