@@ -18,14 +18,14 @@
 // glibc's vector ABI (x86_64 libmvec: d = AVX2, e = AVX-512) and SLEEF's
 // finz u10 functions, declared here: sleef.h declares its AVX forms only
 // where the whole file is compiled for AVX.
-#define REPRO_MVEC(fn)                                                \
-    extern "C" __m256 _ZGVdN8v_##fn##f(__m256);                       \
-    extern "C" __m512 _ZGVeN16v_##fn##f(__m512);                      \
-    extern "C" __m256d _ZGVdN4v_##fn(__m256d);                        \
-    extern "C" __m512d _ZGVeN8v_##fn(__m512d);                        \
-    extern "C" __m256 Sleef_finz_##fn##f8_u10avx2(__m256);            \
-    extern "C" __m512 Sleef_finz_##fn##f16_u10avx512f(__m512);        \
-    extern "C" __m256d Sleef_finz_##fn##d4_u10avx2(__m256d);          \
+#define REPRO_MVEC(fn)                                         \
+    extern "C" __m256 _ZGVdN8v_##fn##f(__m256);                \
+    extern "C" __m512 _ZGVeN16v_##fn##f(__m512);               \
+    extern "C" __m256d _ZGVdN4v_##fn(__m256d);                 \
+    extern "C" __m512d _ZGVeN8v_##fn(__m512d);                 \
+    extern "C" __m256 Sleef_finz_##fn##f8_u10avx2(__m256);     \
+    extern "C" __m512 Sleef_finz_##fn##f16_u10avx512f(__m512); \
+    extern "C" __m256d Sleef_finz_##fn##d4_u10avx2(__m256d);   \
     extern "C" __m512d Sleef_finz_##fn##d8_u10avx512f(__m512d);
 REPRO_MVEC(exp)
 REPRO_MVEC(expm1)
@@ -35,6 +35,15 @@ REPRO_MVEC(log2)
 REPRO_MVEC(tanh)
 REPRO_MVEC(erf)
 #undef REPRO_MVEC
+// sin(pi x) and cos(pi x): sin2pi(u) is sinpi(2u), the doubling exact.
+#define REPRO_SLEEF_PI(fn)                                     \
+    extern "C" __m256 Sleef_finz_##fn##f8_u05avx2(__m256);     \
+    extern "C" __m512 Sleef_finz_##fn##f16_u05avx512f(__m512); \
+    extern "C" __m256d Sleef_finz_##fn##d4_u05avx2(__m256d);   \
+    extern "C" __m512d Sleef_finz_##fn##d8_u05avx512f(__m512d);
+REPRO_SLEEF_PI(sinpi)
+REPRO_SLEEF_PI(cospi)
+#undef REPRO_SLEEF_PI
 
 namespace {
 
@@ -66,24 +75,24 @@ void run(benchmark::State& state, double lo, double hi, bool log_scale, F f) {
 // A vector function over an array, the tail through a zero-padded register;
 // one body, compiled for AVX2 and for AVX-512 (the vector ABI needs the
 // caller compiled for the register width).
-#define REPRO_VECTOR_LOOP(name, isa)                                       \
-    template <class T, class R, R (*f)(R)>                                \
+#define REPRO_VECTOR_LOOP(name, isa)                                          \
+    template <class T, class R, R (*f)(R)>                                    \
     __attribute__((target(isa))) void name(const T* x, T* y, std::size_t n) { \
-        constexpr std::size_t w = sizeof(R) / sizeof(T);                  \
-        std::size_t i = 0;                                                \
-        R v;                                                              \
-        for (; i + w <= n; i += w) {                                      \
-            std::memcpy(&v, x + i, sizeof v);                             \
-            v = f(v);                                                     \
-            std::memcpy(y + i, &v, sizeof v);                             \
-        }                                                                 \
-        if (i < n) {                                                      \
-            T buffer[w] = {};                                             \
-            std::memcpy(buffer, x + i, (n - i) * sizeof(T));              \
-            std::memcpy(&v, buffer, sizeof v);                            \
-            v = f(v);                                                     \
-            std::memcpy(y + i, &v, (n - i) * sizeof(T));                  \
-        }                                                                 \
+        constexpr std::size_t w = sizeof(R) / sizeof(T);                      \
+        std::size_t i = 0;                                                    \
+        R v;                                                                  \
+        for (; i + w <= n; i += w) {                                          \
+            std::memcpy(&v, x + i, sizeof v);                                 \
+            v = f(v);                                                         \
+            std::memcpy(y + i, &v, sizeof v);                                 \
+        }                                                                     \
+        if (i < n) {                                                          \
+            T buffer[w] = {};                                                 \
+            std::memcpy(buffer, x + i, (n - i) * sizeof(T));                  \
+            std::memcpy(&v, buffer, sizeof v);                                \
+            v = f(v);                                                         \
+            std::memcpy(y + i, &v, (n - i) * sizeof(T));                      \
+        }                                                                     \
     }
 REPRO_VECTOR_LOOP(avx2_loop, "avx2,fma")
 REPRO_VECTOR_LOOP(avx512_loop, "avx512f,avx2,fma")
@@ -106,41 +115,41 @@ void peer_avx512(benchmark::State& s, double lo, double hi, bool log_scale) {
 
 // One task per function and type: glibc scalar, libmvec and SLEEF finz u10
 // (AVX2 and AVX-512) and repro's array form.
-#define REPRO_BENCH_FN(fn, lo, hi, log_scale)                                                                     \
-    float c_##fn##f(float v) { return std::fn(v); }                                                               \
-    double c_##fn(double v) { return std::fn(v); }                                                                \
-    void glibc_##fn##_float(benchmark::State& s) { run<float>(s, lo, hi, log_scale, libm_loop<float, c_##fn##f>); } \
-    void glibc_##fn##_double(benchmark::State& s) { run<double>(s, lo, hi, log_scale, libm_loop<double, c_##fn>); } \
-    void mvec_avx2_##fn##_float(benchmark::State& s) {                                                            \
-        run<float>(s, lo, hi, log_scale, avx2_loop<float, __m256, _ZGVdN8v_##fn##f>);                             \
-    }                                                                                                             \
-    void mvec_avx2_##fn##_double(benchmark::State& s) {                                                           \
-        run<double>(s, lo, hi, log_scale, avx2_loop<double, __m256d, _ZGVdN4v_##fn>);                             \
-    }                                                                                                             \
-    void mvec_avx512_##fn##_float(benchmark::State& s) {                                                          \
-        peer_avx512<float, avx512_loop<float, __m512, _ZGVeN16v_##fn##f>>(s, lo, hi, log_scale);                  \
-    }                                                                                                             \
-    void mvec_avx512_##fn##_double(benchmark::State& s) {                                                         \
-        peer_avx512<double, avx512_loop<double, __m512d, _ZGVeN8v_##fn>>(s, lo, hi, log_scale);                   \
-    }                                                                                                             \
-    void sleef_avx2_##fn##_float(benchmark::State& s) {                                                           \
-        run<float>(s, lo, hi, log_scale, avx2_loop<float, __m256, Sleef_finz_##fn##f8_u10avx2>);                  \
-    }                                                                                                             \
-    void sleef_avx2_##fn##_double(benchmark::State& s) {                                                          \
-        run<double>(s, lo, hi, log_scale, avx2_loop<double, __m256d, Sleef_finz_##fn##d4_u10avx2>);               \
-    }                                                                                                             \
-    void sleef_avx512_##fn##_float(benchmark::State& s) {                                                         \
-        peer_avx512<float, avx512_loop<float, __m512, Sleef_finz_##fn##f16_u10avx512f>>(s, lo, hi, log_scale);    \
-    }                                                                                                             \
-    void sleef_avx512_##fn##_double(benchmark::State& s) {                                                        \
-        peer_avx512<double, avx512_loop<double, __m512d, Sleef_finz_##fn##d8_u10avx512f>>(s, lo, hi, log_scale);  \
-    }                                                                                                             \
-    void repro_##fn##_float(benchmark::State& s) {                                                                \
+#define REPRO_BENCH_FN(fn, lo, hi, log_scale)                                                                        \
+    float c_##fn##f(float v) { return std::fn(v); }                                                                  \
+    double c_##fn(double v) { return std::fn(v); }                                                                   \
+    void glibc_##fn##_float(benchmark::State& s) { run<float>(s, lo, hi, log_scale, libm_loop<float, c_##fn##f>); }  \
+    void glibc_##fn##_double(benchmark::State& s) { run<double>(s, lo, hi, log_scale, libm_loop<double, c_##fn>); }  \
+    void mvec_avx2_##fn##_float(benchmark::State& s) {                                                               \
+        run<float>(s, lo, hi, log_scale, avx2_loop<float, __m256, _ZGVdN8v_##fn##f>);                                \
+    }                                                                                                                \
+    void mvec_avx2_##fn##_double(benchmark::State& s) {                                                              \
+        run<double>(s, lo, hi, log_scale, avx2_loop<double, __m256d, _ZGVdN4v_##fn>);                                \
+    }                                                                                                                \
+    void mvec_avx512_##fn##_float(benchmark::State& s) {                                                             \
+        peer_avx512<float, avx512_loop<float, __m512, _ZGVeN16v_##fn##f>>(s, lo, hi, log_scale);                     \
+    }                                                                                                                \
+    void mvec_avx512_##fn##_double(benchmark::State& s) {                                                            \
+        peer_avx512<double, avx512_loop<double, __m512d, _ZGVeN8v_##fn>>(s, lo, hi, log_scale);                      \
+    }                                                                                                                \
+    void sleef_avx2_##fn##_float(benchmark::State& s) {                                                              \
+        run<float>(s, lo, hi, log_scale, avx2_loop<float, __m256, Sleef_finz_##fn##f8_u10avx2>);                     \
+    }                                                                                                                \
+    void sleef_avx2_##fn##_double(benchmark::State& s) {                                                             \
+        run<double>(s, lo, hi, log_scale, avx2_loop<double, __m256d, Sleef_finz_##fn##d4_u10avx2>);                  \
+    }                                                                                                                \
+    void sleef_avx512_##fn##_float(benchmark::State& s) {                                                            \
+        peer_avx512<float, avx512_loop<float, __m512, Sleef_finz_##fn##f16_u10avx512f>>(s, lo, hi, log_scale);       \
+    }                                                                                                                \
+    void sleef_avx512_##fn##_double(benchmark::State& s) {                                                           \
+        peer_avx512<double, avx512_loop<double, __m512d, Sleef_finz_##fn##d8_u10avx512f>>(s, lo, hi, log_scale);     \
+    }                                                                                                                \
+    void repro_##fn##_float(benchmark::State& s) {                                                                   \
         run<float>(s, lo, hi, log_scale, [](const float* x, float* y, std::size_t n) { repro::math::fn(x, y, n); }); \
-    }                                                                                                             \
-    void repro_##fn##_double(benchmark::State& s) {                                                               \
-        run<double>(s, lo, hi, log_scale,                                                                         \
-                    [](const double* x, double* y, std::size_t n) { repro::math::fn(x, y, n); });                 \
+    }                                                                                                                \
+    void repro_##fn##_double(benchmark::State& s) {                                                                  \
+        run<double>(s, lo, hi, log_scale,                                                                            \
+                    [](const double* x, double* y, std::size_t n) { repro::math::fn(x, y, n); });                    \
     }
 
 REPRO_BENCH_FN(exp, -20.0, 20.0, false)
@@ -151,16 +160,59 @@ REPRO_BENCH_FN(log2, -20.0, 20.0, true)
 REPRO_BENCH_FN(tanh, -6.0, 6.0, false)
 REPRO_BENCH_FN(erf, -4.0, 4.0, false)
 
+// sin2pi / cos2pi: SLEEF's sinpi / cospi of 2u, and glibc's sin / cos of
+// 2 pi u (what a user would write; not the same function: 2 pi u rounds).
+#define REPRO_BENCH_TRIG(fn, pi_fn, libm_fn)                                         \
+    __attribute__((target("avx2,fma"))) __m256 sleef_##fn##_f8(__m256 v) {           \
+        return Sleef_finz_##pi_fn##f8_u05avx2(_mm256_add_ps(v, v));                  \
+    }                                                                                \
+    __attribute__((target("avx2,fma"))) __m256d sleef_##fn##_d4(__m256d v) {         \
+        return Sleef_finz_##pi_fn##d4_u05avx2(_mm256_add_pd(v, v));                  \
+    }                                                                                \
+    __attribute__((target("avx512f,avx2,fma"))) __m512 sleef_##fn##_f16(__m512 v) {  \
+        return Sleef_finz_##pi_fn##f16_u05avx512f(_mm512_add_ps(v, v));              \
+    }                                                                                \
+    __attribute__((target("avx512f,avx2,fma"))) __m512d sleef_##fn##_d8(__m512d v) { \
+        return Sleef_finz_##pi_fn##d8_u05avx512f(_mm512_add_pd(v, v));               \
+    }                                                                                \
+    float c_##fn##_float(float v) { return std::libm_fn(6.283185307179586f * v); }   \
+    double c_##fn##_double(double v) { return std::libm_fn(6.283185307179586 * v); } \
+    REPRO_BENCH_TRIG_T(fn, float, __m256, __m512, f8, f16)                           \
+    REPRO_BENCH_TRIG_T(fn, double, __m256d, __m512d, d4, d8)
+#define REPRO_BENCH_TRIG_T(fn, T, R4, R8, w4, w8)                                                           \
+    void fn##_##T##_glibc(benchmark::State& s) { run<T>(s, -4.0, 4.0, false, libm_loop<T, c_##fn##_##T>); } \
+    void fn##_##T##_sleef_avx2(benchmark::State& s) {                                                       \
+        run<T>(s, -4.0, 4.0, false, avx2_loop<T, R4, sleef_##fn##_##w4>);                                   \
+    }                                                                                                       \
+    void fn##_##T##_sleef_avx512(benchmark::State& s) {                                                     \
+        peer_avx512<T, avx512_loop<T, R8, sleef_##fn##_##w8>>(s, -4.0, 4.0, false);                         \
+    }                                                                                                       \
+    void fn##_##T##_repro(benchmark::State& s) {                                                            \
+        run<T>(s, -4.0, 4.0, false, [](const T* x, T* y, std::size_t n) { repro::math::fn(x, y, n); });     \
+    }
+REPRO_BENCH_TRIG(sin2pi, sinpi, sin)
+REPRO_BENCH_TRIG(cos2pi, cospi, cos)
+
 }  // namespace
 
-#define REPRO_REGISTER_T(fn, T)                                                                                \
-    BENCHMARK(sleef_avx2_##fn##_##T)->Name(#fn "_" #T "/peer:sleef_finz_u10_avx2")->Arg(1 << 12);             \
-    BENCHMARK(sleef_avx512_##fn##_##T)->Name(#fn "_" #T "/peer:sleef_finz_u10_avx512f")->Arg(1 << 12);        \
-    BENCHMARK(mvec_avx2_##fn##_##T)->Name(#fn "_" #T "/peer:libmvec_avx2")->Arg(1 << 12);                     \
-    BENCHMARK(mvec_avx512_##fn##_##T)->Name(#fn "_" #T "/peer:libmvec_avx512")->Arg(1 << 12);                 \
-    BENCHMARK(glibc_##fn##_##T)->Name(#fn "_" #T "/peer:glibc_scalar_loop")->Arg(1 << 12);                    \
+#define REPRO_REGISTER_TRIG_T(fn, T)                                                                      \
+    BENCHMARK(fn##_##T##_sleef_avx2)->Name(#fn "_" #T "/peer:sleef_finz_pi_u05_avx2")->Arg(1 << 12);      \
+    BENCHMARK(fn##_##T##_sleef_avx512)->Name(#fn "_" #T "/peer:sleef_finz_pi_u05_avx512f")->Arg(1 << 12); \
+    BENCHMARK(fn##_##T##_glibc)->Name(#fn "_" #T "/peer:glibc_scalar_2pi_loop")->Arg(1 << 12);            \
+    BENCHMARK(fn##_##T##_repro)->Name(#fn "_" #T "/repro_math_" #fn "_array")->Arg(1 << 12);
+REPRO_REGISTER_TRIG_T(sin2pi, float)
+REPRO_REGISTER_TRIG_T(sin2pi, double)
+REPRO_REGISTER_TRIG_T(cos2pi, float)
+REPRO_REGISTER_TRIG_T(cos2pi, double)
+
+#define REPRO_REGISTER_T(fn, T)                                                                        \
+    BENCHMARK(sleef_avx2_##fn##_##T)->Name(#fn "_" #T "/peer:sleef_finz_u10_avx2")->Arg(1 << 12);      \
+    BENCHMARK(sleef_avx512_##fn##_##T)->Name(#fn "_" #T "/peer:sleef_finz_u10_avx512f")->Arg(1 << 12); \
+    BENCHMARK(mvec_avx2_##fn##_##T)->Name(#fn "_" #T "/peer:libmvec_avx2")->Arg(1 << 12);              \
+    BENCHMARK(mvec_avx512_##fn##_##T)->Name(#fn "_" #T "/peer:libmvec_avx512")->Arg(1 << 12);          \
+    BENCHMARK(glibc_##fn##_##T)->Name(#fn "_" #T "/peer:glibc_scalar_loop")->Arg(1 << 12);             \
     BENCHMARK(repro_##fn##_##T)->Name(#fn "_" #T "/repro_math_" #fn "_array")->Arg(1 << 12);
-#define REPRO_REGISTER(fn)     \
+#define REPRO_REGISTER(fn)      \
     REPRO_REGISTER_T(fn, float) \
     REPRO_REGISTER_T(fn, double)
 
