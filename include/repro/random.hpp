@@ -157,6 +157,9 @@ REPRO_HD constexpr double u01_open_double(std::uint64_t w) {
     return static_cast<double>(((w >> 12) << 1) | 1u) * 0x1p-53;
 }
 
+// Groups per buffer of the bulk fills (random_stream::fill_groups).
+constexpr std::size_t fill_chunk = 512;
+
 inline std::uint64_t bernoulli_threshold(double p, const char* function) {
     if (!(p >= 0.0 && p <= 1.0))
         throw std::invalid_argument(std::string("repro::") + function + ": p = " + std::to_string(p) +
@@ -265,6 +268,9 @@ public:
 private:
     template <class T, class Make>
     void fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per, Make make) const;
+    template <class T, class Make, class MakeMany>
+    void fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per, Make make,
+                     MakeMany make_many) const;
 
     random_key key_;
     std::uint64_t sample_;
@@ -286,11 +292,23 @@ inline void random_stream::fill_bits(std::uint32_t* out, std::size_t n, std::uin
 // The bulk forms work through a buffer of words: `per` words per group of
 // `group` outputs (double uniform: 2 per 1; float
 // normal: 2 per 2; double normal: 4 per 2); make(w, out) writes the group
-// whose words start at w. Partial groups at either end go through one-group
-// buffers.
+// whose words start at w, make_many(w, groups, out) the groups whose words
+// start at w (by default make on each, with hardware fma). Partial groups at
+// either end go through one-group buffers.
 template <class T, class Make>
 void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per,
                                 Make make) const {
+    fill_groups(out, n, first, group, per, make, [&](const std::uint32_t* w, std::size_t groups, T* o) {
+        // make's whole call tree (repro::math for the normals) with hardware fma
+        detail::simd::with_fma([&] {
+            for (std::size_t j = 0; j < groups; ++j) make(w + j * per, o + j * group);
+        });
+    });
+}
+
+template <class T, class Make, class MakeMany>
+void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per,
+                                Make make, MakeMany make_many) const {
     std::uint32_t one[4];
     T values[2] = {};  // initialised: GCC -O3 sees a read of values[1] for one-output groups (-Wmaybe-uninitialized)
     std::size_t k = 0;
@@ -304,16 +322,13 @@ void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsi
     };
     std::uint64_t g = first / group;
     if (n != 0 && first % group != 0) partial(g++);
-    constexpr std::size_t chunk = 512;  // groups per buffer
+    constexpr std::size_t chunk = detail::fill_chunk;
     std::uint32_t w[chunk * 4];
     while (n - k >= group) {
         const std::size_t whole = (n - k) / group;
         const std::size_t groups = whole < chunk ? whole : chunk;
         fill_bits(w, groups * per, g * per);
-        // make's whole call tree (repro::math for the normals) with hardware fma
-        detail::simd::with_fma([&] {
-            for (std::size_t j = 0; j < groups; ++j) make(w + j * per, out + k + j * group);
-        });
+        make_many(static_cast<const std::uint32_t*>(w), groups, out + k);
         k += groups * group;
         g += groups;
     }
@@ -342,15 +357,37 @@ template <class T>
 void random_stream::fill_normal(T* out, std::size_t n, std::uint64_t first) const {
     if (n != 0 && out == nullptr)
         throw std::invalid_argument("repro::random_stream::fill_normal: out is a null pointer");
-    if constexpr (sizeof(T) == 4)
-        fill_groups(out, n, first, 2, 2, [](const std::uint32_t* w, T* o) {
-            detail::box_muller(detail::u01_open_float(w[0]), detail::u01_float(w[1]), o[0], o[1]);
-        });
-    else
-        fill_groups(out, n, first, 2, 4, [](const std::uint32_t* w, T* o) {
-            detail::box_muller(detail::u01_open_double(detail::join64(w[1], w[0])),
-                               detail::u01_double(detail::join64(w[3], w[2])), o[0], o[1]);
-        });
+    constexpr unsigned per = sizeof(T) == 4 ? 2 : 4;
+    auto uniforms = [](const std::uint32_t* w, T& u1, T& u2) {
+        if constexpr (sizeof(T) == 4) {
+            u1 = detail::u01_open_float(w[0]);
+            u2 = detail::u01_float(w[1]);
+        } else {
+            u1 = detail::u01_open_double(detail::join64(w[1], w[0]));
+            u2 = detail::u01_double(detail::join64(w[3], w[2]));
+        }
+    };
+    auto one = [&](const std::uint32_t* w, T* o) {
+        T u1, u2;
+        uniforms(w, u1, u2);
+        detail::box_muller(u1, u2, o[0], o[1]);
+    };
+    // Whole buffers: box_muller's steps through the math array forms (their
+    // SIMD lanes; the scalar functions' bits), then its products.
+    auto many = [&](const std::uint32_t* w, std::size_t groups, T* o) {
+        T u1[detail::fill_chunk], u2[detail::fill_chunk], l[detail::fill_chunk], s[detail::fill_chunk],
+            c[detail::fill_chunk];
+        for (std::size_t j = 0; j < groups; ++j) uniforms(w + j * per, u1[j], u2[j]);
+        math::log(u1, l, groups);
+        math::sin2pi(u2, s, groups);
+        math::cos2pi(u2, c, groups);
+        for (std::size_t j = 0; j < groups; ++j) {
+            const T r = std::sqrt(T(-2) * l[j]);
+            o[2 * j] = r * c[j];
+            o[2 * j + 1] = r * s[j];
+        }
+    };
+    fill_groups(out, n, first, 2, per, one, many);
 }
 
 inline std::string random_stream::to_string() const {

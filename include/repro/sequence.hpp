@@ -81,12 +81,16 @@ inline void rope(float* x, std::size_t tokens, std::size_t heads, std::size_t he
         turns[i] = math::exp(-(static_cast<double>(2 * i) / static_cast<double>(head_dim)) * log_base) /
                    6.283185307179586;
     detail::parallel_for(tokens, tc, [&](std::size_t token) {
+        // sin2pi and cos2pi of the angles: the bits of sincos2pi, by the
+        // array forms (SIMD lanes)
+        std::vector<double> angle(half), sd(half), cd(half);
+        for (std::size_t i = 0; i < half; ++i) angle[i] = static_cast<double>(positions[token]) * turns[i];
+        math::sin2pi(angle.data(), sd.data(), half);
+        math::cos2pi(angle.data(), cd.data(), half);
         std::vector<float> cs(half), sn(half);
         for (std::size_t i = 0; i < half; ++i) {
-            double s, c;
-            math::sincos2pi(static_cast<double>(positions[token]) * turns[i], s, c);
-            cs[i] = static_cast<float>(c);
-            sn[i] = static_cast<float>(s);
+            cs[i] = static_cast<float>(cd[i]);
+            sn[i] = static_cast<float>(sd[i]);
         }
         detail::simd::with_fma([&] {
             for (std::size_t h = 0; h < heads; ++h) {
