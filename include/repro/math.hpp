@@ -270,14 +270,14 @@ REPRO_HD double erf(double x) {
 // 0.5 <= x < 6: x * Phi(x) from 11 pieces; x >= 6: x; x <= -0.5:
 // x * exp(-x^2/2) * Q(-x) with Q(a) = Phi(-a) exp(a^2/2) from half-binade
 // pieces (x^2/2 is exact in double), so large negative x keeps its relative
-// accuracy down to the underflow; x < -16: -0. gelu(+-0) = +-0,
+// accuracy down to the underflow; x <= -16: -0. gelu(+-0) = +-0,
 // gelu(+inf) = +inf, gelu(-inf) = -0 (the limit; the formula gives NaN).
 REPRO_HD float gelu(float x) {
     namespace d = detail::erf_impl;
     if (repro::is_nan(x)) return x + x;
     const double xd = x;
     if (xd >= 6.0 || xd == 0) return x;  // x = +-0 keeps its sign
-    if (xd < -16.0) return -0.0f;
+    if (xd <= -16.0) return -0.0f;  // |result| < 2^-180; -16 itself would index past the last piece
     const double a = d::abs_value(xd);
     double r;
     if (a < 0.5) {
@@ -342,11 +342,8 @@ REPRO_HD double gelu(double x) {
 REPRO_HD float gelu_tanh(float x) {
     if (repro::is_nan(x)) return x + x;
     if (repro::is_inf(x)) return repro::sign_bit(x) ? -0.0f : x;
-    constexpr double k0 = 0x1.9884533d43651p+0;  // 2 sqrt(2/pi)
-    constexpr double k1 = 0x1.2444f2a4d8b4bp-4;  // 2 sqrt(2/pi) * 0.044715
     const double xd = x;
-    const double u2 = xd * repro::fma(k1, xd * xd, k0);
-    const double r = xd / (1.0 + repro::math::exp(-u2));
+    const double r = xd / (1.0 + repro::math::exp(-detail::fk::gelu_tanh_2u(xd)));
     return static_cast<float>(r);
 }
 
@@ -491,7 +488,7 @@ REPRO_MATH_ARRAY_FORM_SIMD(sigmoid)
 REPRO_MATH_ARRAY_FORM_SIMD(silu)
 REPRO_MATH_ARRAY_FORM_SIMD(erf)
 REPRO_MATH_ARRAY_FORM(gelu)
-REPRO_MATH_ARRAY_FORM(gelu_tanh)
+REPRO_MATH_ARRAY_FORM_SIMD(gelu_tanh)
 REPRO_MATH_ARRAY_FORM_SIMD2(sin2pi)
 REPRO_MATH_ARRAY_FORM_SIMD2(cos2pi)
 REPRO_MATH_ARRAY_FORM(rsqrt)

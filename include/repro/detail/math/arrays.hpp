@@ -50,6 +50,7 @@ struct silu_op {};
 struct erf_op {};
 struct sin2pi_op {};
 struct cos2pi_op {};
+struct gelu_tanh_op {};
 
 #if REPRO_X86_SIMD
 REPRO_AVX2_REGION_BEGIN

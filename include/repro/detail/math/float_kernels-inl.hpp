@@ -101,6 +101,13 @@ REPRO_HD V silu(V x) {
     return x / (1.0 + exp(max_of(-x, -200.0)));
 }
 
+// gelu_tanh's 2u = x (k0 + k1 x^2) (x^2 exact for a float x), k0 = 2 sqrt(2/pi),
+// k1 = k0 * 0.044715.
+template <class V>
+REPRO_HD V gelu_tanh_2u(V x) {
+    return x * fma(V(0x1.2444f2a4d8b4bp-4), x * x, V(0x1.9884533d43651p+0));
+}
+
 // erf(a) for 0 <= a < 0.75: a + a Q(a^2), Q degree 8 (max rel err 5.62e-15).
 template <class V>
 REPRO_HD V erf_small(V a) {

@@ -115,6 +115,17 @@ struct op64<log1p_op> {
     static V::reg eval(V::reg x) { return fk::log1p_dd(P(x)).v; }
 };
 
+// gelu_tanh's float kernel (math.hpp) for |x| <= 16, where e^-2u is normal:
+// x / (1 + e^-2u), 2u = x (k0 + k1 x^2), with the double exp's kernel.
+template <>
+struct op<gelu_tanh_op> {
+    static bool ordinary(V::reg x) { return V::all(V::le(V::abs(x), V::constant(16.0))); }
+    static V::reg eval(V::reg x) {
+        const P xd(x);
+        return (xd / (1.0 + fk::exp_normal(-fk::gelu_tanh_2u(xd)))).v;
+    }
+};
+
 // sin2pi or cos2pi of x, |x| < 2^52, on every lane, the scalar driver's
 // steps (trig.hpp): |x| = n + k/4 + r, the quadrant's polynomial and sign
 // chosen from k in -2..2, exact zeros made +0, then sin's sign from x.
