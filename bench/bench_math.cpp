@@ -193,7 +193,55 @@ REPRO_BENCH_FN(erf, -4.0, 4.0, false)
 REPRO_BENCH_TRIG(sin2pi, sinpi, sin)
 REPRO_BENCH_TRIG(cos2pi, cospi, cos)
 
+// The activations, float: what a user with SLEEF or glibc would write,
+// 0.5 x (1 + erf(x / sqrt 2)) and 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+__attribute__((target("avx2,fma"))) __m256 sleef_gelu_f8(__m256 x) {
+    const __m256 h = _mm256_mul_ps(x, _mm256_set1_ps(0.5f));
+    return _mm256_fmadd_ps(h, Sleef_finz_erff8_u10avx2(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678f))), h);
+}
+__attribute__((target("avx512f,avx2,fma"))) __m512 sleef_gelu_f16(__m512 x) {
+    const __m512 h = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
+    return _mm512_fmadd_ps(h, Sleef_finz_erff16_u10avx512f(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678f))), h);
+}
+__attribute__((target("avx2,fma"))) __m256 sleef_gelu_tanh_f8(__m256 x) {
+    const __m256 h = _mm256_mul_ps(x, _mm256_set1_ps(0.5f));
+    const __m256 u =
+        _mm256_mul_ps(_mm256_set1_ps(0.7978845608f),
+                      _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x), _mm256_mul_ps(x, x), x));
+    return _mm256_fmadd_ps(h, Sleef_finz_tanhf8_u10avx2(u), h);
+}
+__attribute__((target("avx512f,avx2,fma"))) __m512 sleef_gelu_tanh_f16(__m512 x) {
+    const __m512 h = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
+    const __m512 u =
+        _mm512_mul_ps(_mm512_set1_ps(0.7978845608f),
+                      _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(0.044715f), x), _mm512_mul_ps(x, x), x));
+    return _mm512_fmadd_ps(h, Sleef_finz_tanhf16_u10avx512f(u), h);
+}
+float c_gelu_float(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678f)); }
+float c_gelu_tanh_float(float x) { return 0.5f * x * (1.0f + std::tanh(0.7978845608f * (x + 0.044715f * x * x * x))); }
+#define REPRO_BENCH_ACT(fn)                                                                                           \
+    void fn##_float_glibc(benchmark::State& s) { run<float>(s, -6.0, 6.0, false, libm_loop<float, c_##fn##_float>); } \
+    void fn##_float_sleef_avx2(benchmark::State& s) {                                                                 \
+        run<float>(s, -6.0, 6.0, false, avx2_loop<float, __m256, sleef_##fn##_f8>);                                   \
+    }                                                                                                                 \
+    void fn##_float_sleef_avx512(benchmark::State& s) {                                                               \
+        peer_avx512<float, avx512_loop<float, __m512, sleef_##fn##_f16>>(s, -6.0, 6.0, false);                        \
+    }                                                                                                                 \
+    void fn##_float_repro(benchmark::State& s) {                                                                      \
+        run<float>(s, -6.0, 6.0, false, [](const float* x, float* y, std::size_t n) { repro::math::fn(x, y, n); });   \
+    }
+REPRO_BENCH_ACT(gelu)
+REPRO_BENCH_ACT(gelu_tanh)
+
 }  // namespace
+
+#define REPRO_REGISTER_ACT(fn)                                                                                \
+    BENCHMARK(fn##_float_sleef_avx2)->Name(#fn "_float/peer:sleef_finz_u10_formula_avx2")->Arg(1 << 12);      \
+    BENCHMARK(fn##_float_sleef_avx512)->Name(#fn "_float/peer:sleef_finz_u10_formula_avx512f")->Arg(1 << 12); \
+    BENCHMARK(fn##_float_glibc)->Name(#fn "_float/peer:glibc_scalar_formula_loop")->Arg(1 << 12);             \
+    BENCHMARK(fn##_float_repro)->Name(#fn "_float/repro_math_" #fn "_array")->Arg(1 << 12);
+REPRO_REGISTER_ACT(gelu)
+REPRO_REGISTER_ACT(gelu_tanh)
 
 #define REPRO_REGISTER_TRIG_T(fn, T)                                                                      \
     BENCHMARK(fn##_##T##_sleef_avx2)->Name(#fn "_" #T "/peer:sleef_finz_pi_u05_avx2")->Arg(1 << 12);      \

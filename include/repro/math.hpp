@@ -277,22 +277,12 @@ REPRO_HD float gelu(float x) {
     if (repro::is_nan(x)) return x + x;
     const double xd = x;
     if (xd >= 6.0 || xd == 0) return x;  // x = +-0 keeps its sign
-    if (xd <= -16.0) return -0.0f;  // |result| < 2^-180; -16 itself would index past the last piece
+    if (xd <= -16.0) return -0.0f;       // |result| < 2^-180; -16 itself would index past the last piece
     const double a = d::abs_value(xd);
-    double r;
-    if (a < 0.5) {
-        r = repro::fma(xd, xd * d::gelu_small_float(a * a), 0.5 * xd);
-    } else if (xd > 0) {
-        const int i = static_cast<int>((xd - 0.5) * 2.0);
-        const d::split_value v = d::phi_pos_float(i, xd - repro::fma(0.5, static_cast<double>(i), 0.75));
-        r = xd * (v.hi + v.rest);
-    } else {
-        double m;
-        const int i = d::half_binade(a, m);
-        const d::split_value q = d::mills_float(i, a - m);
-        const double e = repro::math::exp(repro::mul_rn(-0.5, repro::mul_rn(xd, xd)));  // x^2 exact: 48 significant bits
-        r = repro::mul_rn(repro::mul_rn(xd, e), q.hi + q.rest);
-    }
+    // (x^2 in the negative branch is exact: 48 significant bits)
+    const double r = a < 0.5  ? detail::fk::gelu_small_branch(xd, a)
+                     : xd > 0 ? detail::fk::gelu_positive_branch(xd)
+                              : detail::fk::gelu_negative_branch(xd, a);
     return static_cast<float>(r);
 }
 
@@ -465,9 +455,9 @@ REPRO_HD double rsqrt(double x) {
         detail::map(x, y, n, #name, [](T v) { return ::repro::math::name(v); }); \
     }
 
-#define REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, T)                                                \
-    inline void name(const T* x, T* y, std::size_t n) {                                        \
-        detail::check_arrays(x, y, n, #name);                                                  \
+#define REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, T)                                                   \
+    inline void name(const T* x, T* y, std::size_t n) {                                           \
+        detail::check_arrays(x, y, n, #name);                                                     \
         detail::map_simd<detail::name##_op>(x, y, n, [](T v) { return ::repro::math::name(v); }); \
     }
 #define REPRO_MATH_ARRAY_FORM_SIMD(name) \
@@ -487,7 +477,7 @@ REPRO_MATH_ARRAY_FORM_SIMD2(tanh)
 REPRO_MATH_ARRAY_FORM_SIMD(sigmoid)
 REPRO_MATH_ARRAY_FORM_SIMD(silu)
 REPRO_MATH_ARRAY_FORM_SIMD(erf)
-REPRO_MATH_ARRAY_FORM(gelu)
+REPRO_MATH_ARRAY_FORM_SIMD(gelu)
 REPRO_MATH_ARRAY_FORM_SIMD(gelu_tanh)
 REPRO_MATH_ARRAY_FORM_SIMD2(sin2pi)
 REPRO_MATH_ARRAY_FORM_SIMD2(cos2pi)

@@ -51,6 +51,7 @@ struct erf_op {};
 struct sin2pi_op {};
 struct cos2pi_op {};
 struct gelu_tanh_op {};
+struct gelu_op {};
 
 #if REPRO_X86_SIMD
 REPRO_AVX2_REGION_BEGIN

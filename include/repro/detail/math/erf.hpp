@@ -52,109 +52,13 @@ REPRO_HD double abs_value(double x) { return repro::from_bits<double>(repro::to_
 
 // Index of the half-binade of a in [0.5, 2^k): [0.5, 0.75) -> 0, [0.75, 1) -> 1,
 // [1, 1.5) -> 2, ...; m = its centre, exact.
-REPRO_HD int half_binade(double a, double& m) {
-    const std::uint64_t b = repro::to_bits(a);
-    const int e = static_cast<int>(b >> 52) - 1022;  // 0 for [0.5, 1)
-    const int half = static_cast<int>((b >> 51) & 1);
-    const double lower = repro::from_bits<double>(static_cast<std::uint64_t>(e + 1022) << 52);  // 2^(e-1)
-    m = repro::mul_rn(lower, half ? 1.75 : 1.25);
-    return 2 * e + half;
-}
+REPRO_HD int half_binade(double a, double& m) { return static_cast<int>(half_binade_index(a, m)); }
 
 // erf_small: erf(x) = x + x * Q(x^2) for |x| < 0.75, Q(s) = erf(sqrt s)/sqrt s - 1.
 // erf_mid: erf on [0.75 + k/2, 1.25 + k/2), centre 1 + k/2.
 // gelu_small: Phi(x) = 1/2 + x * G(x^2) for |x| < 0.5 (Phi the normal cdf).
 // phi_pos: Phi on [0.5 + k/2, 1 + k/2), centre 0.75 + k/2.
 // mills: Q(a) = Phi(-a) * exp(a^2/2) on the half-binades of [0.5, 2^k).
-// gelu_small: degree 6 in s, max rel err 7.95e-16
-REPRO_HD double gelu_small_float(double s) {
-    REPRO_MATH_TABLE constexpr double c[7] = {0x1.9884533d4364bp-2,   -0x1.1058377e2ae93p-4, 0x1.46d042935ea93p-7,
-                                              -0x1.37403c62ab099p-10, 0x1.e428e0f01006bp-14, -0x1.3c8281977f972p-17,
-                                              0x1.52ba85b419175p-21};
-    return horner<7>(c, s);
-}
-// phi_pos: 11 pieces, degree 9, max rel fit err 1.99e-14
-REPRO_HD split_value phi_pos_float(int i, double t) {
-    REPRO_MATH_TABLE constexpr double c[11][12] = {
-        {0x1.8bf77fea5316dp-1, -0x1.b52c7a0f01a0cp-55, 0x1.345d5efad34e2p-2, -0x1.ce8c0e783cd77p-4,
-         -0x1.67c244272490fp-6, 0x1.77d1cbc12e47ep-6, -0x1.345cbe08b1e70p-13, -0x1.8e770b7b370f3p-9,
-         0x1.67d76884632b4p-12, 0x1.33ca3a5d9dc9ap-12, -0x1.dd0ab91c10bfbp-15, -0x1.69b4c92d41193p-16},
-        {0x1.c9e845da8ac7bp-1, -0x1.44f461319207bp-56, 0x1.7610b9431f1d8p-3, -0x1.d394e793e6dc5p-4,
-         0x1.188c8af0adb6dp-6, 0x1.c0195deefad4fp-7, -0x1.8860ff01bc54dp-8, -0x1.2dfadf7ddcd9dp-11,
-         0x1.ab99db5036dfap-11, -0x1.13a1396b6ec67p-14, -0x1.23a3747767eeep-14, 0x1.e25f6f0e992dep-17},
-        {0x1.eb7d5dbebaa92p-1, 0x1.abac6192eb04dp-56, 0x1.6164536bf145fp-4, -0x1.3537c8fe733a7p-4, 0x1.e5e9f2b5d42fep-6,
-         -0x1.9c4a6146904cbp-12, -0x1.1a878d829e59dp-8, 0x1.575c56aa7bdfdp-10, 0x1.85a4985788535p-13,
-         -0x1.7b857b1baf7c7p-13, 0x1.16527fed3bc42p-16, 0x1.b4a83177d92b4p-17},
-        {0x1.f9bdb6c378b28p-1, -0x1.24e1010e1a582p-55, 0x1.0402dfd3dc1a2p-5, -0x1.24833bce00508p-5,
-         0x1.601939c47d7f9p-6, -0x1.92347482209c1p-8, -0x1.e4456887a44c2p-12, 0x1.03eaecb119941p-10,
-         -0x1.148183a42c612p-12, -0x1.12726f1a13066p-15, 0x1.18333037ee50dp-15, 0x0.0p+0},
-        {0x1.fe796fbcb6138p-1, -0x1.675288aa995bcp-60, 0x1.29fa54c6341e4p-7, -0x1.99b8348f0ab51p-7,
-         0x1.45e9ccb879e6dp-7, -0x1.378ebfc8e97c8p-8, 0x1.2654acdd3d706p-10, 0x1.f456bfd394f03p-14,
-         -0x1.7a953a687ced9p-13, 0x1.9762c04e3e83ep-15, 0x1.629a0edd95917p-19, 0x0.0p+0},
-        {0x1.ffb45e40a0bf3p-1, -0x1.98013f4d6a451p-61, 0x1.09f38e18a2820p-9, -0x1.b02bc6e85c93ap-9,
-         0x1.a7dc2a76958ebp-9, -0x1.105b9668ef5edp-9, 0x1.c5d0708fd10fep-11, -0x1.923cf21530558p-13,
-         -0x1.d5bbd48b8d06ap-17, 0x1.b8d73ba6e965bp-16, -0x1.0d87592d611e7p-17, 0x0.0p+0},
-        {0x1.fff469354da69p-1, 0x1.90048ea521d6ep-57, 0x1.71b92ecaaa791p-12, -0x1.5a9d9be32dfc7p-11,
-         0x1.927594453bf2dp-11, -0x1.3f89475f5192dp-11, 0x1.669110d06823dp-12, -0x1.15cdde0874f86p-13,
-         0x1.fb8e0260e0c57p-16, 0x1.6526148668bd3p-23, -0x1.8deb586b8e1d0p-19, 0x0.0p+0},
-        {0x1.fffe995a4340ep-1, -0x1.13a820723649fp-55, 0x1.904afdd95834ep-15, -0x1.a94fadbe735d6p-14,
-         0x1.1c955317007c8p-13, -0x1.0aed550bef26dp-13, 0x1.70650c9f17f7ep-14, -0x1.7b8cd704fb1f6p-15,
-         0x1.1e1a099e2808ep-16, -0x1.1742534cb70f3p-18, 0x0.0p+0, 0x0.0p+0},
-        {0x1.ffffdddf524c0p-1, -0x1.e5c28188f2146p-55, 0x1.518646ba99d52p-18, -0x1.90cf744646508p-17,
-         0x1.2f3ec451ef432p-16, -0x1.46b3c810f3856p-16, 0x1.08d734dd5e2abp-16, -0x1.4c4318802936dp-17,
-         0x1.48e158844dcdap-18, -0x1.e8ee696362d22p-20, 0x0.0p+0, 0x0.0p+0},
-        {0x1.fffffd72bd265p-1, 0x1.22aacc8cd6a79p-58, 0x1.bb4a8a8ca5b01p-22, -0x1.22e8ebb3f3476p-20,
-         0x1.ea9fd70308704p-20, -0x1.29ba79f3727fcp-19, 0x1.13b6ae293a5a4p-19, -0x1.933a176a48877p-20,
-         0x1.e43ec9a170d1ep-21, -0x1.c6e6f409d04c9p-22, 0x0.0p+0, 0x0.0p+0},
-        {0x1.ffffffd9ab944p-1, -0x1.9af095a03b42fp-55, 0x1.c56b24c535bf5p-26, -0x1.45e6dfe55e99bp-24,
-         0x1.2edefff86bf4dp-23, -0x1.97c052a86da98p-23, 0x1.a7cdb6f5fd3c3p-23, -0x1.6ec2d9f1d358bp-23,
-         0x1.eaf3b80ecbf4fp-24, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
-    };
-    return piece<12>(c[i], t);
-}
-// mills: 10 pieces, degree 12, max rel fit err 2.68e-14
-REPRO_HD split_value mills_float(int i, double t) {
-    REPRO_MATH_TABLE constexpr double c[10][15] = {
-        {0x1.4b1de1265fdfap-2, -0x1.b31066794951ap-56, -0x1.93234d0a8eabdp-3, 0x1.9a45b22626401p-4,
-         -0x1.6e920731b181bp-5, 0x1.27b80fee544a9p-6, -0x1.b6a6de4517ad8p-8, 0x1.2ee7b8626156fp-9,
-         -0x1.8a3df74cb8e35p-11, 0x1.e43116edbd708p-13, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
-        {0x1.1e7c2d26d017dp-2, -0x1.51009c34e43e8p-56, -0x1.3baf57769a7cdp-3, 0x1.28beedc5d8d01p-4,
-         -0x1.ef9f7e8908a72p-6, 0x1.78a814386eb39p-7, -0x1.08aafe615c918p-8, 0x1.5bd16751e18eep-10,
-         -0x1.b02924f2cde0bp-12, 0x1.fc40556a3bcccp-14, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
-        {0x1.d898de09c6f19p-3, 0x1.d6ac48da9b5e4p-57, -0x1.c49321dc9c3eep-4, 0x1.7b79d1bfcaa02p-5,
-         -0x1.1f33fe5b53d8bp-6, 0x1.8ff2a58cb4e00p-8, -0x1.038d124da08d5p-9, 0x1.3cf8a5234c2dep-11,
-         -0x1.6ed653a5f5e78p-13, 0x1.94a596ab15b7dp-15, -0x1.af8981b508a32p-17, 0x1.b5b6993badc13p-19, 0x0.0p+0,
-         0x0.0p+0, 0x0.0p+0},
-        {0x1.7b5abd2fd03adp-3, 0x1.800e52e98304cp-58, -0x1.3253b6cdb4c64p-4, 0x1.bd45f4ef26a49p-6,
-         -0x1.2962f462a9397p-7, 0x1.721ebf1185e88p-9, -0x1.b178048e7509fp-11, 0x1.e142d1ea843c0p-13,
-         -0x1.fd805a4cc8cacp-15, 0x1.04745a2bb3be0p-16, -0x1.fbb63ef5238d9p-19, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
-        {0x1.21725231700b8p-3, 0x1.b027a77ad33e6p-57, -0x1.75ab63fbbab50p-5, 0x1.bf399da0e4021p-7,
-         -0x1.f6275d2666cf2p-9, 0x1.0ac206bacb824p-10, -0x1.0dee20ee84ec2p-12, 0x1.0578a5f01a135p-14,
-         -0x1.e6e86ec653ca1p-17, 0x1.b51b3541ea5fcp-19, -0x1.7bab63d9f9507p-21, 0x1.48eae932ab6f2p-23,
-         -0x1.0cb8f0ae5fca0p-25, 0x0.0p+0, 0x0.0p+0},
-        {0x1.b396f9cf1e260p-4, -0x1.1646b36c1f44dp-61, -0x1.b6038a80903c9p-6, 0x1.a29f04f5013d8p-8,
-         -0x1.7e8220e1049eap-10, 0x1.4fb4a0b7e6ebcp-12, -0x1.1c0d0d7c27b32p-14, 0x1.d0dbdcdf60170p-17,
-         -0x1.70cd566de831fp-19, 0x1.1c42ad95c9ea4p-21, -0x1.aab0eccce6a80p-24, 0x1.3f1f6f55ce408p-26,
-         -0x1.c7bf0dec9a362p-29, 0x0.0p+0, 0x0.0p+0},
-        {0x1.3b0fbcb4c77bep-4, 0x1.31794a900891fp-58, -0x1.d614eb6940fdbp-7, 0x1.542a992feae05p-9,
-         -0x1.dea729e654bf2p-12, 0x1.4810f80db4ebbp-14, -0x1.b6d9480ad3bc6p-17, 0x1.1edb81d12ac6bp-19,
-         -0x1.6efcee41ab9a7p-22, 0x1.cbf76c4ed3a30p-25, -0x1.1a3904ce690e0p-27, 0x1.5493741b78d96p-30,
-         -0x1.aeaa1509d1879p-33, 0x1.f4fab7c8358afp-36, 0x0.0p+0},
-        {0x1.c9e120e488937p-5, -0x1.25b6cb9d698b5p-59, -0x1.f7d59d52f902bp-8, 0x1.106373bef6d20p-10,
-         -0x1.21a61d894722fp-13, 0x1.2f219e32a9d56p-16, -0x1.386f584335945p-19, 0x1.3d57b235178f0p-22,
-         -0x1.3dd198c3ed0b5p-25, 0x1.39d32a4c79de4p-28, -0x1.320ad29410137p-31, 0x1.3275de06eaeb7p-34,
-         -0x1.2341f68a1b307p-37, 0x0.0p+0, 0x0.0p+0},
-        {0x1.43a38ae46ed46p-5, -0x1.93a50d2c0d7b4p-59, -0x1.fbf2cfdc6dcc6p-9, 0x1.8af23eaa840fbp-12,
-         -0x1.305575efc11b7p-15, 0x1.d0ed67fa474ecp-19, -0x1.601bb402a4f86p-22, 0x1.0872e4ef6258bp-25,
-         -0x1.8a000d13fd715p-29, 0x1.2334ae952f027p-32, -0x1.ab13fa682f2edp-36, 0x1.355f5bb0de79fp-39,
-         -0x1.befc0f5cb8fc9p-43, 0x1.64ef647c83ef2p-46, -0x1.fb7db4ed24bf2p-50},
-        {0x1.d087ad6e0cbf6p-6, -0x1.ef06b4b4e2b80p-60, -0x1.06cdbe7c1ec73p-9, 0x1.27e80535b5c64p-13,
-         -0x1.4b934f0b0abb3p-17, 0x1.71c8031db5d3ep-21, -0x1.9a75a871d7491p-25, 0x1.c5826ac7cb48ap-29,
-         -0x1.f2cc2c808d41ap-33, 0x1.1111546634446p-36, -0x1.294e64908fabfp-40, 0x1.42a9e1f3cd313p-44,
-         -0x1.7090ffb3fd0bep-48, 0x1.8c61067ee597cp-52, 0x0.0p+0},
-    };
-    return piece<15>(c[i], t);
-}
 // erf_small: degree 10 in s, max rel err 2.7e-17
 REPRO_HD double erf_small_double(double s) {
     REPRO_MATH_TABLE constexpr double c[11] = {0x1.06eba8214db69p-3,   -0x1.812746b0379e0p-2,  0x1.ce2f21a0424c3p-4,

@@ -109,10 +109,21 @@ REPRO_HD double trunc_index(double v, int& i) {
 }
 
 REPRO_HD double coefficient(const double* column, int i) { return column[i]; }
+REPRO_HD double coefficient16(const double* column, int i) { return column[i]; }
+
+// The half-binade of a in [0.5, 2^k) as the index 2e + h ([0.5, 0.75) -> 0,
+// [0.75, 1) -> 1, [1, 1.5) -> 2, ...; e = a's exponent + 1, h = its first
+// fraction bit), as a double; m = the half-binade's centre, exact (a's
+// exponent and sign, fraction 0.25 or 0.75).
+REPRO_HD double half_binade_index(double a, double& m) {
+    const std::uint64_t b = to_bits(a);
+    m = from_bits<double>((b & 0xfff8000000000000ull) | 0x0004000000000000ull);
+    return static_cast<double>(static_cast<int>(b >> 51) - 2044);
+}
 
 namespace fk {
-#include "float_kernels-inl.hpp"
 #include "double_kernels-inl.hpp"
+#include "float_kernels-inl.hpp"
 #include "trig_kernels-inl.hpp"
 }  // namespace fk
 
@@ -165,7 +176,6 @@ REPRO_HD exact_pair<double> el_sigmoid_dd(double x) {
     return fast_two_sum(q, res / d_hi);
 }
 
-
 }  // namespace detail
 }  // namespace math
 REPRO_NAMESPACE_END
@@ -184,12 +194,14 @@ struct index_type<repro::detail::simd::f64x4> {
 // The same kernels on four double lanes.
 namespace fk_avx2 {
 using repro::detail::simd::coefficient;
+using repro::detail::simd::coefficient16;
+using repro::detail::simd::half_binade_index;
 using repro::detail::simd::log_split;
 using repro::detail::simd::max_of;
 using repro::detail::simd::pow2_shifted;
 using repro::detail::simd::trunc_index;
-#include "float_kernels-inl.hpp"
 #include "double_kernels-inl.hpp"
+#include "float_kernels-inl.hpp"
 #include "trig_kernels-inl.hpp"
 }  // namespace fk_avx2
 
@@ -211,12 +223,14 @@ struct index_type<repro::detail::simd::f64x8> {
 // And on eight.
 namespace fk_avx512 {
 using repro::detail::simd::coefficient;
+using repro::detail::simd::coefficient16;
+using repro::detail::simd::half_binade_index;
 using repro::detail::simd::log_split;
 using repro::detail::simd::max_of;
 using repro::detail::simd::pow2_shifted;
 using repro::detail::simd::trunc_index;
-#include "float_kernels-inl.hpp"
 #include "double_kernels-inl.hpp"
+#include "float_kernels-inl.hpp"
 #include "trig_kernels-inl.hpp"
 }  // namespace fk_avx512
 

@@ -126,6 +126,24 @@ struct op<gelu_tanh_op> {
     }
 };
 
+// gelu (erf form) for x > -16: the three branches of the scalar function on
+// every lane (each on a copy clamped into its range, so table indices stay
+// in range), each lane taking its own; x >= 6 (+inf included) and +-0 give x.
+template <>
+struct op<gelu_op> {
+    static bool ordinary(V::reg x) { return V::all(V::lt(V::constant(-16.0), x)); }
+    static V::reg eval(V::reg x) {
+        const V::reg a = V::abs(x);
+        const V::reg small = fk::gelu_small_branch(P(x), P(a)).v;
+        const V::reg pos = fk::gelu_positive_branch(P(clamp(x, 0.5, 0x1.7ffffep+2))).v;  // below 6
+        const V::reg an = clamp(a, 0.5, 0x1.fffffep+3);                                  // below 16
+        const V::reg neg = fk::gelu_negative_branch(P(V::neg(an)), P(an)).v;
+        V::reg r = V::select(V::lt(V::zero(), x), pos, neg);
+        r = V::select(V::lt(a, V::constant(0.5)), small, r);
+        return V::select(V::either(V::ge(x, V::constant(6.0)), V::is_zero(x)), x, r);
+    }
+};
+
 // sin2pi or cos2pi of x, |x| < 2^52, on every lane, the scalar driver's
 // steps (trig.hpp): |x| = n + k/4 + r, the quadrant's polynomial and sign
 // chosen from k in -2..2, exact zeros made +0, then sin's sign from x.

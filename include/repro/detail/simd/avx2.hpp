@@ -171,6 +171,25 @@ struct registers<avx2_tag, double> {
         i = _mm256_cvttpd_epi32(v);
         return _mm256_cvtepi32_pd(i);
     }
+    // column[i] per lane, i in [0, 16)
+    REPRO_TARGET_AVX2 static reg pick16(const double* column, index i) {
+        // the masked form: the plain one reads an undefined source register
+        const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+        return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), column, i, all, 8);
+    }
+    // For positive a: the half-binade index 2e + h as a double and its
+    // centre m (as the scalar half_binade_index, from the bits).
+    REPRO_TARGET_AVX2 static reg half_binade(reg a, reg& m) {
+        const __m256i b = _mm256_castpd_si256(a);
+        m = _mm256_castsi256_pd(
+            _mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi64x(static_cast<long long>(0xfff8000000000000ull))),
+                            _mm256_set1_epi64x(0x0004000000000000ll)));
+        // (b >> 51) - 2044 via 2^52 + n - 2^52, exact
+        const __m256d two52 = _mm256_set1_pd(0x1p52);
+        const __m256d n = _mm256_sub_pd(
+            _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(b, 51), _mm256_castpd_si256(two52))), two52);
+        return _mm256_sub_pd(n, _mm256_set1_pd(2044.0));
+    }
     // column[i] per lane, i in [0, 8): each half of the column permuted as
     // 32-bit words (lane i takes words 2i and 2i + 1, mod 8), then the half
     // that holds entry i; no gather

@@ -178,6 +178,24 @@ struct registers<avx512_tag, double> {
         i = _mm512_maskz_cvttpd_epi32(all_lanes, v);
         return _mm512_maskz_cvtepi32_pd(all_lanes, i);
     }
+    // column[i] per lane, i in [0, 16): a two-register permutation
+    REPRO_TARGET_AVX512 static reg pick16(const double* column, index i) {
+        return _mm512_maskz_permutex2var_pd(all_lanes, _mm512_loadu_pd(column),
+                                            _mm512_maskz_cvtepi32_epi64(all_lanes, i), _mm512_loadu_pd(column + 8));
+    }
+    // For positive a: the half-binade index 2e + h as a double and its
+    // centre m (as the scalar half_binade_index, from the bits).
+    REPRO_TARGET_AVX512 static reg half_binade(reg a, reg& m) {
+        const __m512i b = _mm512_castpd_si512(a);
+        m = _mm512_castsi512_pd(
+            _mm512_or_si512(_mm512_and_si512(b, _mm512_set1_epi64(static_cast<long long>(0xfff8000000000000ull))),
+                            _mm512_set1_epi64(0x0004000000000000ll)));
+        const __m512d two52 = _mm512_set1_pd(0x1p52);
+        const __m512d n = _mm512_sub_pd(
+            _mm512_castsi512_pd(_mm512_or_si512(_mm512_maskz_srli_epi64(all_lanes, b, 51), _mm512_castpd_si512(two52))),
+            two52);
+        return _mm512_sub_pd(n, _mm512_set1_pd(2044.0));
+    }
     // column[i] per lane, i in [0, 8): a permutation, no gather
     REPRO_TARGET_AVX512 static reg pick8(const double* column, index i) {
         return _mm512_maskz_permutexvar_pd(all_lanes, _mm512_maskz_cvtepi32_epi64(all_lanes, i),

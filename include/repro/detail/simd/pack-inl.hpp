@@ -28,6 +28,9 @@ inline REPRO_PACK trunc_index(REPRO_PACK v, REPRO_PACK::index& i) { return REPRO
 // Entry i of an eight-entry table column, per lane.
 inline REPRO_PACK coefficient(const double* column, REPRO_PACK::index i) { return REPRO_PACK::V::pick8(column, i); }
 
+inline REPRO_PACK coefficient16(const double* column, REPRO_PACK::index i) { return REPRO_PACK::V::pick16(column, i); }
+inline REPRO_PACK half_binade_index(REPRO_PACK a, REPRO_PACK& m) { return REPRO_PACK::V::half_binade(a.v, m.v); }
+
 // The error-free transformations of repro/fp.hpp, lane by lane.
 inline exact_pair<REPRO_PACK> two_sum(REPRO_PACK a, REPRO_PACK b) {
     const REPRO_PACK s = a + b;
