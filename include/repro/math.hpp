@@ -195,7 +195,7 @@ REPRO_HD double sigmoid(double x) {
     if (is_nan(x)) return x + x;
     if (x > 38.0) return 1.0;
     if (x < -700.0) return exp(x);
-    const auto s = detail::el_sigmoid_dd(x);
+    const auto s = detail::fk::sigmoid_dd(x);
     return s.value + s.error;
 }
 
@@ -221,7 +221,7 @@ REPRO_HD double silu(double x) {
         const double z = fma(x, ep.hi, mul_rn(x, ep.lo));
         return detail::el_scale(z, ep.k);
     }
-    const auto s = detail::el_sigmoid_dd(x);
+    const auto s = detail::fk::sigmoid_dd(x);
     return fma(x, s.value, mul_rn(x, s.error));
 }
 
@@ -463,7 +463,7 @@ REPRO_HD double rsqrt(double x) {
 #define REPRO_MATH_ARRAY_FORM_SIMD(name) \
     REPRO_MATH_ARRAY_FORM(name)          \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, float)
-// (double kernels so far: exp, expm1, tanh, the logarithms, sin2pi and cos2pi)
+// (double kernels so far: exp, expm1, tanh, sigmoid, silu, the logarithms, sin2pi and cos2pi)
 #define REPRO_MATH_ARRAY_FORM_SIMD2(name) \
     REPRO_MATH_ARRAY_FORM_SIMD(name)      \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, double)
@@ -474,8 +474,8 @@ REPRO_MATH_ARRAY_FORM_SIMD2(log)
 REPRO_MATH_ARRAY_FORM_SIMD2(log1p)
 REPRO_MATH_ARRAY_FORM_SIMD2(log2)
 REPRO_MATH_ARRAY_FORM_SIMD2(tanh)
-REPRO_MATH_ARRAY_FORM_SIMD(sigmoid)
-REPRO_MATH_ARRAY_FORM_SIMD(silu)
+REPRO_MATH_ARRAY_FORM_SIMD2(sigmoid)
+REPRO_MATH_ARRAY_FORM_SIMD2(silu)
 REPRO_MATH_ARRAY_FORM_SIMD(erf)
 REPRO_MATH_ARRAY_FORM_SIMD(gelu)
 REPRO_MATH_ARRAY_FORM_SIMD(gelu_tanh)

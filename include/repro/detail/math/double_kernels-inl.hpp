@@ -62,6 +62,26 @@ REPRO_HD V exp_normal(V x) {
     return mul_rn(e.value + e.error, pow2_shifted(t));
 }
 
+// sigmoid(x) as a double-double for x in [-700, 40]: with E = e^-|x|
+// (value and error scaled by 2^k, exact), 1 / (1 + E) for x >= 0 and
+// E / (1 + E) for x < 0, the quotient corrected once.
+template <class V>
+REPRO_HD exact_pair<V> sigmoid_dd(V x) {
+    V t;
+    const auto ep = exp_parts(-abs_of(x), t);
+    const V p = pow2_shifted(t);
+    const V e_hi = ep.value * p;
+    const V e_lo = ep.error * p;
+    const auto d = fast_two_sum(V(1.0), e_hi);
+    const V d_hi = d.value;
+    const V d_lo = d.error + e_lo;
+    const V n_hi = if_negative(x, e_hi, V(1.0));
+    const V n_lo = if_negative(x, e_lo, V(0.0));
+    const V q = n_hi / d_hi;
+    const V res = fma(-q, d_lo, n_lo) + fma(-q, d_hi, n_hi);
+    return fast_two_sum(q, res / d_hi);
+}
+
 // e^x - 1 as a double-double for x in [-40, 40]: (2^k - 1) + 2^k (e^r - 1).
 template <class V>
 REPRO_HD exact_pair<V> expm1_dd(V x) {

@@ -109,6 +109,8 @@ REPRO_HD double trunc_index(double v, int& i) {
 }
 
 REPRO_HD double coefficient(const double* column, int i) { return column[i]; }
+REPRO_HD double abs_of(double x) { return from_bits<double>(to_bits(x) & ~(std::uint64_t(1) << 63)); }
+REPRO_HD double if_negative(double x, double a, double b) { return x < 0 ? a : b; }
 REPRO_HD double coefficient16(const double* column, int i) { return column[i]; }
 
 // The half-binade of a in [0.5, 2^k) as the index 2e + h ([0.5, 0.75) -> 0,
@@ -159,23 +161,6 @@ REPRO_HD exact_pair<double> el_log_dd(double x) {
     return fk::log_dd(sp.f, static_cast<double>(sp.e));
 }
 
-// sigmoid(x) as a double-double for x in [-700, 40].
-REPRO_HD exact_pair<double> el_sigmoid_dd(double x) {
-    const bool neg = x < 0;
-    const el_exp_parts ep = el_exp_core(neg ? x : -x);
-    const double p = el_pow2(ep.k);
-    const double e_hi = ep.hi * p;
-    const double e_lo = ep.lo * p;
-    const auto d = fast_two_sum(1.0, e_hi);
-    const double d_hi = d.value;
-    const double d_lo = d.error + e_lo;
-    const double n_hi = neg ? e_hi : 1.0;
-    const double n_lo = neg ? e_lo : 0.0;
-    const double q = n_hi / d_hi;
-    const double res = fma(-q, d_lo, n_lo) + fma(-q, d_hi, n_hi);
-    return fast_two_sum(q, res / d_hi);
-}
-
 }  // namespace detail
 }  // namespace math
 REPRO_NAMESPACE_END
@@ -193,9 +178,11 @@ struct index_type<repro::detail::simd::f64x4> {
 
 // The same kernels on four double lanes.
 namespace fk_avx2 {
+using repro::detail::simd::abs_of;
 using repro::detail::simd::coefficient;
 using repro::detail::simd::coefficient16;
 using repro::detail::simd::half_binade_index;
+using repro::detail::simd::if_negative;
 using repro::detail::simd::log_split;
 using repro::detail::simd::max_of;
 using repro::detail::simd::pow2_shifted;
@@ -222,9 +209,11 @@ struct index_type<repro::detail::simd::f64x8> {
 
 // And on eight.
 namespace fk_avx512 {
+using repro::detail::simd::abs_of;
 using repro::detail::simd::coefficient;
 using repro::detail::simd::coefficient16;
 using repro::detail::simd::half_binade_index;
+using repro::detail::simd::if_negative;
 using repro::detail::simd::log_split;
 using repro::detail::simd::max_of;
 using repro::detail::simd::pow2_shifted;

@@ -98,6 +98,23 @@ struct op64<tanh_op> {
     static V::reg eval(V::reg x) { return V::with_sign_of(fk::tanh_positive_dd(P(V::abs(x))).v, x); }
 };
 template <>
+struct op64<sigmoid_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, -700.0, 38.0)); }
+    static V::reg eval(V::reg x) {
+        const auto s = fk::sigmoid_dd(P(x));
+        return (s.value + s.error).v;
+    }
+};
+template <>
+struct op64<silu_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, -700.0, 38.0)); }
+    static V::reg eval(V::reg x) {
+        const P xd(x);
+        const auto s = fk::sigmoid_dd(xd);
+        return fma(xd, s.value, mul_rn(xd, s.error)).v;
+    }
+};
+template <>
 struct op64<log_op> {
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-1022, dbl_max)); }
     static V::reg eval(V::reg x) { return fk::log_normal(P(x)).v; }

@@ -31,6 +31,12 @@ inline REPRO_PACK coefficient(const double* column, REPRO_PACK::index i) { retur
 inline REPRO_PACK coefficient16(const double* column, REPRO_PACK::index i) { return REPRO_PACK::V::pick16(column, i); }
 inline REPRO_PACK half_binade_index(REPRO_PACK a, REPRO_PACK& m) { return REPRO_PACK::V::half_binade(a.v, m.v); }
 
+inline REPRO_PACK abs_of(REPRO_PACK x) { return REPRO_PACK::V::abs(x.v); }
+// a where x < 0, else b
+inline REPRO_PACK if_negative(REPRO_PACK x, REPRO_PACK a, REPRO_PACK b) {
+    return REPRO_PACK::V::select(REPRO_PACK::V::lt(x.v, REPRO_PACK::V::zero()), a.v, b.v);
+}
+
 // The error-free transformations of repro/fp.hpp, lane by lane.
 inline exact_pair<REPRO_PACK> two_sum(REPRO_PACK a, REPRO_PACK b) {
     const REPRO_PACK s = a + b;
