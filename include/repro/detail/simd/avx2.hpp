@@ -171,11 +171,23 @@ struct registers<avx2_tag, double> {
         i = _mm256_cvttpd_epi32(v);
         return _mm256_cvtepi32_pd(i);
     }
-    // column[i] per lane, i in [0, 16)
+    // four doubles at p, permuted as the 32-bit words `words` name
+    REPRO_TARGET_AVX2 REPRO_ALWAYS_INLINE static reg permuted(const double* p, __m256i words) {
+        return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(p)), words));
+    }
+    // column[i] per lane, i in [0, 16): each quarter of the column permuted
+    // as 32-bit words (lane i takes words 2i and 2i + 1, mod 8), then the
+    // quarter that holds entry i, chosen by bits 2 and 3 of i (moved to the
+    // sign bits that blendv reads); no gather
     REPRO_TARGET_AVX2 static reg pick16(const double* column, index i) {
-        // the masked form: the plain one reads an undefined source register
-        const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
-        return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), column, i, all, 8);
+        const __m256i j = _mm256_cvtepu32_epi64(i);
+        const __m256i w = _mm256_slli_epi64(j, 1);
+        const __m256i words = _mm256_or_si256(w, _mm256_slli_epi64(_mm256_add_epi64(w, _mm256_set1_epi64x(1)), 32));
+        const __m256d bit2 = _mm256_castsi256_pd(_mm256_slli_epi64(j, 61)),
+                      bit3 = _mm256_castsi256_pd(_mm256_slli_epi64(j, 60));
+        return _mm256_blendv_pd(_mm256_blendv_pd(permuted(column, words), permuted(column + 4, words), bit2),
+                                _mm256_blendv_pd(permuted(column + 8, words), permuted(column + 12, words), bit2),
+                                bit3);
     }
     // For positive a: the half-binade index 2e + h as a double and its
     // centre m (as the scalar half_binade_index, from the bits).
