@@ -178,18 +178,7 @@ struct index_type<repro::detail::simd::f64x4> {
 
 // The same kernels on four double lanes.
 namespace fk_avx2 {
-using repro::detail::simd::abs_of;
-using repro::detail::simd::coefficient;
-using repro::detail::simd::coefficient16;
-using repro::detail::simd::half_binade_index;
-using repro::detail::simd::if_negative;
-using repro::detail::simd::log_split;
-using repro::detail::simd::max_of;
-using repro::detail::simd::pow2_shifted;
-using repro::detail::simd::trunc_index;
-#include "double_kernels-inl.hpp"
-#include "float_kernels-inl.hpp"
-#include "trig_kernels-inl.hpp"
+#include "pack_kernels-inl.hpp"
 }  // namespace fk_avx2
 
 }  // namespace detail
@@ -209,18 +198,7 @@ struct index_type<repro::detail::simd::f64x8> {
 
 // And on eight.
 namespace fk_avx512 {
-using repro::detail::simd::abs_of;
-using repro::detail::simd::coefficient;
-using repro::detail::simd::coefficient16;
-using repro::detail::simd::half_binade_index;
-using repro::detail::simd::if_negative;
-using repro::detail::simd::log_split;
-using repro::detail::simd::max_of;
-using repro::detail::simd::pow2_shifted;
-using repro::detail::simd::trunc_index;
-#include "double_kernels-inl.hpp"
-#include "float_kernels-inl.hpp"
-#include "trig_kernels-inl.hpp"
+#include "pack_kernels-inl.hpp"
 }  // namespace fk_avx512
 
 }  // namespace detail
