@@ -221,8 +221,7 @@ REPRO_HD double silu(double x) {
         const double z = fma(x, ep.hi, mul_rn(x, ep.lo));
         return detail::el_scale(z, ep.k);
     }
-    const auto s = detail::fk::sigmoid_dd(x);
-    return fma(x, s.value, mul_rn(x, s.error));
+    return detail::fk::silu_dd(x);
 }
 
 // erf(x), float. Evaluated in double: |x| < 0.75: x + x * Q(x^2) (degree 8 in

@@ -70,7 +70,7 @@ REPRO_HD exact_pair<V> sigmoid_dd(V x) {
     V t;
     const auto ep = exp_parts(-abs_of(x), t);
     const V p = pow2_shifted(t);
-    const V e_hi = ep.value * p;
+    const V e_hi = ep.value * p;  // exact (p a power of two, e^-|x| normal): fusing it changes no bit
     const V e_lo = ep.error * p;
     const auto d = fast_two_sum(V(1.0), e_hi);
     const V d_hi = d.value;
@@ -80,6 +80,13 @@ REPRO_HD exact_pair<V> sigmoid_dd(V x) {
     const V q = n_hi / d_hi;
     const V res = fma(-q, d_lo, n_lo) + fma(-q, d_hi, n_hi);
     return fast_two_sum(q, res / d_hi);
+}
+
+// silu(x) = x sigmoid(x) for x in [-700, 38], rounded once.
+template <class V>
+REPRO_HD V silu_dd(V x) {
+    const auto s = sigmoid_dd(x);
+    return fma(x, s.value, mul_rn(x, s.error));
 }
 
 // e^x - 1 as a double-double for x in [-40, 40]: (2^k - 1) + 2^k (e^r - 1).

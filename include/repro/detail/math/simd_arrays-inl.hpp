@@ -108,11 +108,7 @@ struct op64<sigmoid_op> {
 template <>
 struct op64<silu_op> {
     static bool ordinary(V::reg x) { return V::all(in_range(x, -700.0, 38.0)); }
-    static V::reg eval(V::reg x) {
-        const P xd(x);
-        const auto s = fk::sigmoid_dd(xd);
-        return fma(xd, s.value, mul_rn(xd, s.error)).v;
-    }
+    static V::reg eval(V::reg x) { return fk::silu_dd(P(x)).v; }
 };
 template <>
 struct op64<log_op> {

@@ -171,23 +171,34 @@ struct registers<avx2_tag, double> {
         i = _mm256_cvttpd_epi32(v);
         return _mm256_cvtepi32_pd(i);
     }
-    // four doubles at p, permuted as the 32-bit words `words` name
-    REPRO_TARGET_AVX2 REPRO_ALWAYS_INLINE static reg permuted(const double* p, __m256i words) {
-        return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(p)), words));
+    // Table lookups without a gather: each group of four entries of a column
+    // permuted as 32-bit words (lane i takes words 2i and 2i + 1, mod 8), then
+    // the group that holds entry i, chosen by i's bits 2 (and 3), moved to
+    // the sign bits that blendv reads. q(k) is group k permuted; b(n) is bit
+    // n of i as a blend mask.
+    struct picker {
+        __m256i j, words;
+        REPRO_TARGET_AVX2 REPRO_ALWAYS_INLINE explicit picker(index i) : j(_mm256_cvtepu32_epi64(i)) {
+            const __m256i w = _mm256_slli_epi64(j, 1);
+            words = _mm256_or_si256(w, _mm256_slli_epi64(_mm256_add_epi64(w, _mm256_set1_epi64x(1)), 32));
+        }
+        REPRO_TARGET_AVX2 REPRO_ALWAYS_INLINE reg q(const double* column, int k) const {
+            return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(column + 4 * k)), words));
+        }
+        REPRO_TARGET_AVX2 REPRO_ALWAYS_INLINE reg b(int n) const {
+            return _mm256_castsi256_pd(_mm256_slli_epi64(j, 63 - n));
+        }
+    };
+    // column[i] per lane, i in [0, 8)
+    REPRO_TARGET_AVX2 static reg pick8(const double* column, index i) {
+        const picker p(i);
+        return _mm256_blendv_pd(p.q(column, 0), p.q(column, 1), p.b(2));
     }
-    // column[i] per lane, i in [0, 16): each quarter of the column permuted
-    // as 32-bit words (lane i takes words 2i and 2i + 1, mod 8), then the
-    // quarter that holds entry i, chosen by bits 2 and 3 of i (moved to the
-    // sign bits that blendv reads); no gather
+    // column[i] per lane, i in [0, 16)
     REPRO_TARGET_AVX2 static reg pick16(const double* column, index i) {
-        const __m256i j = _mm256_cvtepu32_epi64(i);
-        const __m256i w = _mm256_slli_epi64(j, 1);
-        const __m256i words = _mm256_or_si256(w, _mm256_slli_epi64(_mm256_add_epi64(w, _mm256_set1_epi64x(1)), 32));
-        const __m256d bit2 = _mm256_castsi256_pd(_mm256_slli_epi64(j, 61)),
-                      bit3 = _mm256_castsi256_pd(_mm256_slli_epi64(j, 60));
-        return _mm256_blendv_pd(_mm256_blendv_pd(permuted(column, words), permuted(column + 4, words), bit2),
-                                _mm256_blendv_pd(permuted(column + 8, words), permuted(column + 12, words), bit2),
-                                bit3);
+        const picker p(i);
+        return _mm256_blendv_pd(_mm256_blendv_pd(p.q(column, 0), p.q(column, 1), p.b(2)),
+                                _mm256_blendv_pd(p.q(column, 2), p.q(column, 3), p.b(2)), p.b(3));
     }
     // For positive a: the half-binade index 2e + h as a double and its
     // centre m (as the scalar half_binade_index, from the bits).
@@ -201,18 +212,6 @@ struct registers<avx2_tag, double> {
         const __m256d n = _mm256_sub_pd(
             _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(b, 51), _mm256_castpd_si256(two52))), two52);
         return _mm256_sub_pd(n, _mm256_set1_pd(2044.0));
-    }
-    // column[i] per lane, i in [0, 8): each half of the column permuted as
-    // 32-bit words (lane i takes words 2i and 2i + 1, mod 8), then the half
-    // that holds entry i; no gather
-    REPRO_TARGET_AVX2 static reg pick8(const double* column, index i) {
-        const __m256i j = _mm256_cvtepu32_epi64(i);
-        const __m256i w = _mm256_slli_epi64(j, 1);
-        const __m256i words = _mm256_or_si256(w, _mm256_slli_epi64(_mm256_add_epi64(w, _mm256_set1_epi64x(1)), 32));
-        const __m256 low = _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(column)), words);
-        const __m256 high = _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(column + 4)), words);
-        return _mm256_blendv_pd(_mm256_castps_pd(low), _mm256_castps_pd(high),
-                                _mm256_castsi256_pd(_mm256_cmpgt_epi64(j, _mm256_set1_epi64x(3))));
     }
 };
 
