@@ -130,13 +130,19 @@ namespace detail {
 
 // Box-Muller: u1 in (0, 1], u2 in [0, 1); r = sqrt(-2 log u1); (r cos 2 pi u2,
 // r sin 2 pi u2). log and sincos2pi are repro::math's, sqrt is IEEE.
+// Its last step, from log u1, sin 2 pi u2 and cos 2 pi u2 (the bulk fill
+// takes those three through the math array forms).
 template <class T>
-REPRO_HD void box_muller(T u1, T u2, T& z0, T& z1) {
-    const T r = std::sqrt(T(-2) * math::log(u1));
-    T s, c;
-    math::sincos2pi(u2, s, c);
+REPRO_HD void box_muller_from(T log_u1, T s, T c, T& z0, T& z1) {
+    const T r = std::sqrt(T(-2) * log_u1);
     z0 = r * c;
     z1 = r * s;
+}
+template <class T>
+REPRO_HD void box_muller(T u1, T u2, T& z0, T& z1) {
+    T s, c;
+    math::sincos2pi(u2, s, c);
+    box_muller_from(math::log(u1), s, c, z0, z1);
 }
 template <class T>
 REPRO_HD T box_muller(T u1, T u2, bool second) {
@@ -307,8 +313,8 @@ void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsi
 }
 
 template <class T, class Make, class MakeMany>
-void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per,
-                                Make make, MakeMany make_many) const {
+void random_stream::fill_groups(T* out, std::size_t n, std::uint64_t first, unsigned group, unsigned per, Make make,
+                                MakeMany make_many) const {
     std::uint32_t one[4];
     T values[2] = {};  // initialised: GCC -O3 sees a read of values[1] for one-output groups (-Wmaybe-uninitialized)
     std::size_t k = 0;
@@ -372,8 +378,8 @@ void random_stream::fill_normal(T* out, std::size_t n, std::uint64_t first) cons
         uniforms(w, u1, u2);
         detail::box_muller(u1, u2, o[0], o[1]);
     };
-    // Whole buffers: box_muller's steps through the math array forms (their
-    // SIMD lanes; the scalar functions' bits), then its products.
+    // Whole buffers: log, sin2pi and cos2pi through the math array forms
+    // (their SIMD lanes; the scalar functions' bits), then box_muller_from.
     auto many = [&](const std::uint32_t* w, std::size_t groups, T* o) {
         T u1[detail::fill_chunk], u2[detail::fill_chunk], l[detail::fill_chunk], s[detail::fill_chunk],
             c[detail::fill_chunk];
@@ -381,11 +387,7 @@ void random_stream::fill_normal(T* out, std::size_t n, std::uint64_t first) cons
         math::log(u1, l, groups);
         math::sin2pi(u2, s, groups);
         math::cos2pi(u2, c, groups);
-        for (std::size_t j = 0; j < groups; ++j) {
-            const T r = std::sqrt(T(-2) * l[j]);
-            o[2 * j] = r * c[j];
-            o[2 * j + 1] = r * s[j];
-        }
+        for (std::size_t j = 0; j < groups; ++j) detail::box_muller_from(l[j], s[j], c[j], o[2 * j], o[2 * j + 1]);
     };
     fill_groups(out, n, first, 2, per, one, many);
 }
