@@ -30,12 +30,50 @@ struct band_kernels<REPRO_SIMD_TAG> {
         return ld.part == 0 ? hi : V::fma(a, b, V::neg(hi));
     }
 
+    // Prefetches the inputs of the next block that match the band_lanes
+    // inputs at i of this one (into L2: L1 still holds this block).
+    template <class Loader, class P>
+    REPRO_ALWAYS_INLINE static void prefetch_next(const Loader& ld, const P* p, std::size_t n, std::size_t i) {
+        if (i >= ld.next) return;
+        constexpr std::size_t line = 64 / sizeof(P);
+        for (std::size_t j = 0; j < band_lanes; j += line) __builtin_prefetch(p + n + i + j, 0, 2);
+    }
+    template <class T>
+    REPRO_ALWAYS_INLINE static void prefetch(const values_loader<T>& ld, std::size_t n, std::size_t i) {
+        prefetch_next(ld, ld.x, n, i);
+    }
+    template <class T>
+    REPRO_ALWAYS_INLINE static void prefetch(const float_products_loader<T>& ld, std::size_t n, std::size_t i) {
+        prefetch_next(ld, ld.x, n, i);
+        prefetch_next(ld, ld.y, n, i);
+    }
+    REPRO_ALWAYS_INLINE static void prefetch(const double_products_loader& ld, std::size_t n, std::size_t i) {
+        prefetch_next(ld, ld.x, n, i);
+        prefetch_next(ld, ld.y, n, i);
+    }
+
+    template <bool Fused>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static typename V::reg add(typename V::reg a, typename V::reg b,
+                                                                     typename V::reg one) {
+        if constexpr (Fused)
+            return V::fma(a, one, b);
+        else
+            return V::add(a, b);
+    }
+
     // Splits each term into bands 0..K-1 of its lane (band_split, on registers):
     // full steps of band_lanes terms in registers, the rest in scalar code.
+    // Where the loader does not multiply and there are several bands, some
+    // additions go as fma(a, 1, b), the same correctly rounded a + b: cores
+    // with separate add and multiply-add pipes (AMD's) then share the work
+    // between both; elsewhere it costs the same.
     template <int K, class Loader>
     REPRO_SIMD_TARGET static void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands],
                                               double (&out)[max_bands][band_lanes]) {
         constexpr int R = band_lanes / V::width;  // registers per band
+        constexpr bool share_pipes = !Loader::multiplies && K > 1;
+        const double one_value = 1.0;
+        const typename V::reg one = V::broadcast(&one_value);
         typename V::reg acc[K][R];
         typename V::reg cv[max_bands];
         for (int k = 0; k < K; ++k) {
@@ -45,16 +83,17 @@ struct band_kernels<REPRO_SIMD_TAG> {
         std::size_t i = 0;
         // Fully unrolled, so that the accumulators live in registers.
         for (; i + band_lanes <= n; i += band_lanes) {
+            prefetch(ld, n, i);
 #pragma GCC unroll 4
             for (int h = 0; h < R; ++h) {
                 typename V::reg r = load(ld, i + V::width * h);
 #pragma GCC unroll 4
                 for (int k = 0; k + 1 < K; ++k) {
-                    const typename V::reg hi = V::sub(V::add(r, cv[k]), cv[k]);
-                    acc[k][h] = V::add(acc[k][h], hi);
+                    const typename V::reg hi = V::sub(add<share_pipes>(r, cv[k], one), cv[k]);
+                    acc[k][h] = add<share_pipes>(hi, acc[k][h], one);
                     r = V::sub(r, hi);
                 }
-                acc[K - 1][h] = V::add(acc[K - 1][h], r);
+                acc[K - 1][h] = add<share_pipes>(r, acc[K - 1][h], one);
             }
         }
         for (int k = 0; k < K; ++k)
@@ -62,16 +101,28 @@ struct band_kernels<REPRO_SIMD_TAG> {
         band_kernel_generic<K>(ld, i, n, c, out);
     }
 
-    // stats_of on registers. Floats: magnitudes as integers, whose maximum
-    // also flags Inf and NaN (their bits lie above every finite value), and
-    // mag - 1 as unsigned puts zeros above everything, so its minimum + 1 is
-    // the smallest nonzero magnitude. Doubles (no 64-bit integer max in
-    // AVX2): magnitudes compared as doubles, zeros replaced by +inf for the
-    // minimum, Inf and NaN flagged by an unordered-or-greater comparison with
-    // the largest finite value (a NaN can drop out of the maximum, never out
-    // of the flag).
-    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const float* v, std::size_t n) {
-        using F = simd::registers<REPRO_SIMD_TAG, float>;
+    // stats_of on registers. Where the ISA has integer max and min of the
+    // element's width (floats everywhere, doubles on AVX-512): magnitudes as
+    // integers, whose maximum also flags Inf and NaN (their bits lie above
+    // every finite value), and mag - 1 as unsigned puts zeros above
+    // everything, so its minimum + 1 is the smallest nonzero magnitude.
+    // Doubles on AVX2: magnitudes compared as doubles, zeros replaced by +inf
+    // for the minimum, Inf and NaN flagged by an unordered-or-greater
+    // comparison with the largest finite value (a NaN can drop out of the
+    // maximum, never out of the flag).
+    template <class T>
+    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const T* v, std::size_t n) {
+        using F = simd::registers<REPRO_SIMD_TAG, T>;
+        if constexpr (has_magnitude_bits<F>::value)
+            stats_of_bits(st, v, n);
+        else
+            stats_of_values(st, v, n);
+    }
+
+    template <class T>
+    REPRO_SIMD_TARGET static void stats_of_bits(chunk_stats& st, const T* v, std::size_t n) {
+        using F = simd::registers<REPRO_SIMD_TAG, T>;
+        using bits = typename float_traits<T>::bits_type;
         constexpr std::size_t W = F::width;
         typename F::ireg mx = F::zero_bits(), mn = F::all_bits(), mx2 = mx, mn2 = mn;
         std::size_t i = 0;
@@ -82,18 +133,18 @@ struct band_kernels<REPRO_SIMD_TAG> {
             mn = F::min_bits(mn, F::minus_one(a));
             mn2 = F::min_bits(mn2, F::minus_one(b));
         }
-        std::uint32_t a[W], b[W];
+        bits a[W], b[W];
         F::store_bits(a, F::max_bits(mx, mx2));
         F::store_bits(b, F::min_bits(mn, mn2));
         for (std::size_t j = 0; j < W; ++j) {
             st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
-            if (b[j] != 0xffffffffu && b[j] + 1u < st.min_mag) st.min_mag = b[j] + 1u;
+            if (b[j] != static_cast<bits>(~bits(0)) && b[j] + 1u < st.min_mag) st.min_mag = b[j] + 1u;
         }
-        st.special |= st.max_mag >= float_traits<float>::infinity_bits;
+        st.special |= st.max_mag >= float_traits<T>::infinity_bits;
         repro::detail::stats_of(st, v + i, n - i);
     }
 
-    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const double* v, std::size_t n) {
+    REPRO_SIMD_TARGET static void stats_of_values(chunk_stats& st, const double* v, std::size_t n) {
         using F = simd::registers<REPRO_SIMD_TAG, double>;
         constexpr std::size_t W = F::width;
         const double inf_value = std::numeric_limits<double>::infinity(),

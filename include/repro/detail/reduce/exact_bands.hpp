@@ -152,11 +152,16 @@ int last_bit_exponent(const chunk_stats& st) {
 
 // Loaders give the band kernel its terms, one double per input: at(i) in
 // scalar code; band_kernels<Tag>::load (bands-inl.hpp) reads a register of
-// them where `vectorized`.
+// them where `vectorized`; `multiplies` when that load keeps the multiplier
+// busy. `next`: inputs in the block that follows this one (at x + n), which
+// the SIMD kernel prefetches while it computes, so that the memory streams
+// during the arithmetic rather than after it.
 template <class T>
 struct values_loader {
     static constexpr bool vectorized = std::is_same<T, double>::value || std::is_same<T, float>::value;
+    static constexpr bool multiplies = false;
     const T* x;
+    std::size_t next;
     double at(std::size_t i) const { return static_cast<double>(widen_to<widened_t<T>>(x[i])); }
 };
 
@@ -164,8 +169,10 @@ struct values_loader {
 template <class T>
 struct float_products_loader {
     static constexpr bool vectorized = std::is_same<T, float>::value;
+    static constexpr bool multiplies = true;
     const T* x;
     const T* y;
+    std::size_t next;
     double at(std::size_t i) const {
         return mul_rn(static_cast<double>(widen_to<float>(x[i])), static_cast<double>(widen_to<float>(y[i])));
     }
@@ -175,8 +182,10 @@ struct float_products_loader {
 // stream of its own (exact away from underflow and overflow).
 struct double_products_loader {
     static constexpr bool vectorized = true;
+    static constexpr bool multiplies = true;
     const double* x;
     const double* y;
+    std::size_t next;
     int part;
     double at(std::size_t i) const {
         const exact_pair<double> p = two_prod(x[i], y[i]);
@@ -202,6 +211,13 @@ void band_kernel_generic(const Loader& ld, std::size_t begin, std::size_t n, con
                          double (&out)[max_bands][band_lanes]) {
     for (std::size_t i = begin; i < n; ++i) band_split<K>(ld.at(i), c, out, static_cast<int>(i % band_lanes));
 }
+
+// Whether registers R hold the element's bits as integers with max and min
+// (the block statistics' fast form).
+template <class R, class = void>
+struct has_magnitude_bits : std::false_type {};
+template <class R>
+struct has_magnitude_bits<R, std::void_t<decltype(R::magnitude_bits)>> : std::bool_constant<R::magnitude_bits> {};
 
 // The SIMD forms (bands-inl.hpp): the band kernel and the block statistics.
 template <class Tag>
@@ -298,7 +314,9 @@ void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
         const T* xs = x + begin;
         const chunk_stats st = stats(xs, len);
         if (st.all_zero()) continue;
-        if (!st.special && bands.add(acc, values_loader<T>{xs}, len, top_exponent<T>(st), last_bit_exponent<T>(st)))
+        if (!st.special &&
+            bands.add(acc, values_loader<T>{xs, n - begin - len < band_block ? n - begin - len : band_block}, len,
+                      top_exponent<T>(st), last_bit_exponent<T>(st)))
             continue;
         for (std::size_t i = 0; i < len; ++i) {
             if (is_finite(xs[i]))
@@ -326,6 +344,7 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
         const std::size_t len = n - begin < per_block ? n - begin : per_block;
         const T* xs = x + begin;
         const T* ys = y + begin;
+        const std::size_t next = n - begin - len < per_block ? n - begin - len : per_block;
         const chunk_stats sx = stats(xs, len), sy = stats(ys, len);
         if (!sx.special && !sy.special) {
             if (sx.all_zero() || sy.all_zero()) continue;
@@ -335,14 +354,14 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
             if constexpr (is_double) {
                 const int least = least_exponent<T>(sx) + least_exponent<T>(sy);  // smallest |x y| >= 2^least
                 done = least >= -969 && emax <= 1000 &&
-                       bands.add(acc, double_products_loader{xs, ys, 0}, len, emax, least - 52);
+                       bands.add(acc, double_products_loader{xs, ys, next, 0}, len, emax, least - 52);
                 // hi went in; lo must follow, or the block's hi is taken back out.
-                if (done && !low_bands.add(acc, double_products_loader{xs, ys, 1}, len, emax - 53, quantum)) {
+                if (done && !low_bands.add(acc, double_products_loader{xs, ys, next, 1}, len, emax - 53, quantum)) {
                     for (std::size_t i = 0; i < len; ++i) acc.add(-mul_rn(xs[i], ys[i]));
                     done = false;
                 }
             } else {
-                done = bands.add(acc, float_products_loader<T>{xs, ys}, len, emax, quantum);
+                done = bands.add(acc, float_products_loader<T>{xs, ys, next}, len, emax, quantum);
             }
             if (done) continue;
         }

@@ -67,6 +67,7 @@ struct registers<avx2_tag, float> {
     }
     // magnitudes as integers (below 2^31), for the exact tier's block statistics
     using ireg = __m256i;
+    static constexpr bool magnitude_bits = true;
     REPRO_TARGET_AVX2 static ireg magnitudes(const float* p) {
         return _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), _mm256_set1_epi32(0x7fffffff));
     }

@@ -70,6 +70,7 @@ struct registers<avx512_tag, float> {
         t[3] = _mm512_maskz_shuffle_ps(all, b, d, 0xEE);
     }
     using ireg = __m512i;
+    static constexpr bool magnitude_bits = true;
     REPRO_TARGET_AVX512 static ireg magnitudes(const float* p) {
         return _mm512_and_si512(_mm512_loadu_si512(p), _mm512_set1_epi32(0x7fffffff));
     }
@@ -123,6 +124,19 @@ struct registers<avx512_tag, double> {
         t[0] = _mm512_maskz_unpacklo_pd(all_lanes, u[0], u[1]);
         t[1] = _mm512_maskz_unpackhi_pd(all_lanes, u[0], u[1]);
     }
+    // magnitudes as integers, for the exact tier's block statistics (AVX2
+    // has no 64-bit integer max or min, so only this ISA has them)
+    using ireg = __m512i;
+    static constexpr bool magnitude_bits = true;
+    REPRO_TARGET_AVX512 static ireg magnitudes(const double* p) {
+        return _mm512_and_si512(_mm512_loadu_si512(p), _mm512_set1_epi64(INT64_MAX));
+    }
+    REPRO_TARGET_AVX512 static ireg zero_bits() { return _mm512_setzero_si512(); }
+    REPRO_TARGET_AVX512 static ireg all_bits() { return _mm512_set1_epi64(-1); }
+    REPRO_TARGET_AVX512 static ireg max_bits(ireg a, ireg b) { return _mm512_maskz_max_epu64(all_lanes, a, b); }
+    REPRO_TARGET_AVX512 static ireg min_bits(ireg a, ireg b) { return _mm512_maskz_min_epu64(all_lanes, a, b); }
+    REPRO_TARGET_AVX512 static ireg minus_one(ireg a) { return _mm512_sub_epi64(a, _mm512_set1_epi64(1)); }
+    REPRO_TARGET_AVX512 static void store_bits(std::uint64_t* p, ireg v) { _mm512_storeu_si512(p, v); }
     REPRO_TARGET_AVX512 static reg load_widened(const float* p) {
         return _mm512_maskz_cvtps_pd(all_lanes, _mm256_loadu_ps(p));
     }
