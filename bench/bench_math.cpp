@@ -35,15 +35,17 @@ REPRO_MVEC(log2)
 REPRO_MVEC(tanh)
 REPRO_MVEC(erf)
 #undef REPRO_MVEC
-// sin(pi x) and cos(pi x): sin2pi(u) is sinpi(2u), the doubling exact.
-#define REPRO_SLEEF_PI(fn)                                     \
+// sin(pi x) and cos(pi x): sin2pi(u) is sinpi(2u), the doubling exact; sqrt
+// for rsqrt's formula.
+#define REPRO_SLEEF_U05(fn)                                    \
     extern "C" __m256 Sleef_finz_##fn##f8_u05avx2(__m256);     \
     extern "C" __m512 Sleef_finz_##fn##f16_u05avx512f(__m512); \
     extern "C" __m256d Sleef_finz_##fn##d4_u05avx2(__m256d);   \
     extern "C" __m512d Sleef_finz_##fn##d8_u05avx512f(__m512d);
-REPRO_SLEEF_PI(sinpi)
-REPRO_SLEEF_PI(cospi)
-#undef REPRO_SLEEF_PI
+REPRO_SLEEF_U05(sinpi)
+REPRO_SLEEF_U05(cospi)
+REPRO_SLEEF_U05(sqrt)
+#undef REPRO_SLEEF_U05
 
 namespace {
 
@@ -193,55 +195,88 @@ REPRO_BENCH_FN(erf, -4.0, 4.0, false)
 REPRO_BENCH_TRIG(sin2pi, sinpi, sin)
 REPRO_BENCH_TRIG(cos2pi, cospi, cos)
 
-// The activations, float: what a user with SLEEF or glibc would write,
-// 0.5 x (1 + erf(x / sqrt 2)) and 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-__attribute__((target("avx2,fma"))) __m256 sleef_gelu_f8(__m256 x) {
-    const __m256 h = _mm256_mul_ps(x, _mm256_set1_ps(0.5f));
-    return _mm256_fmadd_ps(h, Sleef_finz_erff8_u10avx2(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678f))), h);
+// The functions SLEEF has no entry for, as its users (and glibc's) would
+// write them: gelu 0.5 x (1 + erf(x / sqrt 2)), gelu_tanh 0.5 x (1 +
+// tanh(sqrt(2/pi) (x + 0.044715 x^3))), sigmoid 1 / (1 + e^-x), silu x / (1 +
+// e^-x), rsqrt 1 / sqrt(x). GCC's vector extensions give the arithmetic.
+#define REPRO_SLEEF_FORMULAS(R, S, w, isa, flags)                                                                  \
+    __attribute__((target(flags))) R sleef_gelu_##w(R x) {                                                         \
+        const R h = x * S(0.5);                                                                                    \
+        return h + h * Sleef_finz_erf##w##_u10##isa(x * S(0.70710678118654752));                                   \
+    }                                                                                                              \
+    __attribute__((target(flags))) R sleef_gelu_tanh_##w(R x) {                                                    \
+        const R h = x * S(0.5);                                                                                    \
+        return h + h * Sleef_finz_tanh##w##_u10##isa(S(0.79788456080286536) * (x + S(0.044715) * x * x * x));      \
+    }                                                                                                              \
+    __attribute__((target(flags))) R sleef_sigmoid_##w(R x) {                                                      \
+        return S(1) / (S(1) + Sleef_finz_exp##w##_u10##isa(-x));                                                   \
+    }                                                                                                              \
+    __attribute__((target(flags))) R sleef_silu_##w(R x) { return x / (S(1) + Sleef_finz_exp##w##_u10##isa(-x)); } \
+    __attribute__((target(flags))) R sleef_rsqrt_##w(R x) { return S(1) / Sleef_finz_sqrt##w##_u05##isa(x); }
+REPRO_SLEEF_FORMULAS(__m256, float, f8, avx2, "avx2,fma")
+REPRO_SLEEF_FORMULAS(__m512, float, f16, avx512f, "avx512f,avx2,fma")
+REPRO_SLEEF_FORMULAS(__m256d, double, d4, avx2, "avx2,fma")
+REPRO_SLEEF_FORMULAS(__m512d, double, d8, avx512f, "avx512f,avx2,fma")
+#undef REPRO_SLEEF_FORMULAS
+
+template <class T>
+T c_gelu(T x) {
+    return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752)));
 }
-__attribute__((target("avx512f,avx2,fma"))) __m512 sleef_gelu_f16(__m512 x) {
-    const __m512 h = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
-    return _mm512_fmadd_ps(h, Sleef_finz_erff16_u10avx512f(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678f))), h);
+template <class T>
+T c_gelu_tanh(T x) {
+    return T(0.5) * x * (T(1) + std::tanh(T(0.79788456080286536) * (x + T(0.044715) * x * x * x)));
 }
-__attribute__((target("avx2,fma"))) __m256 sleef_gelu_tanh_f8(__m256 x) {
-    const __m256 h = _mm256_mul_ps(x, _mm256_set1_ps(0.5f));
-    const __m256 u =
-        _mm256_mul_ps(_mm256_set1_ps(0.7978845608f),
-                      _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x), _mm256_mul_ps(x, x), x));
-    return _mm256_fmadd_ps(h, Sleef_finz_tanhf8_u10avx2(u), h);
+template <class T>
+T c_sigmoid(T x) {
+    return T(1) / (T(1) + std::exp(-x));
 }
-__attribute__((target("avx512f,avx2,fma"))) __m512 sleef_gelu_tanh_f16(__m512 x) {
-    const __m512 h = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
-    const __m512 u =
-        _mm512_mul_ps(_mm512_set1_ps(0.7978845608f),
-                      _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(0.044715f), x), _mm512_mul_ps(x, x), x));
-    return _mm512_fmadd_ps(h, Sleef_finz_tanhf16_u10avx512f(u), h);
+template <class T>
+T c_silu(T x) {
+    return x / (T(1) + std::exp(-x));
 }
-float c_gelu_float(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678f)); }
-float c_gelu_tanh_float(float x) { return 0.5f * x * (1.0f + std::tanh(0.7978845608f * (x + 0.044715f * x * x * x))); }
-#define REPRO_BENCH_ACT(fn)                                                                                           \
-    void fn##_float_glibc(benchmark::State& s) { run<float>(s, -6.0, 6.0, false, libm_loop<float, c_##fn##_float>); } \
-    void fn##_float_sleef_avx2(benchmark::State& s) {                                                                 \
-        run<float>(s, -6.0, 6.0, false, avx2_loop<float, __m256, sleef_##fn##_f8>);                                   \
-    }                                                                                                                 \
-    void fn##_float_sleef_avx512(benchmark::State& s) {                                                               \
-        peer_avx512<float, avx512_loop<float, __m512, sleef_##fn##_f16>>(s, -6.0, 6.0, false);                        \
-    }                                                                                                                 \
-    void fn##_float_repro(benchmark::State& s) {                                                                      \
-        run<float>(s, -6.0, 6.0, false, [](const float* x, float* y, std::size_t n) { repro::math::fn(x, y, n); });   \
+template <class T>
+T c_rsqrt(T x) {
+    return T(1) / std::sqrt(x);
+}
+
+#define REPRO_BENCH_FORMULA_T(fn, T, R4, R8, w4, w8, lo, hi, log_scale)                                   \
+    void fn##_##T##_glibc(benchmark::State& s) { run<T>(s, lo, hi, log_scale, libm_loop<T, c_##fn<T>>); } \
+    void fn##_##T##_sleef_avx2(benchmark::State& s) {                                                     \
+        run<T>(s, lo, hi, log_scale, avx2_loop<T, R4, sleef_##fn##_##w4>);                                \
+    }                                                                                                     \
+    void fn##_##T##_sleef_avx512(benchmark::State& s) {                                                   \
+        peer_avx512<T, avx512_loop<T, R8, sleef_##fn##_##w8>>(s, lo, hi, log_scale);                      \
+    }                                                                                                     \
+    void fn##_##T##_repro(benchmark::State& s) {                                                          \
+        run<T>(s, lo, hi, log_scale, [](const T* x, T* y, std::size_t n) { repro::math::fn(x, y, n); });  \
     }
-REPRO_BENCH_ACT(gelu)
-REPRO_BENCH_ACT(gelu_tanh)
+#define REPRO_BENCH_FORMULA(fn, lo, hi, log_scale)                               \
+    REPRO_BENCH_FORMULA_T(fn, float, __m256, __m512, f8, f16, lo, hi, log_scale) \
+    REPRO_BENCH_FORMULA_T(fn, double, __m256d, __m512d, d4, d8, lo, hi, log_scale)
+REPRO_BENCH_FORMULA(gelu, -6.0, 6.0, false)
+REPRO_BENCH_FORMULA(gelu_tanh, -6.0, 6.0, false)
+REPRO_BENCH_FORMULA(sigmoid, -20.0, 20.0, false)
+REPRO_BENCH_FORMULA(silu, -20.0, 20.0, false)
+REPRO_BENCH_FORMULA(rsqrt, -40.0, 40.0, true)
 
 }  // namespace
 
-#define REPRO_REGISTER_ACT(fn)                                                                                \
-    BENCHMARK(fn##_float_sleef_avx2)->Name(#fn "_float/peer:sleef_finz_u10_formula_avx2")->Arg(1 << 12);      \
-    BENCHMARK(fn##_float_sleef_avx512)->Name(#fn "_float/peer:sleef_finz_u10_formula_avx512f")->Arg(1 << 12); \
-    BENCHMARK(fn##_float_glibc)->Name(#fn "_float/peer:glibc_scalar_formula_loop")->Arg(1 << 12);             \
-    BENCHMARK(fn##_float_repro)->Name(#fn "_float/repro_math_" #fn "_array")->Arg(1 << 12);
-REPRO_REGISTER_ACT(gelu)
-REPRO_REGISTER_ACT(gelu_tanh)
+#define REPRO_REGISTER_FORMULA_T(fn, T)                                                                        \
+    BENCHMARK(fn##_##T##_sleef_avx2)->Name(#fn "_" #T "/peer:sleef_finz_u10_formula_avx2")->Arg(1 << 12);      \
+    BENCHMARK(fn##_##T##_sleef_avx512)->Name(#fn "_" #T "/peer:sleef_finz_u10_formula_avx512f")->Arg(1 << 12); \
+    BENCHMARK(fn##_##T##_glibc)->Name(#fn "_" #T "/peer:glibc_scalar_formula_loop")->Arg(1 << 12);             \
+    BENCHMARK(fn##_##T##_repro)->Name(#fn "_" #T "/repro_math_" #fn "_array")->Arg(1 << 12);
+REPRO_REGISTER_FORMULA_T(gelu, float)
+REPRO_REGISTER_FORMULA_T(gelu, double)
+REPRO_REGISTER_FORMULA_T(gelu_tanh, float)
+REPRO_REGISTER_FORMULA_T(gelu_tanh, double)
+REPRO_REGISTER_FORMULA_T(sigmoid, float)
+REPRO_REGISTER_FORMULA_T(sigmoid, double)
+REPRO_REGISTER_FORMULA_T(silu, float)
+REPRO_REGISTER_FORMULA_T(silu, double)
+REPRO_REGISTER_FORMULA_T(rsqrt, float)
+REPRO_REGISTER_FORMULA_T(rsqrt, double)
 
 #define REPRO_REGISTER_TRIG_T(fn, T)                                                                      \
     BENCHMARK(fn##_##T##_sleef_avx2)->Name(#fn "_" #T "/peer:sleef_finz_pi_u05_avx2")->Arg(1 << 12);      \

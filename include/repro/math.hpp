@@ -462,7 +462,7 @@ REPRO_HD double rsqrt(double x) {
 #define REPRO_MATH_ARRAY_FORM_SIMD(name) \
     REPRO_MATH_ARRAY_FORM(name)          \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, float)
-// (double kernels so far: exp, expm1, tanh, sigmoid, silu, the logarithms, sin2pi and cos2pi)
+// (double kernels so far: exp, expm1, tanh, sigmoid, silu, the logarithms, sin2pi, cos2pi and rsqrt)
 #define REPRO_MATH_ARRAY_FORM_SIMD2(name) \
     REPRO_MATH_ARRAY_FORM_SIMD(name)      \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, double)
@@ -480,7 +480,7 @@ REPRO_MATH_ARRAY_FORM_SIMD(gelu)
 REPRO_MATH_ARRAY_FORM_SIMD(gelu_tanh)
 REPRO_MATH_ARRAY_FORM_SIMD2(sin2pi)
 REPRO_MATH_ARRAY_FORM_SIMD2(cos2pi)
-REPRO_MATH_ARRAY_FORM(rsqrt)
+REPRO_MATH_ARRAY_FORM_SIMD2(rsqrt)
 
 #undef REPRO_MATH_ARRAY_FORM_SIMD2
 #undef REPRO_MATH_ARRAY_FORM_SIMD

@@ -15,6 +15,7 @@
 #include "../simd/dispatch.hpp"
 #include "../simd/pack.hpp"
 #include "exp_log.hpp"
+#include "rsqrt.hpp"
 #include "trig.hpp"
 #include "../prologue.hpp"
 
@@ -52,6 +53,7 @@ struct sin2pi_op {};
 struct cos2pi_op {};
 struct gelu_tanh_op {};
 struct gelu_op {};
+struct rsqrt_op {};
 
 #if REPRO_X86_SIMD
 REPRO_AVX2_REGION_BEGIN

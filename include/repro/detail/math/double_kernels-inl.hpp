@@ -191,3 +191,18 @@ REPRO_HD V log1p_dd(V x) {
     const auto l = log_dd(f, e);
     return l.value + (l.error + u.error / u.value);
 }
+
+// 1/sqrt(x) for x in [2^-500, 2^500] (y^2 and its error term stay normal):
+// y = 1/sqrt(x) (two roundings, relative error below 2^-52), then one Newton
+// step y (1 + r/2 + 3r^2/8) with the residual r = 1 - x y^2 from exact
+// products, rounded once by the final fma.
+template <class V>
+REPRO_HD V rsqrt_newton(V x) {
+    const V y = 1.0 / sqrt_of(x);
+    const auto y2 = two_prod(y, y);
+    const auto q = two_prod(x, y2.value);
+    // r = 1 - x (y2.value + y2.error); 1 - q.value is exact (q.value ~ 1).
+    const V r = ((1.0 - q.value) - q.error) - mul_rn(x, y2.error);
+    const V c = mul_rn(r, fma(0.375, r, 0.5));
+    return fma(y, c, y);
+}

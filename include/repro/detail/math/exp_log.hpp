@@ -25,6 +25,7 @@
 // Measured errors (against MPFR, see tests/test_math_exp_log.cpp) are given
 // above each function.
 
+#include <cmath>
 #include <cstdint>
 
 #include "../../fp.hpp"
@@ -101,6 +102,7 @@ REPRO_HD void log_split(double x, double& f, double& e) {
 }
 
 REPRO_HD double max_of(double a, double b) { return a > b ? a : b; }
+REPRO_HD double sqrt_of(double x) { return std::sqrt(x); }
 
 // trunc(v) for 0 <= v < 2^31, as a double and as a table index.
 REPRO_HD double trunc_index(double v, int& i) {

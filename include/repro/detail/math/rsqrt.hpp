@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "../../fp.hpp"
+#include "exp_log.hpp"
 #include "../prologue.hpp"
 
 REPRO_NAMESPACE_BEGIN
@@ -41,11 +42,9 @@ REPRO_HD float rsqrt_f_positive(float x) {
     return f;
 }
 
-// Double 1/sqrt(x) for finite x > 0: y = 1/sqrt(x) (two roundings, relative
-// error below 2^-52), then one Newton step y (1 + r/2 + 3r^2/8) with the
-// residual r = 1 - x y^2 computed from exact products (two_prod), rounded
-// once by the final fma. x is first scaled by 2^-+600 into [2^-500, 2^500] so
-// that y^2 and its error term stay normal.
+// Double 1/sqrt(x) for finite x > 0: x is first scaled by 2^-+600 into
+// [2^-500, 2^500], then fk::rsqrt_newton (double_kernels-inl.hpp, shared
+// with the array forms).
 REPRO_HD double rsqrt_d_positive(double x) {
     double scale = 1.0;
     if (x < 0x1p-500) {
@@ -55,13 +54,7 @@ REPRO_HD double rsqrt_d_positive(double x) {
         x *= 0x1p-600;
         scale = 0x1p-300;
     }
-    const double y = 1.0 / std::sqrt(x);
-    const repro::exact_pair<double> y2 = repro::two_prod(y, y);
-    const repro::exact_pair<double> q = repro::two_prod(x, y2.value);
-    // r = 1 - x (y2.value + y2.error); 1 - q.value is exact (q.value ~ 1).
-    const double r = ((1.0 - q.value) - q.error) - repro::mul_rn(x, y2.error);
-    const double c = repro::mul_rn(r, repro::fma(0.375, r, 0.5));
-    return repro::fma(y, c, y) * scale;
+    return fk::rsqrt_newton(x) * scale;
 }
 
 }  // namespace detail

@@ -198,6 +198,28 @@ struct op64<cos2pi_op> {
     static V::reg eval(V::reg x) { return sincos2pi_lanes<true, false>(x); }
 };
 
+// rsqrt (rsqrt.hpp): float: y = 1/sqrt(x) in double, whose rounding to float
+// is right unless y lies near a float midpoint (about one value in 2^25);
+// groups with such a lane take the scalar function's exact test there.
+// Double: the Newton step, for x where it needs no scaling.
+template <>
+struct op<rsqrt_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-149, flt_max)); }
+    static V::reg eval(V::reg x) {
+        const V::reg y = V::div(V::constant(1.0), V::sqrt(x));
+        if (!V::any(V::near_float_midpoint(y))) return y;
+        double xs[V::width], ys[V::width];
+        V::store(xs, x);
+        for (int j = 0; j < V::width; ++j) ys[j] = static_cast<double>(rsqrt_f_positive(static_cast<float>(xs[j])));
+        return V::load(ys);
+    }
+};
+template <>
+struct op64<rsqrt_op> {
+    static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-500, 0x1p500)); }
+    static V::reg eval(V::reg x) { return fk::rsqrt_newton(P(x)).v; }
+};
+
 inline V::reg load_as_double(const float* p) { return V::load_widened(p); }
 inline V::reg load_as_double(const double* p) { return V::load(p); }
 // Narrowing commutes with the sign, so a sign set in double is the float's.

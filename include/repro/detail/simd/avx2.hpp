@@ -99,6 +99,16 @@ struct registers<avx2_tag, double> {
     // a product that is exact (e.g. of two floats): fusing it cannot change a bit
     REPRO_TARGET_AVX2 static reg mul_exact(reg a, reg b) { return _mm256_mul_pd(a, b); }
     REPRO_TARGET_AVX2 static reg div(reg a, reg b) { return _mm256_div_pd(a, b); }
+    REPRO_TARGET_AVX2 static reg sqrt(reg a) { return _mm256_sqrt_pd(a); }
+    // Lanes whose 29 bits below float precision lie within 8 of the float
+    // midpoint pattern 2^28 (rsqrt's test for a rounding it must check).
+    REPRO_TARGET_AVX2 static cmask near_float_midpoint(reg y) {
+        const __m256i low = _mm256_and_si256(_mm256_castpd_si256(y), _mm256_set1_epi64x(0x1fffffff));
+        const __m256i d = _mm256_sub_epi64(low, _mm256_set1_epi64x(0x10000000 - 8));  // |d| < 2^29
+        const __m256i far = _mm256_or_si256(_mm256_cmpgt_epi64(d, _mm256_set1_epi64x(16)),
+                                            _mm256_cmpgt_epi64(_mm256_setzero_si256(), d));
+        return _mm256_castsi256_pd(_mm256_xor_si256(far, _mm256_set1_epi64x(-1)));
+    }
     REPRO_TARGET_AVX2 static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
     REPRO_TARGET_AVX2 static reg neg(reg a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
     REPRO_TARGET_AVX2 static reg abs(reg a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }

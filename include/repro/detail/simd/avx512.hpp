@@ -145,6 +145,14 @@ struct registers<avx512_tag, double> {
     }
     REPRO_TARGET_AVX512 static reg constant(double d) { return _mm512_set1_pd(d); }
     REPRO_TARGET_AVX512 static reg div(reg a, reg b) { return _mm512_div_pd(a, b); }
+    REPRO_TARGET_AVX512 static reg sqrt(reg a) { return _mm512_maskz_sqrt_pd(all_lanes, a); }
+    // Lanes whose 29 bits below float precision lie within 8 of the float
+    // midpoint pattern 2^28 (rsqrt's test for a rounding it must check).
+    REPRO_TARGET_AVX512 static cmask near_float_midpoint(reg y) {
+        const __m512i low = _mm512_and_si512(_mm512_castpd_si512(y), _mm512_set1_epi64(0x1fffffff));
+        return _mm512_cmple_epu64_mask(_mm512_sub_epi64(low, _mm512_set1_epi64(0x10000000 - 8)),
+                                       _mm512_set1_epi64(16));
+    }
     // |r| with the sign of x
     REPRO_TARGET_AVX512 static reg with_sign_of(reg r, reg x) {
         const __m512i sign = _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(INT64_MIN));
