@@ -4,18 +4,30 @@
 #   bash tests/run.sh --std 20     the same unit tests as C++20 (the others skipped)
 #   bash tests/run.sh --sanitize   the unit tests under AddressSanitizer + UBSan (the others skipped)
 #   bash tests/run.sh --std 20 --sanitize   both: what CI runs after the first command
+#   bash tests/run.sh --fuzz [SECONDS]     the libFuzzer targets (clang), SECONDS each (default 30)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 std=17
 sanitize=0
+fuzz=""
 while (($#)); do
   case "$1" in
     --std) std=$2; shift 2 ;;
     --sanitize) sanitize=1; shift ;;
-    *) echo "usage: $0 [--std 17|20] [--sanitize]" >&2; exit 2 ;;
+    --fuzz) fuzz=30; shift; if (($#)) && [[ $1 =~ ^[0-9]+$ ]]; then fuzz=$1; shift; fi ;;
+    *) echo "usage: $0 [--std 17|20] [--sanitize] | --fuzz [SECONDS]" >&2; exit 2 ;;
   esac
 done
 bash "$root/.ci/install-deps"
+
+if [ -n "$fuzz" ]; then
+  build="$root/build/tests-fuzz"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release \
+        -DREPRO_BUILD_TESTS=OFF -DREPRO_BUILD_EXAMPLES=OFF -DREPRO_BUILD_CUDA_CHECKS=OFF -DREPRO_INSTALL=OFF \
+        -DREPRO_BUILD_FUZZERS=ON -DREPRO_FUZZ_SECONDS="$fuzz" >/dev/null
+  cmake --build "$build" -j"$(nproc)"
+  exec ctest --test-dir "$build" -L fuzz -j"$(nproc)" --output-on-failure
+fi
 
 build="$root/build/tests-cxx$std"
 options=(-DCMAKE_CXX_STANDARD="$std" -DREPRO_WERROR=ON)

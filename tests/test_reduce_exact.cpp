@@ -1113,6 +1113,60 @@ TEST_CASE_TEMPLATE("deserialize rejects truncated and corrupted bytes", T, float
                       std::invalid_argument);
 }
 
+// The byte offsets of the documented format: limbs from 20, 8 bytes each, the count at 8.
+void set_u64(std::vector<std::uint8_t>& bytes, std::size_t at, std::uint64_t v) {
+    for (std::size_t i = 0; i < 8; ++i) bytes[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+template <class T>
+std::size_t top_limb_offset() {
+    return 20 + 8 * static_cast<std::size_t>(repro::exact_accumulator<T>::state_type::limbs - 1);
+}
+
+// Found by tests/fuzz/fuzz_deserialize: a top limb near the int64 limit was
+// accepted, and merging the state with itself overflowed a signed integer.
+TEST_CASE_TEMPLATE("deserialize rejects a top limb beyond any accumulator's range", T, float, double) {
+    std::vector<std::uint8_t> bytes = filled_accumulator<T>(0x5eed7007, 99).serialize();
+    for (const std::uint64_t top : {0x9500000000000000ull, 0x7fffffffffffffffull, 1ull, 0xfffffffffffffffeull}) {
+        CAPTURE(top);
+        set_u64(bytes, top_limb_offset<T>(), top);
+        try {
+            (void)repro::exact_accumulator<T>::deserialize(bytes);
+            FAIL("accepted");
+        } catch (const std::invalid_argument& e) {
+            CHECK(std::string(e.what()).find("beyond the accumulator's range") != std::string::npos);
+        }
+    }
+    // 0 and -1 (the sign) are what real states hold there.
+    set_u64(bytes, top_limb_offset<T>(), ~0ull);
+    CHECK(repro::exact_accumulator<T>::deserialize(bytes).result() < T(0));
+}
+
+TEST_CASE_TEMPLATE("merge refuses to pass 2^64 - 1 terms or the state's range, and changes nothing", T, float, double) {
+    repro::exact_accumulator<T> one;
+    one.add(T(1));
+    // Count 2^64 - 1.
+    std::vector<std::uint8_t> full = one.serialize();
+    set_u64(full, 8, ~0ull);
+    auto a = repro::exact_accumulator<T>::deserialize(full);
+    CHECK_THROWS_AS(a.merge(one), std::overflow_error);
+    CHECK(a.count() == ~0ull);
+    CHECK(a.result() == T(1));
+    // The largest value deserialize accepts: every limb below the top all ones.
+    std::vector<std::uint8_t> big = repro::exact_accumulator<T>().serialize();
+    for (std::size_t at = 20; at < top_limb_offset<T>(); at += 8) set_u64(big, at, 0xffffffffull);
+    auto b = repro::exact_accumulator<T>::deserialize(big);
+    const std::vector<std::uint8_t> before = b.serialize();
+    CHECK_THROWS_AS(b.merge(b), std::overflow_error);
+    CHECK(b.serialize() == before);
+    CHECK(b.result() == std::numeric_limits<T>::infinity());
+    // One below the range's middle merges with itself.
+    for (std::size_t at = 20; at < top_limb_offset<T>(); at += 8) set_u64(big, at, 0);
+    set_u64(big, top_limb_offset<T>() - 8, 0x7fffffffull);
+    auto c = repro::exact_accumulator<T>::deserialize(big);
+    c.merge(c);
+    CHECK(c.serialize() != big);
+}
+
 // ===========================================================================
 // Bad input
 

@@ -317,8 +317,18 @@ public:
         count_ += n;
     }
 
+    // Adds other's terms. Throws std::overflow_error, leaving *this as it
+    // was, when the count would pass 2^64 - 1 or the sum would leave the
+    // state's range - which only states read by deserialize can reach (the
+    // range holds 2^64 of the largest products).
     void merge(const exact_accumulator& other) {
-        state_.merge(other.state_);
+        if (count_ > std::numeric_limits<std::uint64_t>::max() - other.count_)
+            throw std::overflow_error("repro::exact_accumulator::merge: more than 2^64 - 1 terms");
+        state_type s = state_;
+        s.merge(other.state_);
+        if (!s.top_is_sign())
+            throw std::overflow_error("repro::exact_accumulator::merge: the sum leaves the accumulator's range");
+        state_ = s;
         specials_.merge(other.specials_);
         count_ += other.count_;
     }
@@ -374,6 +384,9 @@ public:
             if (i + 1 < state_type::limbs && (a.state_.limb[i] < 0 || a.state_.limb[i] >= (std::int64_t(1) << 32)))
                 fail("limbs not normalised");
         }
+        // The top limb of a real state only carries the sign: its range holds
+        // 2^64 of the largest products. Anything else would overflow merge.
+        if (!a.state_.top_is_sign()) fail("value beyond the accumulator's range");
         return a;
     }
 

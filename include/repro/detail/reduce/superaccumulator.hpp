@@ -112,6 +112,11 @@ struct superaccumulator {
 #endif
     }
 
+    // Normalized states whose value fits below the top limb (every state
+    // repro produces: the range is sized for 2^64 of the largest terms)
+    // have a top limb of 0 or -1, the sign.
+    REPRO_HD bool top_is_sign() const { return limb[Limbs - 1] == 0 || limb[Limbs - 1] == -1; }
+
     REPRO_HD bool is_zero() const {
         for (int i = 0; i < Limbs; ++i)
             if (limb[i]) return false;
