@@ -346,38 +346,18 @@ REPRO_HD double gelu_tanh(double x) {
     if (repro::is_nan(x)) return x + x;
     if (x > 10.0 || x == 0) return x;  // x = +-0 keeps its sign
     if (x < -30.0) return -0.0;
-    constexpr double k0h = 0x1.9884533d43651p+0, k0l = -0x1.cbc0d30ebfd15p-54;
-    constexpr double k1h = 0x1.2444f2a4d8b4bp-4, k1l = -0x1.6c843a29d1c70p-61;
-    const repro::exact_pair<double> s = repro::two_prod(x, x);
-    const repro::exact_pair<double> w = repro::two_prod(k1h, s.value);
-    const double w_lo = repro::fma(k1h, s.error, repro::fma(k1l, s.value, w.error));
-    const repro::exact_pair<double> v = repro::two_sum(k0h, w.value);  // w > k0 once |x| > 6.6
-    const double v_lo = v.error + (k0l + w_lo);
-    const repro::exact_pair<double> u = repro::two_prod(x, v.value);
-    const repro::exact_pair<double> u2 = repro::fast_two_sum(u.value, repro::fma(x, v_lo, u.error));
+    const repro::exact_pair<double> u2 = detail::fk::gelu_tanh_2u_dd(x);
     // e = exp(-|2u|) = 2^k (hi + lo) (1 + l), -|2u| = h + l
     const bool neg = u2.value < 0;
     const double h = neg ? u2.value : -u2.value, l = neg ? u2.error : -u2.error;
     if (h < -760.0) return -0.0;  // x < -21.3: |x| e < 2^-1090 rounds to -0
-    const repro::math::detail::el_exp_parts ep = repro::math::detail::el_exp_core(h);
-    const double m_lo = repro::fma(l, ep.hi, ep.lo);
-    if (h < -700.0) {  // 1 + e = 1 to 2^-1000; x e scaled once (subnormal results)
+    if (h < -700.0) {             // 1 + e = 1 to 2^-1000; x e scaled once (subnormal results)
+        const repro::math::detail::el_exp_parts ep = repro::math::detail::el_exp_core(h);
+        const double m_lo = repro::fma(l, ep.hi, ep.lo);
         const repro::exact_pair<double> p = repro::two_prod(x, ep.hi);
         return repro::math::detail::el_scale(p.value + repro::fma(x, m_lo, p.error), ep.k);
     }
-    const double scale = repro::math::detail::el_pow2(ep.k);
-    const double e = ep.hi * scale, e_lo = m_lo * scale;                // e is normal: exact
-    const repro::exact_pair<double> den = repro::fast_two_sum(1.0, e);  // 1 >= e
-    const double den_lo = den.error + e_lo;
-    repro::exact_pair<double> num{x, 0.0};
-    if (neg) {
-        const repro::exact_pair<double> p = repro::two_prod(x, e);
-        num = {p.value, repro::fma(x, e_lo, p.error)};
-    }
-    const double q = num.value / den.value;
-    // (num - q den) / den, the remainder num.value - q * den.value exact by fma
-    const double rem = repro::fma(-q, den.value, num.value) + repro::fma(-q, den_lo, num.error);
-    return q + rem / den.value;
+    return detail::fk::gelu_tanh_dd(x, u2);
 }
 
 // sin2pi(u) = sin(2 pi u), cos2pi(u) = cos(2 pi u), sincos2pi both at once.
@@ -462,7 +442,7 @@ REPRO_HD double rsqrt(double x) {
 #define REPRO_MATH_ARRAY_FORM_SIMD(name) \
     REPRO_MATH_ARRAY_FORM(name)          \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, float)
-// (double kernels so far: exp, expm1, tanh, sigmoid, silu, the logarithms, sin2pi, cos2pi and rsqrt)
+// (double kernels so far: exp, expm1, tanh, sigmoid, silu, the logarithms, sin2pi, cos2pi, gelu_tanh and rsqrt)
 #define REPRO_MATH_ARRAY_FORM_SIMD2(name) \
     REPRO_MATH_ARRAY_FORM_SIMD(name)      \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, double)
@@ -477,7 +457,7 @@ REPRO_MATH_ARRAY_FORM_SIMD2(sigmoid)
 REPRO_MATH_ARRAY_FORM_SIMD2(silu)
 REPRO_MATH_ARRAY_FORM_SIMD(erf)
 REPRO_MATH_ARRAY_FORM_SIMD(gelu)
-REPRO_MATH_ARRAY_FORM_SIMD(gelu_tanh)
+REPRO_MATH_ARRAY_FORM_SIMD2(gelu_tanh)
 REPRO_MATH_ARRAY_FORM_SIMD2(sin2pi)
 REPRO_MATH_ARRAY_FORM_SIMD2(cos2pi)
 REPRO_MATH_ARRAY_FORM_SIMD2(rsqrt)

@@ -206,3 +206,41 @@ REPRO_HD V rsqrt_newton(V x) {
     const V c = mul_rn(r, fma(0.375, r, 0.5));
     return fma(y, c, y);
 }
+
+// gelu_tanh(x), double (math.hpp): 2u = x (k0 + k1 x^2) as a double-double,
+// k0 = sqrt(8/pi) and k1 = 0.044715 k0 carried as hi + lo, x^2 exact.
+template <class V>
+REPRO_HD exact_pair<V> gelu_tanh_2u_dd(V x) {
+    constexpr double k0h = 0x1.9884533d43651p+0, k0l = -0x1.cbc0d30ebfd15p-54;
+    constexpr double k1h = 0x1.2444f2a4d8b4bp-4, k1l = -0x1.6c843a29d1c70p-61;
+    const auto s = two_prod(x, x);
+    const auto w = two_prod(V(k1h), s.value);
+    const V w_lo = fma(V(k1h), s.error, fma(V(k1l), s.value, w.error));
+    const auto v = two_sum(V(k0h), w.value);  // w > k0 once |x| > 6.6
+    const V v_lo = v.error + (k0l + w_lo);
+    const auto u = two_prod(x, v.value);
+    return fast_two_sum(u.value, fma(x, v_lo, u.error));
+}
+
+// gelu_tanh(x) from 2u where e = exp(-|2u|) is normal (-|2u| >= -700): with
+// e as a double-double, x >= 0: x / (1 + e), x < 0: x e / (1 + e), the
+// quotient corrected once.
+template <class V>
+REPRO_HD V gelu_tanh_dd(V x, exact_pair<V> u2) {
+    const V h = -abs_of(u2.value);  // -|2u| = h + l
+    const V l = if_negative(u2.value, u2.error, -u2.error);
+    V t;
+    const auto ep = exp_parts(h, t);
+    const V m_lo = fma(l, ep.value, ep.error);
+    const V scale = pow2_shifted(t);
+    const V e = ep.value * scale, e_lo = m_lo * scale;  // e is normal: exact
+    const auto den = fast_two_sum(V(1.0), e);           // 1 >= e
+    const V den_lo = den.error + e_lo;
+    const auto p = two_prod(x, e);
+    const V num = if_negative(u2.value, p.value, x);
+    const V num_lo = if_negative(u2.value, fma(x, e_lo, p.error), V(0.0));
+    const V q = num / den.value;
+    // (num - q den) / den, the remainder num - q * den.value exact by fma
+    const V rem = fma(-q, den.value, num) + fma(-q, den_lo, num_lo);
+    return q + rem / den.value;
+}

@@ -139,6 +139,17 @@ struct op<gelu_tanh_op> {
     }
 };
 
+// gelu_tanh, double, for x in [-21, 10] and not 0, where exp(-|2u|) is
+// normal (-|2u| > -700 down to x = -21.2).
+template <>
+struct op64<gelu_tanh_op> {
+    static bool ordinary(V::reg x) { return V::all(V::both(in_range(x, -21.0, 10.0), abs_at_least(x, 0x1p-1074))); }
+    static V::reg eval(V::reg x) {
+        const P xd(x);
+        return fk::gelu_tanh_dd(xd, fk::gelu_tanh_2u_dd(xd)).v;
+    }
+};
+
 // gelu (erf form) for x > -16: the three branches of the scalar function on
 // every lane (each on a copy clamped into its range, so table indices stay
 // in range), each lane taking its own; x >= 6 (+inf included) and +-0 give x.
