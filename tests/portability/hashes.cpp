@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <repro/detail/reduce/fixed_window.hpp>
 #include <repro/repro.hpp>
 #include <string>
@@ -298,7 +299,6 @@ void hash_layers(const std::string& type) {
     print(("nn.layers." + type).c_str(), h);
 }
 
-
 // Attention (a padded batch, then decode through a cache) and rope.
 void hash_sequence() {
     repro_test::splitmix64 g(29);
@@ -340,7 +340,28 @@ void hash_sequence() {
 
 }  // namespace
 
+// The serialized forms, byte for byte (not by value): they are defined as
+// little-endian bytes, so a big-endian machine must write the same ones.
+template <class T>
+void hash_formats(const std::string& type) {
+    repro_test::splitmix64 g(11);
+    std::vector<T> x(10007);
+    for (auto& v : x) v = static_cast<T>(static_cast<std::int64_t>(g.next() >> 24) - (std::int64_t(1) << 39)) / T(4096);
+    repro::exact_accumulator<T> acc;
+    acc.add(x.data(), x.size());
+    acc.add(std::numeric_limits<T>::infinity());
+    const std::vector<std::uint8_t> bytes = acc.serialize();
+    hasher h;
+    h.bytes(bytes.data(), bytes.size());
+    const std::string stream =
+        repro::random_stream(repro::random_key::from_seed(0x9876fedc1234abcdull), 42, 7).to_string();
+    h.bytes(stream.data(), stream.size());
+    print(("format.accumulator_and_stream." + type).c_str(), h);
+}
+
 int main() {
+    hash_formats<float>("float");
+    hash_formats<double>("double");
     hash_fp<float>("float");
     hash_fp<double>("double");
     hash_reduce<float>("float");
