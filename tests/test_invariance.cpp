@@ -356,6 +356,93 @@ TEST_CASE("a forward pass whose bits change from call to call is diagnosed as ru
     CHECK(has(r.explanation, "run twice"));
 }
 
+// Faults that show only in some calls: the layer adds 2^-10 to its output in
+// the calls where misbehaves(call number, batch size) holds.
+layer<float> intermittent(std::function<bool(std::uint32_t, std::size_t)> misbehaves) {
+    auto calls = std::make_shared<std::uint32_t>(0);
+    return {"intermittent", hidden, [calls, misbehaves](const float* x, const std::uint64_t*, std::size_t b, float* y) {
+                const float bump = misbehaves(++*calls, b) ? 0x1p-10f : 0.0f;
+                for (std::size_t i = 0; i < b * hidden; ++i) y[i] = x[i] + bump;
+            }};
+}
+
+TEST_CASE("nondeterminism in some calls or at some batch sizes is named run-to-run, confirmed by rerunning") {
+    struct fault {
+        const char* name;
+        std::function<bool(std::uint32_t, std::size_t)> misbehaves;
+    };
+    const fault faults[] = {
+        {"one call in two", [](std::uint32_t c, std::size_t) { return c % 2 == 0; }},
+        {"one call in four", [](std::uint32_t c, std::size_t) { return c % 4 == 3; }},
+        {"one call in seven", [](std::uint32_t c, std::size_t) { return c % 7 == 5; }},
+        {"every other call at batch 8 only", [](std::uint32_t c, std::size_t b) { return b == 8 && c % 2 == 1; }},
+        {"one call in three at batch >= 31", [](std::uint32_t c, std::size_t b) { return b >= 31 && c % 3 == 0; }},
+        {"the first batch-1 call only", [](std::uint32_t c, std::size_t) { return c == 1; }},
+    };
+    int misread = 0;
+    for (const fault& f : faults) {
+        for (const std::size_t n : {std::size_t(40), std::size_t(64)}) {
+            const std::string name = f.name;
+            CAPTURE(name);
+            CAPTURE(n);
+            model m = mlp();
+            m.insert(m.begin() + 1, intermittent(f.misbehaves));
+            const repro::invariance_report r = check(m, n);
+            CHECK(r.cause == invariance_cause::run_to_run);
+            CHECK(has(r.explanation, "not deterministic from run to run"));
+            // Without the confirmation most of these faults pass the repeat and read as a batch effect.
+            repro::invariance_options unconfirmed;
+            unconfirmed.confirm_repeats = 0;
+            model m2 = mlp();
+            m2.insert(m2.begin() + 1, intermittent(f.misbehaves));
+            const repro::invariance_report u = check(m2, n, unconfirmed);
+            CHECK(u.confirmation_calls == 0);
+            misread += u.cause != invariance_cause::run_to_run;
+        }
+    }
+    MESSAGE(misread, " of 12 faults are misread without the confirmation");
+    CHECK(misread >= 6);
+}
+
+TEST_CASE("a deterministic batch effect survives its confirmation; the extra calls are as documented") {
+    const auto dense = batch_size_split_dense1();
+    std::size_t calls = 0;
+    const model m = mlp(&dense);
+    const auto inner = forward_of(m);
+    auto counted = [&](const float* in, const std::uint64_t* ids, std::size_t b, float* out) {
+        ++calls;
+        inner(in, ids, b, out);
+    };
+    const std::size_t n = 64;
+    const std::vector<float> samples = samples_for(n);
+    for (const std::size_t repeats : {std::size_t(0), std::size_t(1), std::size_t(3)}) {
+        CAPTURE(repeats);
+        repro::invariance_options o;
+        o.confirm_repeats = repeats;
+        calls = 0;
+        const repro::invariance_report r =
+            repro::check_batch_invariance(counted, samples.data(), n, in_size, out_size, o);
+        CHECK(r.cause == invariance_cause::reduction_order);
+        CHECK(r.unstable_run.empty());
+        // The reference (n single calls) and each experiment that differs from batch 1, each rerun
+        // `repeats` times, rerun k after k single-sample calls.
+        std::size_t per_round = n, differing = 0;
+        for (const auto& e : r.experiments)
+            if (e.bitwise_equal < e.samples_compared) {
+                ++differing;
+                per_round += e.kind == repro::experiment_kind::others_replaced ? o.replace_groups
+                             : e.batch_size == n                               ? 1
+                                                                               : (n + e.batch_size - 1) / e.batch_size;
+            }
+        CHECK(differing > 0);
+        const std::size_t phase_calls = (differing + 1) * repeats * (repeats + 1) / 2;
+        CHECK(r.confirmation_calls == repeats * per_round + phase_calls);
+        const std::size_t unconfirmed_calls = calls - r.confirmation_calls;
+        // batch 1; 2, 3, 7, 8, 31, 32; full batch, 3 rotations, 2 permutations, repeat, 2 replaced runs
+        CHECK(unconfirmed_calls == n + 32 + 22 + 10 + 8 + 3 + 2 + 1 + 3 + 2 + 1 + 2);
+    }
+}
+
 TEST_CASE("flip risk counts samples whose batch-1 margin is below their drift; argmax flips are counted") {
     // Identity on 10 values, except that output 1 gains (batch - 1) 1e-6.
     const std::size_t n = 40, k = 10;

@@ -22,7 +22,8 @@
 // or the other rows changed, which separates the causes. The first rule that
 // applies is the diagnosis:
 //
-//   run_to_run       the repeat differs from the full batch
+//   run_to_run       the repeat differs from the full batch, or a
+//                    confirmation rerun differs from the run it repeats
 //   cross_sample     others replaced differs from the full batch
 //   position         a rotation or permutation differs from the full batch by
 //                    more than rounding_level * max |batch-1 output| of the
@@ -30,6 +31,23 @@
 //   reduction_order  any other difference: the batch size (or the position,
 //                    at rounding level) changed a summation order
 //   none             every run bitwise equal to batch 1
+//
+// Confirmation: a forward pass that is nondeterministic only in some calls
+// (one in four, say) or only at some batch sizes can pass the repeat and
+// still corrupt the batch-1 reference or one experiment, which would read as
+// a batch effect. So when any experiment differs, before naming a cause
+// other than run_to_run, the harness reruns the batch-1 reference, the full
+// batch (when a whole-set run differs from it) and every experiment that
+// differs, options.confirm_repeats times each, and compares each rerun with
+// the first run bitwise. Rerun k first makes k single-sample calls and runs
+// the batches in reverse order, so that a fault tied to the call count falls
+// on other samples. Cost: nothing when every run matches; otherwise, with
+// R = confirm_repeats and S the runs reconfirmed (batch 1, the full batch
+// where it applies, the differing experiments), R times the calls of those
+// runs (n for batch 1, ceil(n / B) for batch B, 1 to replace_groups for a
+// whole-set run) plus S R (R + 1) / 2 single-sample calls; the first
+// rerun that differs ends it. invariance_report::confirmation_calls counts
+// them.
 //
 // first_divergent_layer runs a model given as a list of layers batched and
 // unbatched and names the first layer whose output differs.
@@ -65,6 +83,10 @@ struct invariance_options {
     std::size_t replace_groups = 2;  // runs of that experiment (>= 2; n: every sample among n - 1 replacements)
     std::uint64_t seed = 2024;       // seeds the permutations and the replacement data
     double rounding_level = 1e-3;    // relative size of a position effect still read as rounding
+    // Reruns of every experiment that differs from its reference, and of the
+    // reference, before any cause but run_to_run is named (0: none); see
+    // the header comment for what they cost.
+    std::size_t confirm_repeats = 2;
 };
 
 enum class invariance_cause { none, reduction_order, position, cross_sample, run_to_run, padding };
@@ -134,6 +156,9 @@ struct invariance_report {
     std::size_t non_finite_outputs = 0;  // NaN or infinite values in the batch-1 outputs
     invariance_cause cause = invariance_cause::none;
     std::string explanation;
+    std::size_t confirmation_calls = 0;  // forward calls made to confirm the diagnosis
+    std::string unstable_run;            // the run a confirmation rerun could not reproduce, if any
+    std::size_t unstable_samples = 0;    // samples whose bits that rerun changed
 
     bool invariant() const { return cause == invariance_cause::none; }
     std::string table() const;
@@ -450,6 +475,13 @@ inline void diagnose(invariance_report& r, const invariance_options& o) {
             "forward pass is not deterministic from run to run (a race, a call counter, an unseeded draw), and "
             "its batch drift cannot be judged until it is.",
             n, e->samples_compared - e->full_batch_equal, e->samples_compared, e->full_batch_max_abs);
+    } else if (!r.unstable_run.empty()) {
+        r.cause = invariance_cause::run_to_run;
+        r.explanation = printf_string(
+            "Run again to confirm the drift, '%s' gave different bits than its first run for %zu of %zu samples: "
+            "the forward pass is not deterministic from run to run, though only in some calls or at some batch "
+            "sizes (the repeat of the full batch matched). Its batch drift cannot be judged until it is.",
+            r.unstable_run.c_str(), r.unstable_samples, n);
     } else if ((e = first_differing(r.experiments, experiment_kind::others_replaced))) {
         r.cause = invariance_cause::cross_sample;
         r.explanation = printf_string(
@@ -579,6 +611,10 @@ inline std::string invariance_report::table() const {
                       argmax_flips, samples, flip_risk, samples);
     if (non_finite_outputs)
         s += printf_string("warning: %zu of the batch-1 output values are NaN or infinite\n", non_finite_outputs);
+    if (confirmation_calls)
+        s += printf_string("confirmation: %zu more forward calls reran the runs that differ%s\n", confirmation_calls,
+                           unstable_run.empty() ? ", each reproduced bit for bit"
+                                                : (", and '" + unstable_run + "' did not reproduce").c_str());
     s += std::string("diagnosis: ") + repro::to_string(cause) + ". " + explanation + "\n";
     return s;
 }
@@ -595,6 +631,8 @@ inline std::string invariance_report::to_json() const {
     s += "  \"diagnosis\": " + json_string(repro::to_string(cause)) + ",\n";
     s += std::string("  \"invariant\": ") + (invariant() ? "true" : "false") + ",\n";
     s += "  \"explanation\": " + json_string(explanation) + ",\n";
+    s += "  \"confirmation_calls\": " + std::to_string(confirmation_calls) + ",\n";
+    s += "  \"unstable_run\": " + json_string(unstable_run) + ",\n";
     s += "  \"runs_compared\": " + std::to_string(runs_compared) + ",\n";
     s += "  \"bitwise_fraction\": " + json_number(bitwise_fraction) + ",\n";
     s += "  \"max_ulp\": " + std::to_string(max_ulp) + ",\n";
@@ -698,8 +736,11 @@ invariance_report check_batch_invariance(Forward&& forward, const T* samples, st
     }
 
     std::vector<T> full;
-    for (detail::planned_experiment& p : detail::plan_experiments(n, options)) {
-        const std::vector<T> out = run(p.plan, p.name);
+    std::vector<detail::planned_experiment> plans = detail::plan_experiments(n, options);
+    std::vector<std::vector<T>> outputs;
+    for (detail::planned_experiment& p : plans) {
+        outputs.push_back(run(p.plan, p.name));
+        const std::vector<T>& out = outputs.back();
         experiment_drift e;
         e.name = p.name;
         e.kind = p.kind;
@@ -720,6 +761,39 @@ invariance_report check_batch_invariance(Forward&& forward, const T* samples, st
         }
         r.experiments.push_back(std::move(e));
     }
+
+    // Confirmation (header comment): the runs a diagnosis would rest on, again.
+    std::vector<std::pair<std::string, std::pair<const detail::batch_plan*, const std::vector<T>*>>> suspects;
+    const detail::batch_plan singles = detail::consecutive_batches(n, 1);
+    bool whole_set_differs = false;
+    for (std::size_t x = 0; x < plans.size(); ++x) {
+        const experiment_drift& e = r.experiments[x];
+        if (e.bitwise_equal < e.samples_compared || detail::differs_from_full_batch(e))
+            suspects.push_back({plans[x].name, {&plans[x].plan, &outputs[x]}});
+        whole_set_differs = whole_set_differs || detail::differs_from_full_batch(e);
+    }
+    if (!suspects.empty() && !detail::first_differing(r.experiments, experiment_kind::repeat)) {
+        suspects.insert(suspects.begin(), {"batch 1", {&singles, &reference}});
+        if (whole_set_differs)
+            for (std::size_t x = 0; x < plans.size(); ++x)
+                if (plans[x].kind == experiment_kind::full_batch)
+                    suspects.insert(suspects.begin() + 1, {plans[x].name, {&plans[x].plan, &outputs[x]}});
+    }
+    for (std::size_t k = 1; k <= options.confirm_repeats && r.unstable_run.empty() && !suspects.empty(); ++k)
+        for (const auto& s : suspects) {
+            for (std::size_t c = 0; c < k; ++c) run(detail::batch_plan{{0}}, "confirmation");
+            const detail::batch_plan reversed(s.second.first->rbegin(), s.second.first->rend());
+            const std::vector<T> again = run(reversed, s.first + ", again");
+            r.confirmation_calls += k + reversed.size();
+            std::size_t changed = 0;
+            detail::compare_samples(again, *s.second.second, out_size,
+                                    [&](std::size_t, const detail::row_drift& d) { changed += !d.equal; });
+            if (changed) {
+                r.unstable_run = s.first;
+                r.unstable_samples = changed;
+                break;
+            }
+        }
 
     std::size_t equal = 0;
     for (const experiment_drift& e : r.experiments) {
