@@ -1026,6 +1026,15 @@ TEST_CASE("from_string refuses malformed states") {
         CAPTURE(b);
         CHECK_THROWS_AS(repro::random_stream::from_string(b), std::invalid_argument);
     }
+    // The message says what was wrong.
+    CHECK_THROWS_WITH(repro::random_stream::from_string("repro.stream.v2:" + good.substr(16)),
+                      doctest::Contains("another format version; this build reads repro.stream.v1"));
+    CHECK_THROWS_WITH(repro::random_stream::from_string(good.substr(0, 40)), doctest::Contains("56 hex digits"));
+    CHECK_THROWS_WITH(
+        repro::random_stream::from_string("repro.stream.v1:0123456789abcdeg0011223344556677deadbeef0000000000000abc"),
+        doctest::Contains("bad hex digit at 31"));
+    // Long input is cut in the message.
+    CHECK_THROWS_WITH(repro::random_stream::from_string(std::string(5000, 'x')), doctest::Contains("xxx..."));
 }
 
 // ============================================================ permutation

@@ -1105,10 +1105,17 @@ TEST_CASE_TEMPLATE("deserialize rejects truncated and corrupted bytes", T, float
     std::vector<std::uint8_t> bad_version = bytes;
     bad_version[4] ^= 0x7f;  // "RPXA", then the version byte (reduce.hpp's documented format)
     REQUIRE_THROWS_AS(repro::exact_accumulator<T>::deserialize(bad_version), std::invalid_argument);
+    bad_version[4] = 2;
+    REQUIRE_THROWS_WITH(repro::exact_accumulator<T>::deserialize(bad_version),
+                        doctest::Contains("format version 2; this build reads version 1"));
     // Bytes of the other element type.
     using other = std::conditional_t<std::is_same<T, float>::value, double, float>;
     const std::vector<std::uint8_t> foreign = filled_accumulator<other>(0x5eed7006, 777).serialize();
     REQUIRE_THROWS_AS(repro::exact_accumulator<T>::deserialize(foreign), std::invalid_argument);
+    REQUIRE_THROWS_WITH(
+        repro::exact_accumulator<T>::deserialize(foreign),
+        doctest::Contains(std::is_same<T, float>::value ? "the bytes hold an exact_accumulator<double>, not <float>"
+                                                        : "the bytes hold an exact_accumulator<float>, not <double>"));
     REQUIRE_THROWS_AS(repro::exact_accumulator<T>::deserialize(repro::exact_accumulator<other>().serialize()),
                       std::invalid_argument);
 }

@@ -369,8 +369,15 @@ public:
         const std::size_t expected = 20 + 8 * static_cast<std::size_t>(state_type::limbs);
         if (size < 20) fail("truncated header");
         if (data[0] != 'R' || data[1] != 'P' || data[2] != 'X' || data[3] != 'A') fail("not an exact_accumulator");
-        if (data[4] != 1) fail("unsupported format version");
-        if (data[5] != sizeof(T)) fail("accumulator of another type");
+        if (data[4] != 1)
+            detail::throw_invalid("exact_accumulator::deserialize",
+                                  "format version " + std::to_string(data[4]) + "; this build reads version 1");
+        if (data[5] != sizeof(T))
+            detail::throw_invalid("exact_accumulator::deserialize",
+                                  data[5] == 4 || data[5] == 8 ? std::string("the bytes hold an exact_accumulator<") +
+                                                                     (data[5] == 4 ? "float" : "double") + ">, not <" +
+                                                                     (sizeof(T) == 4 ? "float" : "double") + ">"
+                                                               : "unknown element type " + std::to_string(data[5]));
         if ((data[6] & ~7u) != 0 || data[7] != 0) fail("bad flags");
         if (get(data + 16, 4) != static_cast<std::uint64_t>(state_type::limbs)) fail("bad limb count");
         if (size != expected) fail("wrong length");
