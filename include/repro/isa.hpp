@@ -21,7 +21,7 @@ enum class isa { generic = 0, avx2 = 1, avx512 = 2 };
 
 namespace detail {
 
-inline isa detect_isa() {
+inline isa detect_isa() noexcept {
 #if REPRO_X86_SIMD
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -30,7 +30,7 @@ inline isa detect_isa() {
     return isa::generic;
 }
 
-inline isa env_cap() {
+inline isa env_cap() noexcept {
     const char* v = std::getenv("REPRO_ISA");
     if (v != nullptr && std::strcmp(v, "generic") == 0) return isa::generic;
     if (v != nullptr && std::strcmp(v, "avx2") == 0) return isa::avx2;

@@ -434,11 +434,13 @@ REPRO_HD double rsqrt(double x) {
         detail::map(x, y, n, #name, [](T v) { return ::repro::math::name(v); }); \
     }
 
+// NOLINTBEGIN(bugprone-macro-parentheses): T is a type there, which parentheses would break
 #define REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, T)                                                   \
     inline void name(const T* x, T* y, std::size_t n) {                                           \
         detail::check_arrays(x, y, n, #name);                                                     \
         detail::map_simd<detail::name##_op>(x, y, n, [](T v) { return ::repro::math::name(v); }); \
     }
+// NOLINTEND(bugprone-macro-parentheses)
 #define REPRO_MATH_ARRAY_FORM_SIMD(name) \
     REPRO_MATH_ARRAY_FORM(name)          \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, float)

@@ -387,7 +387,7 @@ public:
         a.specials_.neg_inf = (data[6] & 4) != 0;
         a.count_ = get(data + 8, 8);
         for (int i = 0; i < state_type::limbs; ++i) {
-            a.state_.limb[i] = static_cast<std::int64_t>(get(data + 20 + 8 * i, 8));
+            a.state_.limb[i] = static_cast<std::int64_t>(get(data + 20 + 8 * static_cast<std::size_t>(i), 8));
             if (i + 1 < state_type::limbs && (a.state_.limb[i] < 0 || a.state_.limb[i] >= (std::int64_t(1) << 32)))
                 fail("limbs not normalised");
         }

@@ -78,7 +78,7 @@ struct band_kernels<REPRO_SIMD_TAG> {
         typename V::reg cv[max_bands];
         for (int k = 0; k < K; ++k) {
             cv[k] = V::broadcast(&c[k]);
-            for (int h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + V::width * h);
+            for (int h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + std::ptrdiff_t{V::width} * h);
         }
         std::size_t i = 0;
         // Fully unrolled, so that the accumulators live in registers.
@@ -86,7 +86,7 @@ struct band_kernels<REPRO_SIMD_TAG> {
             prefetch(ld, n, i);
 #pragma GCC unroll 4
             for (int h = 0; h < R; ++h) {
-                typename V::reg r = load(ld, i + V::width * h);
+                typename V::reg r = load(ld, i + std::size_t{V::width} * static_cast<std::size_t>(h));
 #pragma GCC unroll 4
                 for (int k = 0; k + 1 < K; ++k) {
                     const typename V::reg hi = V::sub(add<share_pipes>(r, cv[k], one), cv[k]);
@@ -97,7 +97,7 @@ struct band_kernels<REPRO_SIMD_TAG> {
             }
         }
         for (int k = 0; k < K; ++k)
-            for (int h = 0; h < R; ++h) V::store(out[k] + V::width * h, acc[k][h]);
+            for (int h = 0; h < R; ++h) V::store(out[k] + std::ptrdiff_t{V::width} * h, acc[k][h]);
         band_kernel_generic<K>(ld, i, n, c, out);
     }
 

@@ -203,7 +203,7 @@ REPRO_HD T round_digits(const std::uint32_t (&digit)[N], int base, bool negative
     if (normal) {
         const int e = q + precision - 1;  // exponent of the leading one
         if (e > max_exponent) return from_bits<T>(static_cast<bits>(sign | tr::infinity_bits));
-        const bits biased = static_cast<bits>(e + bias);
+        const bits biased = static_cast<bits>(static_cast<unsigned>(e + bias));  // e + bias >= 1 here
         const bits frac = static_cast<bits>(kept & tr::fraction_mask);
         return from_bits<T>(static_cast<bits>(sign | static_cast<bits>(biased << tr::fraction_bits) | frac));
     }

@@ -194,7 +194,8 @@ struct registers<avx2_tag, double> {
             words = _mm256_or_si256(w, _mm256_slli_epi64(_mm256_add_epi64(w, _mm256_set1_epi64x(1)), 32));
         }
         REPRO_TARGET_AVX2 REPRO_ALWAYS_INLINE reg q(const double* column, int k) const {
-            return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(column + 4 * k)), words));
+            return _mm256_castps_pd(
+                _mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_loadu_pd(column + 4 * std::ptrdiff_t{k})), words));
         }
         REPRO_TARGET_AVX2 REPRO_ALWAYS_INLINE reg b(int n) const {
             return _mm256_castsi256_pd(_mm256_slli_epi64(j, 63 - n));
