@@ -6,6 +6,7 @@
 # in the headers, the cppcheck list below).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bash "$root/.ci/install-deps"
 mpi_include=$(mpicxx --showme:incdirs 2>/dev/null | awk '{print $1}')
 includes=(-I"$root/include" -isystem /usr/include/eigen3 ${mpi_include:+-isystem "$mpi_include"})
 
