@@ -1,7 +1,7 @@
 // Where repro's float functions and SLEEF's deterministic ones (finz u10;
 // sinpi/cospi u05; for functions SLEEF lacks, the formula its users write,
 // as in bench_math.cpp) give different results, which one is correctly
-// rounded: MPFR at 128 bits decides. Inputs: every 256th float bit pattern
+// rounded: MPFR decides (the accuracy checkers' oracle). Inputs: every 256th float bit pattern
 // (2^24 values over the whole range, NaNs skipped). Run by hand
 // (docs/benchmarks.md): the accuracy side of bench_math's speed ratios.
 //   sleef_rounding [function ...]
@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/mpfr_oracle.hpp"
 
 #define REPRO_SLEEF(fn, u) extern "C" __m256 Sleef_finz_##fn##f8_##u##avx2(__m256);
 REPRO_SLEEF(exp, u10)
@@ -100,99 +102,20 @@ void repro_array(int f, const float* x, float* y, std::size_t n) {
     fns[f](x, y, n);
 }
 
-// The correctly rounded float result (MPFR at 128 bits, then one rounding).
+// The correctly rounded float result: the accuracy checkers' MPFR oracle at
+// 192 bits, rounded once to float (mpfr_get_flt, subnormals included).
 float correctly_rounded(int f, float xf) {
-    mpfr_t x, t, u;
-    mpfr_inits2(128, x, t, u, static_cast<mpfr_ptr>(nullptr));
+    namespace t = repro_test;
+    static const t::mp_oracle oracles[functions] = {
+        t::mp_exp,    t::mp_expm1,  t::mp_log,     t::mp_log1p, t::mp_log2, t::mp_tanh,      t::mp_erf,
+        t::mp_sin2pi, t::mp_cos2pi, t::mp_sigmoid, t::mp_silu,  t::mp_gelu, t::mp_gelu_tanh, t::mp_rsqrt};
+    thread_local t::mp_scratch scratch(192);
+    mpfr_t x, r;
+    mpfr_inits2(192, x, r, static_cast<mpfr_ptr>(nullptr));
     mpfr_set_flt(x, xf, MPFR_RNDN);
-    switch (f) {
-        case 0:
-            mpfr_exp(t, x, MPFR_RNDN);
-            break;
-        case 1:
-            mpfr_expm1(t, x, MPFR_RNDN);
-            break;
-        case 2:
-            mpfr_log(t, x, MPFR_RNDN);
-            break;
-        case 3:
-            mpfr_log1p(t, x, MPFR_RNDN);
-            break;
-        case 4:
-            mpfr_log2(t, x, MPFR_RNDN);
-            break;
-        case 5:
-            mpfr_tanh(t, x, MPFR_RNDN);
-            break;
-        case 6:
-            mpfr_erf(t, x, MPFR_RNDN);
-            break;
-        case 7:
-        case 8:  // sin / cos of 2 pi frac(x): a float's fraction is exact
-            mpfr_frac(u, x, MPFR_RNDN);
-            mpfr_mul_2ui(t, u, 2, MPFR_RNDN);
-            if (mpfr_integer_p(t)) {  // quarter turns: exact 0 or +-1 (zeros as C23 sinpi and cospi)
-                const long q = (mpfr_get_si(t, MPFR_RNDN) % 4 + 4) % 4;
-                const long v = f == 7 ? (q == 1 ? 1 : q == 3 ? -1 : 0) : (q == 0 ? 1 : q == 2 ? -1 : 0);
-                mpfr_set_si(t, v, MPFR_RNDN);
-                if (v == 0 && f == 7) mpfr_setsign(t, t, mpfr_signbit(x), MPFR_RNDN);
-                break;
-            }
-            mpfr_const_pi(t, MPFR_RNDN);
-            mpfr_mul(u, u, t, MPFR_RNDN);
-            mpfr_mul_2ui(u, u, 1, MPFR_RNDN);
-            if (f == 7)
-                mpfr_sin(t, u, MPFR_RNDN);
-            else
-                mpfr_cos(t, u, MPFR_RNDN);
-            break;
-        case 9:
-        case 10:  // 1 / (1 + e^-x), x / (1 + e^-x)
-            mpfr_neg(u, x, MPFR_RNDN);
-            mpfr_exp(u, u, MPFR_RNDN);
-            mpfr_add_ui(u, u, 1, MPFR_RNDN);
-            if (f == 9)
-                mpfr_ui_div(t, 1, u, MPFR_RNDN);
-            else
-                mpfr_div(t, x, u, MPFR_RNDN);
-            break;
-        case 11:  // x/2 erfc(-x / sqrt 2): x/2 (1 + erf(x / sqrt 2)) without its cancellation
-            mpfr_sqrt_ui(u, 2, MPFR_RNDN);
-            mpfr_div(u, x, u, MPFR_RNDN);
-            mpfr_neg(u, u, MPFR_RNDN);
-            mpfr_erfc(u, u, MPFR_RNDN);
-            mpfr_mul(t, u, x, MPFR_RNDN);
-            mpfr_div_2ui(t, t, 1, MPFR_RNDN);
-            break;
-        case 12:  // x / (1 + e^-2v), v = sqrt(2/pi) (x + 0.044715 x^3): x/2 (1 + tanh v) likewise
-            mpfr_pow_ui(u, x, 3, MPFR_RNDN);
-            mpfr_mul_d(u, u, 0.044715, MPFR_RNDN);
-            mpfr_add(u, u, x, MPFR_RNDN);
-            mpfr_const_pi(t, MPFR_RNDN);
-            mpfr_ui_div(t, 2, t, MPFR_RNDN);
-            mpfr_sqrt(t, t, MPFR_RNDN);
-            mpfr_mul(u, u, t, MPFR_RNDN);
-            mpfr_mul_si(u, u, -2, MPFR_RNDN);
-            mpfr_exp(u, u, MPFR_RNDN);
-            mpfr_add_ui(u, u, 1, MPFR_RNDN);
-            mpfr_div(t, x, u, MPFR_RNDN);
-            break;
-        default:
-            mpfr_rec_sqrt(t, x, MPFR_RNDN);
-            break;
-    }
-    // One rounding to float, subnormals included: to 24 bits in float's exponent range.
-    const mpfr_exp_t emin = mpfr_get_emin(), emax = mpfr_get_emax();
-    mpfr_set_emin(-148);
-    mpfr_set_emax(128);
-    mpfr_t r;
-    mpfr_init2(r, 24);
-    const int inexact = mpfr_set(r, t, MPFR_RNDN);
-    mpfr_subnormalize(r, mpfr_check_range(r, inexact, MPFR_RNDN), MPFR_RNDN);
+    oracles[f](r, x, scratch);
     const float out = mpfr_get_flt(r, MPFR_RNDN);
-    mpfr_set_emin(emin);
-    mpfr_set_emax(emax);
-    mpfr_clears(x, t, u, r, static_cast<mpfr_ptr>(nullptr));
+    mpfr_clears(x, r, static_cast<mpfr_ptr>(nullptr));
     return out;
 }
 
