@@ -84,6 +84,13 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
     return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
+// Each job's bits on one thread, computed before any concurrency.
+std::vector<std::vector<float>> single_thread_results(const std::vector<job>& all) {
+    std::vector<std::vector<float>> r;
+    for (const job& j : all) r.push_back(j.run(1));
+    return r;
+}
+
 std::vector<job> jobs() {
     std::vector<job> j;
     for (int kernel = 0; kernel < 6; ++kernel)
@@ -96,8 +103,7 @@ std::vector<job> jobs() {
 
 TEST_CASE("eight threads calling the kernels at once, with 1-4 threads each, get the single caller's bits") {
     const std::vector<job> all = jobs();
-    std::vector<std::vector<float>> expected;
-    for (const job& j : all) expected.push_back(j.run(1));
+    const std::vector<std::vector<float>> expected = single_thread_results(all);
     std::atomic<int> wrong{0};
     std::vector<std::thread> callers;
     for (unsigned c = 0; c < 8; ++c)
@@ -114,8 +120,7 @@ TEST_CASE("eight threads calling the kernels at once, with 1-4 threads each, get
 
 TEST_CASE("calls from inside the caller's own thread pool and OpenMP region give the same bits") {
     const std::vector<job> all = jobs();
-    std::vector<std::vector<float>> expected;
-    for (const job& j : all) expected.push_back(j.run(1));
+    const std::vector<std::vector<float>> expected = single_thread_results(all);
     std::atomic<int> wrong{0};
     // A user's pool: workers that each run a repro call, which itself runs on repro's pool.
     std::vector<std::thread> pool;
@@ -140,8 +145,7 @@ TEST_CASE("calls from inside the caller's own thread pool and OpenMP region give
 
 TEST_CASE("a call whose argument check throws on one thread leaves the others' concurrent calls intact") {
     const std::vector<job> all = jobs();
-    std::vector<std::vector<float>> expected;
-    for (const job& j : all) expected.push_back(j.run(1));
+    const std::vector<std::vector<float>> expected = single_thread_results(all);
     std::atomic<int> wrong{0}, thrown{0};
     std::vector<std::thread> callers;
     for (unsigned c = 0; c < 4; ++c)

@@ -763,33 +763,39 @@ invariance_report check_batch_invariance(Forward&& forward, const T* samples, st
     }
 
     // Confirmation (header comment): the runs a diagnosis would rest on, again.
-    std::vector<std::pair<std::string, std::pair<const detail::batch_plan*, const std::vector<T>*>>> suspects;
+    struct rerun {
+        std::string name;
+        const detail::batch_plan* plan;
+        const std::vector<T>* first;
+    };
+    std::vector<rerun> suspects;
     const detail::batch_plan singles = detail::consecutive_batches(n, 1);
+    std::size_t full_batch = plans.size();
     bool whole_set_differs = false;
     for (std::size_t x = 0; x < plans.size(); ++x) {
         const experiment_drift& e = r.experiments[x];
         if (e.bitwise_equal < e.samples_compared || detail::differs_from_full_batch(e))
-            suspects.push_back({plans[x].name, {&plans[x].plan, &outputs[x]}});
+            suspects.push_back({plans[x].name, &plans[x].plan, &outputs[x]});
         whole_set_differs = whole_set_differs || detail::differs_from_full_batch(e);
+        if (plans[x].kind == experiment_kind::full_batch) full_batch = x;
     }
     if (!suspects.empty() && !detail::first_differing(r.experiments, experiment_kind::repeat)) {
-        suspects.insert(suspects.begin(), {"batch 1", {&singles, &reference}});
+        suspects.insert(suspects.begin(), {"batch 1", &singles, &reference});
         if (whole_set_differs)
-            for (std::size_t x = 0; x < plans.size(); ++x)
-                if (plans[x].kind == experiment_kind::full_batch)
-                    suspects.insert(suspects.begin() + 1, {plans[x].name, {&plans[x].plan, &outputs[x]}});
+            suspects.insert(suspects.begin() + 1,
+                            {plans[full_batch].name, &plans[full_batch].plan, &outputs[full_batch]});
     }
     for (std::size_t k = 1; k <= options.confirm_repeats && r.unstable_run.empty() && !suspects.empty(); ++k)
-        for (const auto& s : suspects) {
+        for (const rerun& s : suspects) {
             for (std::size_t c = 0; c < k; ++c) run(detail::batch_plan{{0}}, "confirmation");
-            const detail::batch_plan reversed(s.second.first->rbegin(), s.second.first->rend());
-            const std::vector<T> again = run(reversed, s.first + ", again");
+            const detail::batch_plan reversed(s.plan->rbegin(), s.plan->rend());
+            const std::vector<T> again = run(reversed, s.name + ", again");
             r.confirmation_calls += k + reversed.size();
             std::size_t changed = 0;
-            detail::compare_samples(again, *s.second.second, out_size,
+            detail::compare_samples(again, *s.first, out_size,
                                     [&](std::size_t, const detail::row_drift& d) { changed += !d.equal; });
             if (changed) {
-                r.unstable_run = s.first;
+                r.unstable_run = s.name;
                 r.unstable_samples = changed;
                 break;
             }

@@ -408,15 +408,15 @@ inline std::string random_stream::to_string() const {
 
 inline random_stream random_stream::from_string(const std::string& s) {
     const std::string prefix = "repro.stream.v1:", family = "repro.stream.v";
-    const std::string shown = s.size() <= 100 ? s : s.substr(0, 100) + "...";
+    auto shown = [&s] { return s.size() <= 100 ? s : s.substr(0, 100) + "..."; };  // for messages
     if (s.compare(0, prefix.size(), prefix) != 0 && s.compare(0, family.size(), family) == 0)
-        throw std::invalid_argument("repro::random_stream::from_string: \"" + shown +
+        throw std::invalid_argument("repro::random_stream::from_string: \"" + shown() +
                                     "\" is of another format version; this build reads repro.stream.v1");
     if (s.size() != prefix.size() + 56 || s.compare(0, prefix.size(), prefix) != 0)
         throw std::invalid_argument(
             "repro::random_stream::from_string: not a repro.stream.v1 state (\"repro.stream.v1:\" "
             "and 56 hex digits): \"" +
-            shown + "\"");
+            shown() + "\"");
     std::size_t at = prefix.size();
     auto get = [&](int digits) {
         std::uint64_t v = 0;
@@ -425,7 +425,7 @@ inline random_stream random_stream::from_string(const std::string& s) {
             const int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
             if (x < 0)
                 throw std::invalid_argument("repro::random_stream::from_string: bad hex digit at " +
-                                            std::to_string(at) + " in \"" + shown + "\"");
+                                            std::to_string(at) + " in \"" + shown() + "\"");
             v = (v << 4) | static_cast<std::uint64_t>(x);
         }
         return v;

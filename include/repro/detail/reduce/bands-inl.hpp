@@ -31,25 +31,18 @@ struct band_kernels<REPRO_SIMD_TAG> {
     }
 
     // Prefetches the inputs of the next block that match the band_lanes
-    // inputs at i of this one (into L2: L1 still holds this block).
-    template <class Loader, class P>
-    REPRO_ALWAYS_INLINE static void prefetch_next(const Loader& ld, const P* p, std::size_t n, std::size_t i) {
-        if (i >= ld.next) return;
+    // inputs at i of this one (into L2: L1 still holds this block); the
+    // product loaders read y as well.
+    template <class P>
+    REPRO_ALWAYS_INLINE static void prefetch_lines(const P* p, std::size_t n, std::size_t i) {
         constexpr std::size_t line = 64 / sizeof(P);
         for (std::size_t j = 0; j < band_lanes; j += line) __builtin_prefetch(p + n + i + j, 0, 2);
     }
-    template <class T>
-    REPRO_ALWAYS_INLINE static void prefetch(const values_loader<T>& ld, std::size_t n, std::size_t i) {
-        prefetch_next(ld, ld.x, n, i);
-    }
-    template <class T>
-    REPRO_ALWAYS_INLINE static void prefetch(const float_products_loader<T>& ld, std::size_t n, std::size_t i) {
-        prefetch_next(ld, ld.x, n, i);
-        prefetch_next(ld, ld.y, n, i);
-    }
-    REPRO_ALWAYS_INLINE static void prefetch(const double_products_loader& ld, std::size_t n, std::size_t i) {
-        prefetch_next(ld, ld.x, n, i);
-        prefetch_next(ld, ld.y, n, i);
+    template <class Loader>
+    REPRO_ALWAYS_INLINE static void prefetch(const Loader& ld, std::size_t n, std::size_t i) {
+        if (i >= ld.next) return;
+        prefetch_lines(ld.x, n, i);
+        if constexpr (Loader::multiplies) prefetch_lines(ld.y, n, i);
     }
 
     template <bool Fused>

@@ -153,7 +153,7 @@ int last_bit_exponent(const chunk_stats& st) {
 // Loaders give the band kernel its terms, one double per input: at(i) in
 // scalar code; band_kernels<Tag>::load (bands-inl.hpp) reads a register of
 // them where `vectorized`; `multiplies` when that load keeps the multiplier
-// busy. `next`: inputs in the block that follows this one (at x + n), which
+// busy (the product loaders, which read x and y). `next`: inputs in the block that follows this one (at x + n), which
 // the SIMD kernel prefetches while it computes, so that the memory streams
 // during the arithmetic rather than after it.
 template <class T>
@@ -356,6 +356,7 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
                 done = least >= -969 && emax <= 1000 &&
                        bands.add(acc, double_products_loader{xs, ys, next, 0}, len, emax, least - 52);
                 // hi went in; lo must follow, or the block's hi is taken back out.
+                // (lo prefetches the next block too: the hi pass alone ends before memory has it)
                 if (done && !low_bands.add(acc, double_products_loader{xs, ys, next, 1}, len, emax - 53, quantum)) {
                     for (std::size_t i = 0; i < len; ++i) acc.add(-mul_rn(xs[i], ys[i]));
                     done = false;
