@@ -30,7 +30,7 @@ std::vector<T> emulated_fill(const repro::random_stream& s, std::size_t n, std::
 TEST_CASE_TEMPLATE("emulated uniform and normal fills equal the CPU's bulk fills at any offset", T, float, double) {
     const repro::random_stream s(key, 123456789012345ull, 3);
     for (std::size_t n : {0, 1, 2, 3, 4, 5, 7, 8, 9, 1000, 4099}) {
-        for (std::uint64_t first : {0ull, 1ull, 2ull, 3ull, 5ull, 4096ull + 1, (1ull << 33) + 3}) {
+        for (std::uint64_t first : {0ull, 1ull, 2ull, 3ull, 5ull, 4096ull + 1, (1ull << 32) + 3, (1ull << 33) - 4099}) {
             CAPTURE(n);
             CAPTURE(first);
             std::vector<T> cpu(n);

@@ -431,6 +431,12 @@ TEST_CASE("limit_isa caps active_isa and can be lifted again") {
     CHECK(repro::active_isa() == before);
 }
 
+TEST_CASE("to_string names each isa as REPRO_ISA spells it") {
+    CHECK(std::string(repro::to_string(repro::isa::generic)) == "generic");
+    CHECK(std::string(repro::to_string(repro::isa::avx2)) == "avx2");
+    CHECK(std::string(repro::to_string(repro::isa::avx512)) == "avx512");
+}
+
 TEST_CASE_TEMPLATE("results do not depend on the alignment of the data", T, float, double, Eigen::half,
                    Eigen::bfloat16) {
     const std::size_t sizes[] = {1, 3, 7, 8, 9, 31, 33, 65, 100, 4097, 8193};

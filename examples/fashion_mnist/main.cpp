@@ -19,6 +19,7 @@
 #include "model.hpp"
 #include "options.hpp"
 #include "report.hpp"
+#include "status_line.hpp"
 #include "train.hpp"
 #ifdef REPRO_FASHION_MNIST_CUDA
 #include "gpu.hpp"
@@ -34,7 +35,8 @@ double seconds_since(clock_type::time_point start) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-// One line, redrawn with \r when the percentage changes: bar, steps, running
+// One status line (fm::status_line: redrawn on a terminal, a line every few
+// seconds in a log) updated when the percentage changes: bar, steps, running
 // loss and accuracy (exponential averages over about 50 steps), time.
 class progress_bar {
 public:
@@ -48,14 +50,15 @@ public:
         if (percent == shown_ && step != total_) return;
         shown_ = percent;
         const std::size_t filled = 30 * step / total_;
-        std::printf("\r  [%s%s] %3zu%%  %zu/%zu steps  loss %.3f  acc %.1f%%  %.0f s", std::string(filled, '#').c_str(),
-                    std::string(30 - filled, '-').c_str(), percent, step, total_, loss_, 100.0 * acc_,
-                    seconds_since(start_));
-        if (step == total_) std::printf("\n");
-        std::fflush(stdout);
+        char text[160];
+        std::snprintf(text, sizeof text, "  [%s%s] %3zu%%  %zu/%zu steps  loss %.3f  acc %.1f%%  %.0f s",
+                      std::string(filled, '#').c_str(), std::string(30 - filled, '-').c_str(), percent, step, total_,
+                      loss_, 100.0 * acc_, seconds_since(start_));
+        line_.show(text, step == total_);
     }
 
 private:
+    fm::status_line line_;
     std::size_t total_, shown_ = ~std::size_t(0);
     double loss_ = 0, acc_ = 0;
     clock_type::time_point start_ = clock_type::now();
@@ -199,19 +202,23 @@ int run(const fm::options& opt) {
     for (const std::size_t b : opt.batch_sizes) std::printf(" %zu", b);
     std::printf("; each image's 10 logits compared with batch 1\n");
     const auto eval_start = clock_type::now();
+    fm::status_line status;
+    char text[160];
     const std::vector<fm::evaluation_row> rows =
         fm::evaluate(configs, test, test_images, opt.batch_sizes, shape.classes, [&](std::size_t b) {
-            std::printf("\r  running every configuration at batch %-6zu %3.0f s", b, seconds_since(eval_start));
-            std::fflush(stdout);
+            std::snprintf(text, sizeof text, "  running every configuration at batch %zu  %.0f s", b,
+                          seconds_since(eval_start));
+            status.show(text);
         });
     const double diagnose_start_s = seconds_since(eval_start);
     std::vector<repro::invariance_report> diagnoses;
     for (const fm::configuration& c : configs) {
-        std::printf("\r  diagnosing %-34s %12.0f s", c.label.c_str(), seconds_since(eval_start));
-        std::fflush(stdout);
+        std::snprintf(text, sizeof text, "  diagnosing %s  %.0f s", c.label.c_str(), seconds_since(eval_start));
+        status.show(text);
         diagnoses.push_back(fm::diagnose(c, test, diagnosed, shape.classes));
     }
-    std::printf("\r%70s\r  evaluated in %.0f s, diagnosed in %.0f s\n\n", "", diagnose_start_s,
+    status.clear();
+    std::printf("  evaluated in %.0f s, diagnosed in %.0f s\n\n", diagnose_start_s,
                 seconds_since(eval_start) - diagnose_start_s);
     std::printf("%s\n", fm::results_table(configs, rows, diagnoses, diagnosed).c_str());
 

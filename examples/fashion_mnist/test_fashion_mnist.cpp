@@ -25,6 +25,7 @@
 #include "model.hpp"
 #include "options.hpp"
 #include "report.hpp"
+#include "status_line.hpp"
 #include "train.hpp"
 
 namespace fm = fashion_mnist;
@@ -461,4 +462,42 @@ TEST_CASE("evaluate runs a shared body once per batch without mixing up the head
     const std::vector<std::uint64_t> ids{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
     const std::vector<float> logits = run(configs[1].model, test.images, 12, ids, tm.shape.classes);
     CHECK(rows[3].accuracy == fm::accuracy(logits.data(), test, 12, tm.shape.classes));
+}
+
+namespace {
+// What a status_line wrote into a temporary file.
+template <class Write>
+std::string status_output(bool terminal, double interval_s, Write write) {
+    std::FILE* f = std::tmpfile();
+    REQUIRE(f != nullptr);
+    {
+        fm::status_line line(f, terminal, interval_s);
+        write(line);
+    }
+    std::rewind(f);
+    std::string text;
+    for (int c; (c = std::fgetc(f)) != EOF;) text += static_cast<char>(c);
+    std::fclose(f);
+    return text;
+}
+}  // namespace
+
+TEST_CASE("the status line is redrawn on a terminal and written as rare whole lines in a log") {
+    auto three_updates = [](fm::status_line& line) {
+        line.show("step 1");
+        line.show("step 2");
+        line.show("step 3 of 3", true);
+    };
+    // a terminal: every update, in place, the last one ended by a newline
+    CHECK(status_output(true, 5.0, three_updates) == "\rstep 1\rstep 2\rstep 3 of 3\n");
+    // a log: the first update, then nothing for 5 s but the final one; no carriage return
+    CHECK(status_output(false, 5.0, three_updates) == "step 1\nstep 3 of 3\n");
+    // a log with no wait between lines: every update, one line each
+    CHECK(status_output(false, 0.0, three_updates) == "step 1\nstep 2\nstep 3 of 3\n");
+    // a shorter text is padded over the longer one it replaces; clear() blanks the line
+    CHECK(status_output(true, 5.0, [](fm::status_line& line) {
+              line.show("long text");
+              line.show("short");
+              line.clear();
+          }) == "\rlong text\rshort    \r     \r");
 }

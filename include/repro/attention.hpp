@@ -84,8 +84,9 @@ template <class KV, class CheckMemory>
 padded_attention_args check_padded_attention(const float* q, const KV* k, const KV* v, const float* out,
                                              std::size_t batch, std::size_t max_length, const std::size_t* lengths,
                                              const attention_config& c, const char* fn, CheckMemory check_memory) {
-    padded_attention_args a{check_attention_config(c, fn), std::vector<std::size_t>(batch, max_length)};
+    padded_attention_args a{check_attention_config(c, fn), {}};
     const std::size_t tokens = checked_mul(batch, max_length, fn, "batch x max_length");
+    a.lengths.assign(batch, max_length);
     const std::size_t q_size = checked_mul(tokens, c.num_heads * c.head_dim, fn, "q"),
                       kv_size = checked_mul(tokens, c.num_kv_heads * c.head_dim, fn, "k");
     check_memory(q, q_size, fn, "q");

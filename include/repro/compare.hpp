@@ -453,6 +453,31 @@ struct is_eigen_like<C, std::void_t<decltype(std::declval<const C&>().derived())
 template <class C>
 using container_element_t = std::enable_if_t<!is_eigen_like<C>::value, typename contiguous_element<C>::type>;
 
+// What compare reads from one argument: a float scalar, a container's or a view's element.
+template <class X, class = void>
+struct compared_type {};
+template <class X>
+struct compared_type<X, std::enable_if_t<float_traits<X>::supported>> {
+    using type = X;
+};
+template <class X>
+struct compared_type<X, std::void_t<container_element_t<X>>> {
+    using type = container_element_t<X>;
+};
+template <class T>
+struct compared_type<array_view<T>> {
+    using type = T;
+};
+
+// Instantiated only for two different element types: the compiler's error
+// names them as this template's arguments.
+template <class Actual, class Expected>
+struct same_element_types {
+    static_assert(std::is_same<Actual, Expected>::value,
+                  "repro::compare: actual and expected have different element types; the two are the template "
+                  "arguments of repro::detail::same_element_types<actual's, expected's> in the lines above");
+};
+
 }  // namespace detail
 
 // Views, flat or shaped (both sides must have the same shape).
@@ -491,6 +516,15 @@ compare_report compare(const A& actual, const E& expected, tolerance tol = toler
                                     std::to_string(std::size(expected)));
     }
     return detail::compare_views(view(std::data(actual), n), view(std::data(expected), n), tol);
+}
+
+// Scalars, containers or views of two different element types: a compile
+// error naming both types (instead of a list of overloads that do not fit).
+template <class A, class E, class TA = typename detail::compared_type<A>::type,
+          class TE = typename detail::compared_type<E>::type, std::enable_if_t<!std::is_same<TA, TE>::value, int> = 0>
+compare_report compare(const A&, const E&, tolerance = tolerance::bitwise()) {
+    (void)detail::same_element_types<TA, TE>{};
+    return {};
 }
 
 // Two contiguous containers holding rows x cols values each.

@@ -22,67 +22,90 @@
 #endif
 #endif
 
+#include <algorithm>
+#include <exception>
+#include <string>
+
 #include "compare.hpp"
+#include "detail/assertions.hpp"
 #include "invariance.hpp"
 #include "detail/prologue.hpp"
 
 #if defined(DOCTEST_CONFIG_DISABLE)
 
-#define REPRO_DETAIL_ASSERT(assert_type, macro, actual, expected, tol) ((void)0)
+#define REPRO_DETAIL_ASSERT(assert_type, macro, arguments, actual, expected, tol) ((void)0)
 
 #else
 
 REPRO_NAMESPACE_BEGIN
 namespace detail {
 
-inline tolerance as_close_tolerance(const tolerance& t) { return t; }
-inline tolerance as_close_tolerance(double t) { return tolerance::close(t, t); }
-
-// What fails an assertion, and the message it then shows, per report.
-inline bool assertion_failed(const compare_report& r) { return !r.passed(); }
-inline std::string assertion_message(const compare_report& r) { return r.to_string(10); }
-inline bool assertion_failed(const invariance_report& r) { return !r.invariant(); }
-inline std::string assertion_message(const invariance_report& r) { return r.table(); }
-
-// Runs the check inside a doctest assertion, as doctest's own macros do.
+// Runs the check as one doctest assertion. A pass counts as doctest's own
+// passing assertions do; a failure is reported at the caller's line as
+// "<macro>( <arguments> ) is NOT correct!" followed by the report (not
+// inside doctest's "CHECK( ... )", which would wrap the macro and the
+// report a second time).
 template <class Check>
 void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int line, const char* expr, Check&& run) {
-    doctest::detail::ResultBuilder rb(assert_type, file, line, expr);
+    std::string failure;
     try {
         const auto report = run();
-        rb.m_failed = assertion_failed(report);
-        if (rb.m_failed) rb.m_decomp = assertion_message(report).c_str();
+        if (assertion_failed(report)) {
+            failure = std::string(expr) + " is NOT correct!";
+            const std::string message = assertion_message(report);
+            for (std::size_t at = 0; at < message.size();) {
+                const std::size_t end = std::min(message.find('\n', at), message.size());
+                failure += "\n  " + message.substr(at, end - at);
+                at = end + 1;
+            }
+        }
+    } catch (const std::exception& e) {
+        failure = std::string(expr) + " threw: " + e.what();
     } catch (...) {
-        rb.translateException();
+        failure = std::string(expr) + " threw an exception that is not a std::exception";
     }
-    if (rb.log()) DOCTEST_BREAK_INTO_DEBUGGER();
-    rb.react();
+    if (failure.empty()) {
+        doctest::detail::ResultBuilder rb(assert_type, file, line, expr);
+        if (rb.log()) DOCTEST_BREAK_INTO_DEBUGGER();
+        return;
+    }
+    const bool require = (assert_type & doctest::assertType::is_require) != 0;
+    doctest::detail::MessageBuilder mb(file, line, require ? doctest::assertType::is_require : doctest::assertType::is_check);
+    mb* failure;
+    if (mb.log()) DOCTEST_BREAK_INTO_DEBUGGER();
+    mb.react();
 }
 
 }  // namespace detail
 REPRO_NAMESPACE_END
 
-#define REPRO_DETAIL_ASSERT(assert_type, macro, actual, expected, tol)                    \
-    ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__, \
-                                    macro "( " #actual ", " #expected " )",               \
+// arguments: the macro's own, as written, tolerance included
+#define REPRO_DETAIL_ASSERT(assert_type, macro, arguments, actual, expected, tol)                          \
+    ::repro::detail::doctest_assert(doctest::assertType::assert_type, __FILE__, __LINE__, macro "( " arguments " )", \
                                     [&] { return ::repro::compare((actual), (expected), (tol)); })
 
 #endif
 
-#define REPRO_CHECK_BITWISE_EQ(actual, expected) \
-    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_BITWISE_EQ", actual, expected, ::repro::tolerance::bitwise())
-#define REPRO_REQUIRE_BITWISE_EQ(actual, expected) \
-    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_BITWISE_EQ", actual, expected, ::repro::tolerance::bitwise())
+#define REPRO_CHECK_BITWISE_EQ(actual, expected)                                                     \
+    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_BITWISE_EQ", #actual ", " #expected, actual, expected, \
+                        ::repro::tolerance::bitwise())
+#define REPRO_REQUIRE_BITWISE_EQ(actual, expected)                                                       \
+    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_BITWISE_EQ", #actual ", " #expected, actual, expected, \
+                        ::repro::tolerance::bitwise())
 
-#define REPRO_CHECK_ULP(actual, expected, max_ulp) \
-    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_ULP", actual, expected, ::repro::tolerance::ulp(max_ulp))
-#define REPRO_REQUIRE_ULP(actual, expected, max_ulp) \
-    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_ULP", actual, expected, ::repro::tolerance::ulp(max_ulp))
+#define REPRO_CHECK_ULP(actual, expected, max_ulp)                                                          \
+    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_ULP", #actual ", " #expected ", " #max_ulp, actual, expected, \
+                        ::repro::tolerance::ulp(max_ulp))
+#define REPRO_REQUIRE_ULP(actual, expected, max_ulp)                                                            \
+    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_ULP", #actual ", " #expected ", " #max_ulp, actual, expected, \
+                        ::repro::tolerance::ulp(max_ulp))
 
-#define REPRO_CHECK_CLOSE(actual, expected, tol) \
-    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_CLOSE", actual, expected, ::repro::detail::as_close_tolerance(tol))
-#define REPRO_REQUIRE_CLOSE(actual, expected, tol) \
-    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_CLOSE", actual, expected, ::repro::detail::as_close_tolerance(tol))
+#define REPRO_CHECK_CLOSE(actual, expected, tol)                                                          \
+    REPRO_DETAIL_ASSERT(DT_CHECK, "REPRO_CHECK_CLOSE", #actual ", " #expected ", " #tol, actual, expected, \
+                        ::repro::detail::as_close_tolerance(tol))
+#define REPRO_REQUIRE_CLOSE(actual, expected, tol)                                                            \
+    REPRO_DETAIL_ASSERT(DT_REQUIRE, "REPRO_REQUIRE_CLOSE", #actual ", " #expected ", " #tol, actual, expected, \
+                        ::repro::detail::as_close_tolerance(tol))
 
 // REPRO_CHECK_BATCH_INVARIANT(forward, samples, n, in_size, out_size [, options])
 // runs repro::check_batch_invariance and fails, with the report's table as

@@ -47,6 +47,19 @@ inline std::atomic<int>& isa_state() { return isa_state_value; }
 // The instruction set the kernels use now.
 inline isa active_isa() { return static_cast<isa>(detail::isa_state().load(std::memory_order_relaxed)); }
 
+// "generic", "avx2" or "avx512": the names REPRO_ISA takes.
+inline const char* to_string(isa i) {
+    switch (i) {
+        case isa::avx512:
+            return "avx512";
+        case isa::avx2:
+            return "avx2";
+        case isa::generic:
+            break;
+    }
+    return "generic";
+}
+
 // Caps the instruction set at `max` (never above what the CPU has).
 inline void limit_isa(isa max) {
     const isa cpu = detail::detect_isa();

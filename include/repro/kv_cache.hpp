@@ -74,8 +74,8 @@ inline void check_kv_cache_shape(std::size_t heads, std::size_t dim, std::size_t
                                  const char* fn) {
     if (heads == 0) throw_invalid(fn, "num_kv_heads is 0");
     if (dim == 0) throw_invalid(fn, "head_dim is 0");
-    checked_mul(checked_mul(checked_mul(heads, dim, fn, "the cache"), max_length, fn, "the cache"), 2 * value_bytes, fn,
-                "the cache's bytes");
+    checked_product({heads, dim, max_length, 2 * value_bytes}, fn,
+                    "the cache (num_kv_heads x head_dim x max_length, keys and values)");
 }
 
 }  // namespace detail

@@ -427,7 +427,8 @@ REPRO_HD double rsqrt(double x) {
 // ---------------------------------------------------------------- array forms
 
 // name(x, y, n): y[i] = name(x[i]) for i < n, y may be x; the scalar
-// function's bits. Throws std::invalid_argument for a null x or y with n > 0.
+// function's bits. Throws std::invalid_argument for a null x or y with n > 0
+// and for a y that overlaps x without being x.
 #define REPRO_MATH_ARRAY_FORM(name)                                              \
     template <class T>                                                           \
     void name(const T* x, T* y, std::size_t n) {                                 \

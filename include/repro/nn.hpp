@@ -39,10 +39,12 @@ REPRO_NAMESPACE_BEGIN
 
 namespace detail {
 
-inline void check_rows(const void* x, const void* y, const std::uint64_t* ids, std::size_t rows, std::size_t cols,
-                       const char* function) {
-    check_pointer(x, rows * cols, function, "x");
-    check_pointer(y, rows * cols, function, "y");
+template <class T>
+void check_rows(const T* x, const T* y, const std::uint64_t* ids, std::size_t rows, std::size_t cols,
+                const char* function) {
+    const std::size_t n = check_matrix(x, rows, cols, function, "x");
+    check_pointer(y, n, function, "y");
+    check_in_place_or_apart(x, y, n * sizeof(T), function);
     check_pointer(ids, rows, function, "sample_ids");
 }
 
@@ -126,8 +128,9 @@ void check_row_layer(const T* x, const T* y, std::size_t rows, std::size_t cols,
                      unsigned& tc) {
     static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "float or double");
     tc = check_threads(t, function);
-    check_pointer(x, rows * cols, function, "x");
-    check_pointer(y, rows * cols, function, "y");
+    const std::size_t n = check_matrix(x, rows, cols, function, "x");
+    check_pointer(y, n, function, "y");
+    check_in_place_or_apart(x, y, n * sizeof(T), function);
 }
 
 }  // namespace detail
@@ -272,8 +275,9 @@ template <class T>
 void leaky_relu(const T* x, T* y, std::size_t n, detail::non_deduced<T> slope) {
     static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "float or double");
     if (!is_finite(slope)) throw std::invalid_argument("repro::leaky_relu: slope must be finite");
-    detail::check_pointer(x, n, "leaky_relu", "x");
+    detail::check_matrix(x, n, 1, "leaky_relu", "x");
     detail::check_pointer(y, n, "leaky_relu", "y");
+    detail::check_in_place_or_apart(x, y, n * sizeof(T), "leaky_relu");
     for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) || is_nan(x[i]) ? x[i] : mul_rn(x[i], slope);
 }
 
@@ -338,7 +342,8 @@ void batch_norm(const T* x, T* y, std::size_t rows, std::size_t cols, const deta
 template <class T>
 void fold_batch_norm(T* W, T* b, std::size_t out, std::size_t in, const T* mean, const T* var,
                      const detail::non_deduced<T>* gamma, const detail::non_deduced<T>* beta, T eps) {
-    detail::check_pointer(W, out * in, "fold_batch_norm", "W");
+    detail::check_matrix(W, out, in, "fold_batch_norm", "W");
+    if (!(eps >= T(0))) throw std::invalid_argument("repro::fold_batch_norm: eps must be >= 0");
     detail::check_pointer(b, out, "fold_batch_norm", "b");
     detail::check_pointer(mean, out, "fold_batch_norm", "mean");
     detail::check_pointer(var, out, "fold_batch_norm", "var");
@@ -381,14 +386,22 @@ void conv2d(const T* x, const T* weight, const detail::non_deduced<T>* bias, T* 
         throw std::invalid_argument("repro::conv2d: stride, dilation and groups must be >= 1");
     if (s.c_in % s.groups != 0 || s.c_out % s.groups != 0)
         throw std::invalid_argument("repro::conv2d: c_in and c_out must be divisible by groups");
-    if (s.kh == 0 || s.kw == 0 || s.h + 2 * s.pad_h < s.dilation_h * (s.kh - 1) + 1 ||
-        s.w + 2 * s.pad_w < s.dilation_w * (s.kw - 1) + 1)
+    const char* fn = "conv2d";
+    const std::size_t padded_h =
+        detail::checked_add(s.h, detail::checked_mul(2, s.pad_h, fn, "pad_h"), fn, "h + 2 pad_h");
+    const std::size_t padded_w =
+        detail::checked_add(s.w, detail::checked_mul(2, s.pad_w, fn, "pad_w"), fn, "w + 2 pad_w");
+    if (s.kh == 0 || s.kw == 0 ||
+        padded_h < detail::checked_mul(s.dilation_h, s.kh - 1, fn, "dilation_h (kh - 1)") + 1 ||
+        padded_w < detail::checked_mul(s.dilation_w, s.kw - 1, fn, "dilation_w (kw - 1)") + 1)
         throw std::invalid_argument("repro::conv2d: the kernel is larger than the padded input");
     const std::size_t oh = s.out_h(), ow = s.out_w(), cg = s.c_in / s.groups, og = s.c_out / s.groups;
-    const std::size_t K = s.kh * s.kw * cg, P = oh * ow;
-    detail::check_pointer(x, s.n * s.h * s.w * s.c_in, "conv2d", "x");
-    detail::check_pointer(weight, s.c_out * K, "conv2d", "weight");
-    detail::check_pointer(y, s.n * P * s.c_out, "conv2d", "y");
+    const std::size_t K = detail::checked_product({s.kh, s.kw, cg}, fn, "weight (kh x kw x c_in / groups)"),
+                      P = oh * ow;
+    detail::check_pointer(x, detail::checked_product({s.n, s.h, s.w, s.c_in}, fn, "x (n x h x w x c_in)"), fn, "x");
+    detail::check_pointer(weight, detail::checked_mul(s.c_out, K, fn, "weight (c_out x kh x kw x c_in / groups)"), fn,
+                          "weight");
+    detail::check_pointer(y, detail::checked_product({s.n, P, s.c_out}, fn, "y (n x out_h x out_w x c_out)"), fn, "y");
     if (s.n == 0 || P == 0 || s.c_out == 0) return;
     // Each group's filters as linear_weights, transposed once for the whole
     // batch rather than by every sample's linear call (the bits are the same).
@@ -453,7 +466,8 @@ void group_norm(const T* x, const detail::non_deduced<T>* gamma, const detail::n
                 std::size_t n, std::size_t spatial, std::size_t channels, std::size_t groups,
                 detail::non_deduced<T> eps = T(1e-5), threads t = threads{}) {
     unsigned tc;
-    detail::check_row_layer(x, y, n, spatial * channels, t, "group_norm", tc);
+    detail::check_row_layer(x, y, n, detail::checked_mul(spatial, channels, "group_norm", "spatial x channels"), t,
+                            "group_norm", tc);
     if (groups == 0 || channels % groups != 0)
         throw std::invalid_argument("repro::group_norm: channels must be a multiple of groups >= 1");
     if (!(eps >= T(0))) throw std::invalid_argument("repro::group_norm: eps must be >= 0");
@@ -487,11 +501,14 @@ template <class T>
 void pool2d(const T* x, T* y, std::size_t n, std::size_t h, std::size_t w, std::size_t c, std::size_t kh,
             std::size_t kw, std::size_t stride, std::size_t pad, pooling kind, threads t = threads{}) {
     const unsigned tc = detail::check_threads(t, "pool2d");
-    if (kh == 0 || kw == 0 || stride == 0 || h + 2 * pad < kh || w + 2 * pad < kw || pad >= kh || pad >= kw)
+    const char* fn = "pool2d";
+    const std::size_t pad2 = detail::checked_mul(2, pad, fn, "pad");
+    if (kh == 0 || kw == 0 || stride == 0 || pad >= kh || pad >= kw ||
+        detail::checked_add(h, pad2, fn, "h + 2 pad") < kh || detail::checked_add(w, pad2, fn, "w + 2 pad") < kw)
         throw std::invalid_argument("repro::pool2d: bad window (kernel, stride >= 1, pad < kernel <= padded input)");
-    const std::size_t oh = (h + 2 * pad - kh) / stride + 1, ow = (w + 2 * pad - kw) / stride + 1;
-    detail::check_pointer(x, n * h * w * c, "pool2d", "x");
-    detail::check_pointer(y, n * oh * ow * c, "pool2d", "y");
+    const std::size_t oh = (h + pad2 - kh) / stride + 1, ow = (w + pad2 - kw) / stride + 1;
+    detail::check_pointer(x, detail::checked_product({n, h, w, c}, fn, "x (n x h x w x c)"), fn, "x");
+    detail::check_pointer(y, detail::checked_product({n, oh, ow, c}, fn, "y (n x out_h x out_w x c)"), fn, "y");
     const detail::pool_geometry g{h, w, c, kh, kw, stride, pad, oh, ow};
     detail::parallel_for(n, tc, [&](std::size_t b) {
         const T* xb = x + b * h * w * c;
@@ -535,8 +552,8 @@ public:
 
     // Pass 1: rows x features, row-major.
     void add(const T* x, std::size_t rows) {
-        if (frozen_) throw std::logic_error("repro::population_statistics::add after add_deviations");
-        detail::check_pointer(x, rows * features(), "population_statistics::add", "x");
+        if (frozen_) throw std::logic_error("repro::population_statistics::add: called after add_deviations");
+        detail::check_matrix(x, rows, features(), "population_statistics::add", "x");
         for (std::size_t r = 0; r < rows; ++r)
             for (std::size_t f = 0; f < features(); ++f) sums_[f].add(x[r * features() + f]);
     }
@@ -549,7 +566,7 @@ public:
 
     // Pass 2: the same data again (any batching); freezes the means.
     void add_deviations(const T* x, std::size_t rows) {
-        detail::check_pointer(x, rows * features(), "population_statistics::add_deviations", "x");
+        detail::check_matrix(x, rows, features(), "population_statistics::add_deviations", "x");
         if (!frozen_) {
             means_ = mean();
             frozen_ = true;

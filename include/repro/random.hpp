@@ -166,6 +166,19 @@ REPRO_HD constexpr double u01_open_double(std::uint64_t w) {
 // Groups per buffer of the bulk fills (random_stream::fill_groups).
 constexpr std::size_t fill_chunk = 512;
 
+// A stream holds 2^34 words (2^32 blocks of four): 2^34 values of a 32-bit
+// type, 2^33 doubles. The bulk fills (host and CUDA) refuse a range past
+// that end, where the block counter would wrap to the stream's start.
+template <class T>
+constexpr std::uint64_t stream_values = (std::uint64_t(1) << 34) / (sizeof(T) / 4);
+template <class T>
+void check_stream_range(std::uint64_t first, std::size_t n, const char* function) {
+    constexpr std::uint64_t values = stream_values<T>;
+    if (n != 0 && (first > values || n > values - first))
+        throw_invalid(function, "first = " + std::to_string(first) + ", n = " + std::to_string(n) +
+                                    " is past the stream's " + std::to_string(values) + " values");
+}
+
 inline std::uint64_t bernoulli_threshold(double p, const char* function) {
     if (!(p >= 0.0 && p <= 1.0))
         throw std::invalid_argument(std::string("repro::") + function + ": p = " + std::to_string(p) +
@@ -286,6 +299,7 @@ private:
 
 inline void random_stream::fill_bits(std::uint32_t* out, std::size_t n, std::uint64_t first) const {
     if (n != 0 && out == nullptr) throw std::invalid_argument("repro::random_stream::fill_bits: out is a null pointer");
+    detail::check_stream_range<std::uint32_t>(first, n, "random_stream::fill_bits");
     std::size_t k = 0;
     for (; k < n && ((first + k) & 3) != 0; ++k) out[k] = bits(first + k);  // to a block boundary
     const std::size_t blocks = (n - k) / 4;
@@ -345,6 +359,7 @@ template <class T>
 void random_stream::fill_uniform(T* out, std::size_t n, std::uint64_t first) const {
     if (n != 0 && out == nullptr)
         throw std::invalid_argument("repro::random_stream::fill_uniform: out is a null pointer");
+    detail::check_stream_range<T>(first, n, "random_stream::fill_uniform");
     if constexpr (sizeof(T) == 4) {
         constexpr std::size_t chunk = 2048;
         std::uint32_t w[chunk];
@@ -363,6 +378,7 @@ template <class T>
 void random_stream::fill_normal(T* out, std::size_t n, std::uint64_t first) const {
     if (n != 0 && out == nullptr)
         throw std::invalid_argument("repro::random_stream::fill_normal: out is a null pointer");
+    detail::check_stream_range<T>(first, n, "random_stream::fill_normal");
     constexpr unsigned per = sizeof(T) == 4 ? 2 : 4;
     auto uniforms = [](const std::uint32_t* w, T& u1, T& u2) {
         if constexpr (sizeof(T) == 4) {

@@ -73,8 +73,6 @@ inline std::vector<repro::isa> every_isa() {
     return v;
 }
 
-inline const char* isa_name(repro::isa i = repro::active_isa()) {
-    return i == repro::isa::avx512 ? "avx512" : i == repro::isa::avx2 ? "avx2" : "generic";
-}
+inline const char* isa_name(repro::isa i = repro::active_isa()) { return repro::to_string(i); }
 
 }  // namespace repro_test

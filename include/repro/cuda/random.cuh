@@ -51,17 +51,11 @@ void launch_row_blocks(const F& f, std::size_t rows, cudaStream_t stream) {
     check(cudaGetLastError(), "launch of repro's for_row_blocks kernel");
 }
 
-inline void check_stream_range(std::size_t n, std::uint64_t first, const char* function) {
-    // elements are numbered below 2^34 (32-bit block counter, 4 words a block)
-    if (n != 0 && (first > (std::uint64_t(1) << 34) || n > (std::uint64_t(1) << 34) - first))
-        repro::detail::throw_invalid(function, "elements [first, first + n) pass the stream's 2^34 elements");
-}
-
 template <class T, rk::draw What>
 void fill(const random_stream& s, T* out, std::size_t n, std::uint64_t first, cudaStream_t stream,
           const char* function) {
     check_device_pointer(out, n, function, "out");
-    check_stream_range(n, first, function);
+    repro::detail::check_stream_range<T>(first, n, function);
     launch_row_blocks(rk::fill_rows<T, What>{s, out, n, first}, 1, stream);
 }
 

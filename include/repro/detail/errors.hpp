@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -30,6 +31,27 @@ inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* functio
     if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a)
         throw std::length_error(std::string("repro::") + function + ": " + what + " overflows std::size_t");
     return a * b;
+}
+
+// The product of sizes (0 when one is 0), or std::length_error naming what
+// they measure when it does not fit in std::size_t.
+inline std::size_t checked_product(std::initializer_list<std::size_t> sizes, const char* function, const char* what) {
+    std::size_t p = 1;
+    bool overflow = false;
+    for (const std::size_t s : sizes) {
+        if (s == 0) return 0;
+        if (p > std::numeric_limits<std::size_t>::max() / s) overflow = true;
+        p *= s;
+    }
+    if (overflow) throw std::length_error(std::string("repro::") + function + ": " + what + " overflows std::size_t");
+    return p;
+}
+
+// a + b, or std::length_error when it does not fit in std::size_t.
+inline std::size_t checked_add(std::size_t a, std::size_t b, const char* function, const char* what) {
+    if (b > std::numeric_limits<std::size_t>::max() - a)
+        throw std::length_error(std::string("repro::") + function + ": " + what + " overflows std::size_t");
+    return a + b;
 }
 
 // A rows x cols matrix: its size in bytes fits in std::size_t, and the
@@ -61,6 +83,14 @@ inline unsigned check_threads(threads t, const char* function) {
 inline bool overlaps(const void* a, std::size_t a_bytes, const void* b, std::size_t b_bytes) {
     const auto x = reinterpret_cast<std::uintptr_t>(a), y = reinterpret_cast<std::uintptr_t>(b);
     return a_bytes != 0 && b_bytes != 0 && x < y + b_bytes && y < x + a_bytes;
+}
+
+// An element-wise output is either the input itself (in place) or apart from
+// it: one that starts elsewhere inside the input would read values the call
+// has already overwritten.
+inline void check_in_place_or_apart(const void* x, const void* y, std::size_t bytes, const char* function) {
+    if (x != y && overlaps(x, bytes, y, bytes))
+        throw_invalid(function, "y overlaps x (y must be x itself, for in place, or not overlap it)");
 }
 
 }  // namespace detail

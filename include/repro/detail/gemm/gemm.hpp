@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -174,12 +175,25 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
 template <class TA, class TB, class T>
 void check_gemm_args(const TA* A, const TB* B, const T* C, std::size_t M, std::size_t K, std::size_t N,
                      const char* function) {
-    check_matrix(A, M, K, function, "A");
-    check_matrix(B, K, N, function, "B");
-    check_matrix(C, M, N, function, "C");
+    // the arguments as the caller's signature names them: linear(x, W, .., y), matmul_bt(A, Bt, C), matmul(A, B, C)
+    const std::size_t length = std::strlen(function);
+    const auto ends_with = [&](const char* s) {
+        const std::size_t n = std::strlen(s);
+        return length >= n && std::strcmp(function + length - n, s) == 0;
+    };
+    const bool linear = ends_with("linear"), bt = ends_with("_bt");
+    const char* a = linear ? "x" : "A";
+    const char* b = linear ? "W" : (bt ? "Bt" : "B");
+    const char* c = linear ? "y" : "C";
+    check_matrix(A, M, K, function, a);
+    if (linear || bt)
+        check_matrix(B, N, K, function, b);
+    else
+        check_matrix(B, K, N, function, b);
+    check_matrix(C, M, N, function, c);
     const std::size_t c_bytes = M * N * sizeof(T);
     if (overlaps(C, c_bytes, A, M * K * sizeof(TA)) || overlaps(C, c_bytes, B, K * N * sizeof(TB)))
-        throw_invalid(function, "C overlaps an input (in-place products are not supported)");
+        throw_invalid(function, std::string(c) + " overlaps an input (in-place products are not supported)");
 }
 
 // Inputs of the narrow overloads: half or bfloat16 (with float), not both float.

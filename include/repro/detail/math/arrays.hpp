@@ -8,6 +8,7 @@
 // through the scalar function. Both give the scalar function's bits.
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <type_traits>
 
@@ -25,10 +26,17 @@ namespace detail {
 
 // (Called on every array call, e.g. once per row of a linear layer's
 // activation: the function's name is put together only when it throws.)
-inline void check_arrays(const void* x, const void* y, std::size_t n, const char* name) {
-    if (n != 0 && (x == nullptr || y == nullptr))
-        repro::detail::throw_invalid((std::string("math::") + name).c_str(),
-                                     std::string(x == nullptr ? "x" : "y") + " is a null pointer");
+template <class T>
+void check_arrays(const T* x, const T* y, std::size_t n, const char* name) {
+    if (n == 0) return;
+    const std::size_t bytes = n * sizeof(T);
+    if (x != nullptr && y != nullptr && n <= std::numeric_limits<std::size_t>::max() / sizeof(T) &&
+        (x == y || !repro::detail::overlaps(x, bytes, y, bytes)))
+        return;
+    const std::string function = std::string("math::") + name;
+    repro::detail::check_matrix(x, n, 1, function.c_str(), "x");
+    repro::detail::check_pointer(y, n, function.c_str(), "y");
+    repro::detail::check_in_place_or_apart(x, y, bytes, function.c_str());
 }
 
 template <class T, class F>

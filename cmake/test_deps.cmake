@@ -1,0 +1,36 @@
+# The packages repro's tests need, looked for all at once: configure stops
+# with one message naming every missing one (Debian package names) and the
+# options that build the headers alone.
+set(_repro_missing "")
+find_package(doctest QUIET)
+if(NOT doctest_FOUND)
+  list(APPEND _repro_missing doctest-dev)
+endif()
+find_package(Boost 1.74 QUIET)
+if(NOT Boost_FOUND)
+  list(APPEND _repro_missing libboost-dev)
+endif()
+if(NOT TARGET Eigen3::Eigen)
+  list(APPEND _repro_missing libeigen3-dev)
+endif()
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(MPFR QUIET IMPORTED_TARGET mpfr)
+endif()
+if(NOT PkgConfig_FOUND)
+  list(APPEND _repro_missing pkg-config)
+endif()
+if(NOT MPFR_FOUND)
+  list(APPEND _repro_missing libmpfr-dev)
+endif()
+find_path(RANDOM123_INCLUDE_DIR Random123/philox.h)
+if(NOT RANDOM123_INCLUDE_DIR)
+  list(APPEND _repro_missing librandom123-dev)
+endif()
+if(_repro_missing)
+  list(JOIN _repro_missing " " _repro_missing_text)
+  message(FATAL_ERROR
+    "repro's tests need packages that are not installed: ${_repro_missing_text}\n"
+    "Install them (Debian/Ubuntu: apt-get install ${_repro_missing_text}; or bash .ci/install-deps), "
+    "or build the headers alone with -DBUILD_TESTING=OFF (or -DREPRO_BUILD_TESTS=OFF).")
+endif()
