@@ -26,6 +26,7 @@
 
 #include <repro/eigen.hpp>
 #include <repro/invariance.hpp>
+#include <repro/npy.hpp>
 #include <repro/repro.hpp>
 #include <repro/sequence_invariance.hpp>
 #ifdef REPRO_TEST_MPI
@@ -601,6 +602,58 @@ std::vector<entry> comparisons() {
     return t;
 }
 
+// A .npy file (format 1.0) with this header and no data.
+std::vector<std::uint8_t> npy_header_only(const std::string& header) {
+    // (sized first, then filled: GCC 12 at -O3 misreads an insert after the 10 bytes as out of bounds)
+    std::vector<std::uint8_t> b(10 + header.size());
+    const std::uint8_t magic[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(header.size()), 0};
+    for (size_t i = 0; i < b.size(); ++i) b[i] = i < 10 ? magic[i] : static_cast<std::uint8_t>(header[i - 10]);
+    return b;
+}
+
+std::vector<entry> readers() {
+    std::vector<entry> t;
+    const std::vector<std::uint8_t> eight(8, 0);
+    const std::string overflow = "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 2)}";
+    t.push_back(
+        {"repro::read_npy",
+         {rejects<invalid>("data null, size 3", "data", [] { repro::read_npy(nullptr, 3); }),
+          rejects<invalid>("not a .npy file", "magic", [=] { repro::read_npy(eight); }),
+          rejects<invalid>(
+              "int32 data", "dtype",
+              [] { repro::read_npy(npy_header_only("{'descr': '<i4', 'fortran_order': False, 'shape': (0,)}")); }),
+          rejects<invalid>(
+              "data truncated", "truncated",
+              [] { repro::read_npy(npy_header_only("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}")); }),
+          rejects<length>("shape's size overflows", "shape", [=] { repro::read_npy(npy_header_only(overflow)); }),
+          accepts("an empty float32 array", [] {
+              CHECK(
+                  repro::read_npy(npy_header_only("{'descr': '<f4', 'fortran_order': False, 'shape': (0,)}")).size() ==
+                  0);
+          })}});
+    t.push_back({"repro::read_npy_file", {rejects<invalid>("no such file", "cannot open", [] {
+                     repro::read_npy_file("/nonexistent/repro_bad_input.npy");
+                 })}});
+    t.push_back(
+        {"repro::read_raw",
+         {rejects<invalid>("data null, size 3", "data", [] { repro::read_raw(nullptr, 3, "float32", {1}); }),
+          rejects<invalid>("8 bytes for shape (3,) of float32", "shape",
+                           [=] { repro::read_raw(eight, "float32", {3}); }),
+          rejects<invalid>("unknown dtype", "dtype", [=] { repro::read_raw(eight, "int8", {8}); }),
+          rejects<length>("shape's size overflows", "shape",
+                          [=] {
+                              repro::read_raw(eight, "float32", {half_max, 2});
+                          }),
+          accepts("8 bytes as 2 float32", [=] { CHECK(repro::read_raw(eight, "float32", {2}).size() == 2); })}});
+    t.push_back(
+        {"repro::read_raw_file",
+         {rejects<invalid>("unknown dtype", "dtype", [] { repro::read_raw_file("/nonexistent/x.bin", "int8", {1}); }),
+          rejects<invalid>("no such file", "cannot open",
+                           [] { repro::read_raw_file("/nonexistent/x.bin", "float32", {1}); })}});
+    t.push_back(none("repro::npy_array::size", "takes no argument"));
+    return t;
+}
+
 std::vector<entry> harnesses() {
     std::vector<entry> t;
     const std::function<void(const float*, size_t, float*)> forward = identity;
@@ -749,7 +802,7 @@ std::vector<entry> distributed() {
 
 std::vector<entry> table() {
     std::vector<entry> all;
-    for (auto part : {reductions, layers, products, sequences, randomness, comparisons, harnesses, scalars
+    for (auto part : {reductions, layers, products, sequences, randomness, comparisons, readers, harnesses, scalars
 #ifdef REPRO_TEST_MPI
                       ,
                       distributed

@@ -120,6 +120,6 @@ TEST_CASE("failing assertions report index, both values, hex bits and ULP distan
     check_reported_at_announced_line(s);
     CHECK(has(s, "REPRO_CHECK_BATCH_INVARIANT( forward, samples.data(), samples.size() / 2, 2, 2 )"));
     CHECK(has(s, "16 samples, 2 -> 2 float values"));
-    CHECK(has(s, "\nothers replaced"));
+    CHECK(has(s, "\n  others replaced"));  // the table, indented under the assertion
     CHECK(has(s, "diagnosis: cross-sample dependence."));
 }

@@ -66,6 +66,7 @@ void doctest_assert(doctest::assertType::Enum assert_type, const char* file, int
     }
     if (failure.empty()) {
         doctest::detail::ResultBuilder rb(assert_type, file, line, expr);
+        rb.m_failed = false;
         if (rb.log()) DOCTEST_BREAK_INTO_DEBUGGER();
         return;
     }
