@@ -2,4 +2,5 @@
 // what is still defined after these lines is what repro leaves to its users.
 #include <repro/doctest.hpp>
 #include <repro/eigen.hpp>
+#include <repro/npy.hpp>
 #include <repro/repro.hpp>
