@@ -35,10 +35,20 @@ expect_flags("${WORK}/relative/share/pkgconfig" "-I${WORK}/relative/include -pth
 file(COPY "${WORK}/relative/" DESTINATION "${WORK}/moved")
 expect_flags("${WORK}/moved/share/pkgconfig" "-I${WORK}/moved/include -pthread" --define-prefix)
 
-# an absolute include folder and a deeper, relative data folder
-install_repro(absolute "-DCMAKE_INSTALL_INCLUDEDIR=${WORK}/absolute-include" "-DCMAKE_INSTALL_DATADIR=lib/x/share")
-if(NOT EXISTS "${WORK}/absolute-include/repro/repro.hpp")
+# an absolute include folder and a deeper, relative data folder (the include
+# folder outside the source tree, which CMake refuses as an install path; the
+# build tree may be inside it)
+if(DEFINED ENV{TMPDIR})
+  set(tmp "$ENV{TMPDIR}")
+else()
+  set(tmp /tmp)
+endif()
+string(RANDOM LENGTH 8 suffix)
+set(include_dir "${tmp}/repro-pkg-config-${suffix}/include")
+install_repro(absolute "-DCMAKE_INSTALL_INCLUDEDIR=${include_dir}" "-DCMAKE_INSTALL_DATADIR=lib/x/share")
+if(NOT EXISTS "${include_dir}/repro/repro.hpp")
   message(FATAL_ERROR "the headers are not in the absolute include folder")
 endif()
-expect_flags("${WORK}/absolute/lib/x/share/pkgconfig" "-I${WORK}/absolute-include -pthread")
+expect_flags("${WORK}/absolute/lib/x/share/pkgconfig" "-I${include_dir} -pthread")
+file(REMOVE_RECURSE "${tmp}/repro-pkg-config-${suffix}")
 message(STATUS "repro.pc: ok")
