@@ -51,7 +51,7 @@ struct float_traits<float> : detail::binary_format<std::uint32_t, 8, 23> {
     static constexpr int max_digits10 = 9;
     static constexpr double default_rtol = 1.3e-6;
     static constexpr double default_atol = 1e-5;
-    static double to_double(float x) { return x; }
+    static double to_double(float x) { return static_cast<double>(x); }
 };
 
 template <>

@@ -274,7 +274,7 @@ REPRO_HD double erf(double x) {
 REPRO_HD float gelu(float x) {
     namespace d = detail::erf_impl;
     if (repro::is_nan(x)) return x + x;
-    const double xd = x;
+    const double xd = static_cast<double>(x);
     if (xd >= 6.0 || xd == 0) return x;  // x = +-0 keeps its sign
     if (xd <= -16.0) return -0.0f;       // |result| < 2^-180; -16 itself would index past the last piece
     const double a = d::abs_value(xd);
@@ -331,7 +331,7 @@ REPRO_HD double gelu(double x) {
 REPRO_HD float gelu_tanh(float x) {
     if (repro::is_nan(x)) return x + x;
     if (repro::is_inf(x)) return repro::sign_bit(x) ? -0.0f : x;
-    const double xd = x;
+    const double xd = static_cast<double>(x);
     const double r = xd / (1.0 + repro::math::exp(-detail::fk::gelu_tanh_2u(xd)));
     return static_cast<float>(r);
 }

@@ -182,10 +182,10 @@ inline void raise_keys_body(const T* __restrict x, K* __restrict key, std::size_
 
 // The windows of n elements lie in planes, limb l of element j at
 // wire[l * n + j]: every pass then reads and writes contiguous doubles.
-template <int Limbs>
+template <std::size_t Limbs>
 std::array<double, Limbs> limbs_of(const double* wire, std::size_t n, std::size_t j) {
     std::array<double, Limbs> limb;
-    for (int l = 0; l < Limbs; ++l) limb[l] = wire[l * n + j];
+    for (std::size_t l = 0; l < Limbs; ++l) limb[l] = wire[l * n + j];
     return limb;
 }
 
@@ -202,9 +202,9 @@ inline void add_windows_body(const T* __restrict x, const K* __restrict key, int
         std::int64_t missed = 0;
         for (std::size_t j = begin; j < end; ++j) {
             double limb[w::limbs];
-            for (int l = 0; l < w::limbs; ++l) limb[l] = First ? 0.0 : wire[l * n + j];
+            for (std::size_t l = 0; l < w::limbs; ++l) limb[l] = First ? 0.0 : wire[l * n + j];
             missed += !w::add(x[j], key[j], bits, limb);
-            for (int l = 0; l < w::limbs; ++l) wire[l * n + j] = limb[l];
+            for (std::size_t l = 0; l < w::limbs; ++l) wire[l * n + j] = limb[l];
         }
         misses[b] = First ? static_cast<double>(missed) : misses[b] + static_cast<double>(missed);
     }

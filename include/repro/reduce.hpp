@@ -105,9 +105,9 @@ accumulator_t<T> dot2_impl(const T* x, const T* y, std::size_t n, unsigned t) {
 template <class T>
 double sum_squares(const T* x, std::size_t n, double shift, double scale) {
     return reduce_chunks<plain_sum<double>>(n, 1, [=](std::size_t b, std::size_t len) {
-        constexpr int L = lanes<double>;
+        constexpr std::size_t L = lanes<double>;
         double lane[L];
-        for (int j = 0; j < L; ++j) lane[j] = 0.0;
+        for (std::size_t j = 0; j < L; ++j) lane[j] = 0.0;
         for (std::size_t i = 0; i < len; ++i) {
             const double d = (widen_to<double>(x[b + i]) - shift) * scale;
             lane[i % L] = repro::fma(d, d, lane[i % L]);
@@ -241,7 +241,7 @@ REPRO_HD T exact_mean(const State& state, const specials& sp, std::uint64_t coun
     // Long division by the count with 64 extra fraction bits below the
     // least digit (three digits, to keep the digit alignment); a nonzero
     // remainder is the sticky bit.
-    constexpr int N = State::limbs + 1 + 3;
+    constexpr std::size_t N = State::limbs + 1 + 3;
     std::uint32_t num[N] = {};
     for (int i = 0; i < State::limbs + 1; ++i) num[i + 3] = m.digit[i];
     std::uint32_t quo[N] = {};
@@ -303,7 +303,7 @@ public:
     void add_product(T a, T b) {
         ++count_;
         if (is_finite(a) && is_finite(b))
-            state_.add_product(a, b);
+            state_.add_product(static_cast<double>(a), static_cast<double>(b));
         else
             detail::note_special_product(specials_, a, b);
     }

@@ -39,7 +39,8 @@ struct gemm_kernels<REPRO_SIMD_TAG> {
         constexpr int p = 16 / sizeof(T), chunks = V::width / p;
         typename V::reg u[V::width];
         for (int a = 0; a < p; ++a)
-            for (int c = 0; c < chunks; ++c) u[a + p * c] = V::rows_in_lanes(from + a * ld + p * c, p * ld);
+            for (int c = 0; c < chunks; ++c)
+                u[a + p * c] = V::rows_in_lanes(from + std::size_t(a) * ld + p * c, p * ld);
         for (int c = 0; c < chunks; ++c) V::transpose_in_lanes(u + p * c, t + p * c);
     }
 
@@ -52,7 +53,7 @@ struct gemm_kernels<REPRO_SIMD_TAG> {
         using V = regs<T>;
         typename V::reg t[V::width];
         transpose_regs<T>(from, ld, t);
-        for (int q = 0; q < V::width; ++q) V::store(to + q * W, t[q]);
+        for (int q = 0; q < V::width; ++q) V::store(to + std::size_t(q) * W, t[q]);
     }
 
     template <std::size_t W, class T, class Src>
@@ -84,21 +85,22 @@ struct gemm_kernels<REPRO_SIMD_TAG> {
                                             std::size_t ldc, std::size_t kc, bool resume, int last_lanes) {
         using V = regs<T>;
         const typename V::mask_t last = V::mask(last_lanes);
-        typename V::reg acc[MR * NV];
+        typename V::reg acc[std::size_t{MR} * std::size_t{NV}];
 #pragma GCC unroll 64
         for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 64
             for (int v = 0; v < NV; ++v)
                 acc[r * NV + v] =
-                    resume ? load_part<T>(C + r * ldc + v * V::width, Masked && v == NV - 1, last) : V::zero();
+                    resume ? load_part<T>(C + std::size_t(r) * ldc + v * V::width, Masked && v == NV - 1, last)
+                           : V::zero();
         }
         for (std::size_t k = 0; k < kc; ++k) {
-            typename V::reg b[NV];
+            typename V::reg b[std::size_t{NV}];
 #pragma GCC unroll 64
             for (int v = 0; v < NV; ++v) b[v] = load_part<T>(B + k * ldb + v * V::width, Masked && v == NV - 1, last);
 #pragma GCC unroll 64
             for (int r = 0; r < MR; ++r) {
-                const typename V::reg a = V::broadcast(A + r * lda + k);
+                const typename V::reg a = V::broadcast(A + std::size_t(r) * lda + k);
 #pragma GCC unroll 64
                 for (int v = 0; v < NV; ++v) acc[r * NV + v] = V::fma(a, b[v], acc[r * NV + v]);
             }
@@ -108,9 +110,9 @@ struct gemm_kernels<REPRO_SIMD_TAG> {
 #pragma GCC unroll 64
             for (int v = 0; v < NV; ++v) {
                 if (Masked && v == NV - 1)
-                    V::store(C + r * ldc + v * V::width, acc[r * NV + v], last);
+                    V::store(C + std::size_t(r) * ldc + v * V::width, acc[r * NV + v], last);
                 else
-                    V::store(C + r * ldc + v * V::width, acc[r * NV + v]);
+                    V::store(C + std::size_t(r) * ldc + v * V::width, acc[r * NV + v]);
             }
         }
     }
@@ -125,7 +127,7 @@ struct gemm_kernels<REPRO_SIMD_TAG> {
                                                std::size_t ldc) {
         using V = regs<T>;
         constexpr int w = V::width;
-        typename V::reg acc[MR * NG];
+        typename V::reg acc[std::size_t{MR} * std::size_t{NG}];
 #pragma GCC unroll 64
         for (int i = 0; i < MR * NG; ++i) acc[i] = V::zero();
         // k advances by a cache line (16 floats, 8 doubles) per group while it
@@ -138,13 +140,14 @@ struct gemm_kernels<REPRO_SIMD_TAG> {
 #pragma GCC unroll 64
             for (int g = 0; g < NG; ++g) {
                 for (std::size_t h = k; h < k + chunk; h += w) {
-                    typename V::reg t[w];
+                    typename V::reg t[V::width];
                     transpose_regs<T>(Bt + std::size_t(g) * w * K + h, K, t);
 #pragma GCC unroll 64
                     for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 64
                         for (int q = 0; q < w; ++q)
-                            acc[r * NG + g] = V::fma(V::broadcast(A + r * lda + h + q), t[q], acc[r * NG + g]);
+                            acc[r * NG + g] =
+                                V::fma(V::broadcast(A + std::size_t(r) * lda + h + q), t[q], acc[r * NG + g]);
                     }
                 }
             }
@@ -153,18 +156,18 @@ struct gemm_kernels<REPRO_SIMD_TAG> {
         for (; k < K; ++k) {
 #pragma GCC unroll 64
             for (int g = 0; g < NG; ++g) {
-                alignas(64) T column[w];
-                for (int i = 0; i < w; ++i) column[i] = Bt[(std::size_t(g) * w + i) * K + k];
+                alignas(64) T column[V::width];
+                for (int i = 0; i < w; ++i) column[i] = Bt[(std::size_t(g) * w + std::size_t(i)) * K + k];
                 const typename V::reg t = V::load(column);
 #pragma GCC unroll 64
                 for (int r = 0; r < MR; ++r)
-                    acc[r * NG + g] = V::fma(V::broadcast(A + r * lda + k), t, acc[r * NG + g]);
+                    acc[r * NG + g] = V::fma(V::broadcast(A + std::size_t(r) * lda + k), t, acc[r * NG + g]);
             }
         }
 #pragma GCC unroll 64
         for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 64
-            for (int g = 0; g < NG; ++g) V::store(C + r * ldc + g * w, acc[r * NG + g]);
+            for (int g = 0; g < NG; ++g) V::store(C + std::size_t(r) * ldc + g * w, acc[r * NG + g]);
         }
     }
 

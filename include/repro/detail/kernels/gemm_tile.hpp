@@ -239,14 +239,14 @@ struct gemm_tile {
         for (int l = 0; l < Shape::a_loads; ++l) {
             int row, k;
             slice_position<decltype(p.a), BM>(tid + l * Shape::threads, row, k);
-            const std::size_t i = i0 + row, kk = k0 + k;
+            const std::size_t i = i0 + static_cast<std::size_t>(row), kk = k0 + static_cast<std::size_t>(k);
             th.next_a[l] = i < p.M && kk < p.K ? p.a.at(i, kk) : T(0);
         }
         REPRO_UNROLL(8)
         for (int l = 0; l < Shape::b_loads; ++l) {
             int col, k;
             slice_position<decltype(p.b), BN>(tid + l * Shape::threads, col, k);
-            const std::size_t j = j0 + col, kk = k0 + k;
+            const std::size_t j = j0 + static_cast<std::size_t>(col), kk = k0 + static_cast<std::size_t>(k);
             th.next_b[l] = j < p.N && kk < p.K ? p.b.at(kk, j) : T(0);
         }
     }
@@ -268,7 +268,7 @@ struct gemm_tile {
 
     // One k of every chain of the thread: c = fma(a, b, c).
     REPRO_HD static void step(const shared& sh, int buffer, int k, int tm, int tn, thread& th) {
-        T a[TM], b[TN];
+        T a[std::size_t{TM}], b[std::size_t{TN}];
         REPRO_UNROLL(8)
         for (int r = 0; r < TM; ++r) a[r] = sh.a[buffer][k][Shape::row_of(tm, r)];
         REPRO_UNROLL(8)
@@ -318,10 +318,10 @@ struct gemm_tile {
         const int tm = tid / Shape::threads_n, tn = tid % Shape::threads_n;
         REPRO_UNROLL(8)
         for (int r = 0; r < TM; ++r) {
-            const std::size_t i = i0 + Shape::row_of(tm, r);
+            const std::size_t i = i0 + static_cast<std::size_t>(Shape::row_of(tm, r));
             REPRO_UNROLL(8)
             for (int c = 0; c < TN; ++c) {
-                const std::size_t j = j0 + Shape::col_of(tn, c);
+                const std::size_t j = j0 + static_cast<std::size_t>(Shape::col_of(tn, c));
                 if (i < p.M && j < p.N)
                     p.C[i * p.ldc + j] = p.bias != nullptr ? th.acc[r][c] + p.bias[j] : th.acc[r][c];
             }
@@ -329,7 +329,8 @@ struct gemm_tile {
         if (p.act == activation::none) return;
         REPRO_UNROLL(1)
         for (int e = 0; e < TM * TN; ++e) {
-            const std::size_t i = i0 + Shape::row_of(tm, e / TN), j = j0 + Shape::col_of(tn, e % TN);
+            const std::size_t i = i0 + static_cast<std::size_t>(Shape::row_of(tm, e / TN)),
+                              j = j0 + static_cast<std::size_t>(Shape::col_of(tn, e % TN));
             if (i < p.M && j < p.N) p.C[i * p.ldc + j] = activate_one(p.C[i * p.ldc + j], p.act);
         }
     }

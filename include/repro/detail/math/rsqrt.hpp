@@ -24,12 +24,12 @@ namespace detail {
 // bits below float precision lie within 8 ulps of the midpoint pattern 2^28,
 // no midpoint lies between them and f is already right.
 REPRO_HD float rsqrt_f_positive(float x) {
-    const double xd = x;
+    const double xd = static_cast<double>(x);
     const double y = 1.0 / std::sqrt(xd);
     const float f = static_cast<float>(y);
     const std::uint64_t below_float = repro::to_bits(y) & 0x1fffffffu;
     if (below_float - (0x10000000u - 8u) > 16u) return f;
-    const double fd = f;
+    const double fd = static_cast<double>(f);
     if (y > fd) {
         const float up = repro::next_up(f);
         const double m = 0.5 * (fd + static_cast<double>(up));

@@ -67,7 +67,7 @@ struct band_kernels<REPRO_SIMD_TAG> {
         constexpr bool share_pipes = !Loader::multiplies && K > 1;
         const double one_value = 1.0;
         const typename V::reg one = V::broadcast(&one_value);
-        typename V::reg acc[K][R];
+        typename V::reg acc[std::size_t{K}][R];
         typename V::reg cv[max_bands];
         for (int k = 0; k < K; ++k) {
             cv[k] = V::broadcast(&c[k]);

@@ -369,7 +369,7 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
         for (std::size_t i = 0; i < len; ++i) {
             const auto a = widen_to<widened_t<T>>(xs[i]), b = widen_to<widened_t<T>>(ys[i]);
             if (is_finite(a) && is_finite(b))
-                acc.add_product(a, b);
+                acc.add_product(static_cast<double>(a), static_cast<double>(b));
             else
                 note_special_product(sp, a, b);
         }

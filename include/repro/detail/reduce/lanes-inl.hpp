@@ -15,7 +15,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
     using lane_regs = simd::registers<REPRO_SIMD_TAG, A>;
 
     template <class A>
-    static constexpr int register_count = lanes<A> / lane_regs<A>::width;
+    static constexpr std::size_t register_count = lanes<A> / lane_regs<A>::width;
 
     // The lane tree on the registers, when no tail is pending: lane j += lane
     // j + w for w = L/2 down to the register width is register j += register
@@ -32,10 +32,10 @@ struct lane_kernels<REPRO_SIMD_TAG> {
     }
 
     // The registers written out as lanes, for a tail that the scalar code adds on.
-    template <class A, class Reg, int R>
+    template <class A, class Reg, std::size_t R>
     REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_lanes(A (&lane)[lanes<A>], const Reg (&r)[R]) {
         REPRO_UNROLL(4)
-        for (int q = 0; q < R; ++q) lane_regs<A>::store(lane + q * lane_regs<A>::width, r[q]);
+        for (int q = 0; q < int{R}; ++q) lane_regs<A>::store(lane + q * lane_regs<A>::width, r[q]);
     }
 
     // Full blocks of `lanes` elements run in registers; the tail and the tree
@@ -44,7 +44,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
     REPRO_SIMD_TARGET static A sum_chunk(const T* x, std::size_t n) {
         using V = lane_regs<A>;
         constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
-        typename V::reg r[R];
+        typename V::reg r[register_count<A>];
         REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) r[q] = V::zero();
         std::size_t i = 0;
@@ -57,7 +57,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
             }
         }
         if (i == n) return register_tree<A>(r);
-        A lane[L];
+        A lane[lanes<A>];
         store_lanes(lane, r);
         for (std::size_t j = 0; i < n; ++i, ++j) lane[j] += sum_term<Terms>(widen_to<A>(x[i]));
         return lane_tree<plain_sum<A>>(lane);
@@ -71,7 +71,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
         using V = lane_regs<A>;
         constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
         const typename V::reg mv = V::broadcast(&m);
-        typename V::reg r[R];
+        typename V::reg r[register_count<A>];
         REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) r[q] = V::zero();
         std::size_t i = 0;
@@ -90,7 +90,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
             }
         }
         if (i == n) return register_tree<A>(r);
-        A lane[L];
+        A lane[lanes<A>];
         store_lanes(lane, r);
         for (std::size_t j = 0; i < n; ++i, ++j) {
             if constexpr (Terms == dot_terms::deviations) {
@@ -117,20 +117,20 @@ struct lane_kernels<REPRO_SIMD_TAG> {
     }
 
     // The compensated lanes (s, e) of sum2 / dot2 written out, for the tail and the tree.
-    template <class A, class Reg, int R>
+    template <class A, class Reg, std::size_t R>
     REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void store_compensated(compensated<A> (&lane)[lanes<A>],
                                                                         const Reg (&s)[R], const Reg (&e)[R]) {
         A ls[lanes<A>], le[lanes<A>];
         store_lanes(ls, s);
         store_lanes(le, e);
-        for (int j = 0; j < lanes<A>; ++j) lane[j] = {ls[j], le[j]};
+        for (int j = 0; j < int{lanes<A>}; ++j) lane[j] = {ls[j], le[j]};
     }
 
     template <class A, class T>
     REPRO_SIMD_TARGET static compensated<A> sum2_chunk(const T* x, std::size_t n) {
         using V = lane_regs<A>;
         constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
-        typename V::reg s[R], e[R];
+        typename V::reg s[register_count<A>], e[register_count<A>];
         REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
         std::size_t i = 0;
@@ -138,7 +138,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
             REPRO_UNROLL(4)
             for (int q = 0; q < R; ++q) e[q] = V::add(e[q], two_sum_step<A>(s[q], V::load(x + i + q * W)));
         }
-        compensated<A> lane[L];
+        compensated<A> lane[lanes<A>];
         store_compensated(lane, s, e);
         for (std::size_t j = 0; i < n; ++i, ++j) {
             const exact_pair<A> t = two_sum(lane[j].sum, widen_to<A>(x[i]));
@@ -151,7 +151,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
     REPRO_SIMD_TARGET static compensated<A> dot2_chunk(const T* x, const T* y, std::size_t n) {
         using V = lane_regs<A>;
         constexpr int L = lanes<A>, W = V::width, R = register_count<A>;
-        typename V::reg s[R], e[R];
+        typename V::reg s[register_count<A>], e[register_count<A>];
         REPRO_UNROLL(4)
         for (int q = 0; q < R; ++q) s[q] = e[q] = V::zero();
         std::size_t i = 0;
@@ -165,7 +165,7 @@ struct lane_kernels<REPRO_SIMD_TAG> {
                 e[q] = V::add(e[q], V::add(terr, perr));
             }
         }
-        compensated<A> lane[L];
+        compensated<A> lane[lanes<A>];
         store_compensated(lane, s, e);
         for (std::size_t j = 0; i < n; ++i, ++j) {
             const exact_pair<A> p = two_prod(widen_to<A>(x[i]), widen_to<A>(y[i]));

@@ -27,7 +27,7 @@ inline constexpr std::size_t chunk_size = 16384;
 
 // 32 float lanes or 16 double lanes: four AVX2 or two AVX-512 registers either way.
 template <class A>
-inline constexpr int lanes = sizeof(A) == 4 ? 32 : 16;
+inline constexpr std::size_t lanes = sizeof(A) == 4 ? 32 : 16;
 
 // A value with the rounding error it still owes (compensated tier).
 template <class A>
@@ -58,7 +58,7 @@ struct compensated_sum {
 };
 
 // Lane tree: lane j += lane j + w for w = L/2, L/4, ..., 1.
-template <class Op, int L>
+template <class Op, std::size_t L>
 REPRO_HD typename Op::partial lane_tree(typename Op::partial (&lane)[L]) {
     for (int w = L / 2; w >= 1; w /= 2)
         for (int j = 0; j < w; ++j) lane[j] = Op::combine(lane[j], lane[j + w]);

@@ -8,6 +8,7 @@
 // (normalize). Addition of integers is exact and associative, so the state
 // after any order of additions and merges is the same number.
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -24,7 +25,7 @@ struct superaccumulator {
     static constexpr int limbs = Limbs;
     static constexpr std::uint32_t carry_interval = 1u << 29;
 
-    std::int64_t limb[Limbs] = {};
+    std::int64_t limb[std::size_t{Limbs}] = {};
     std::uint32_t pending = 0;  // additions since the last normalize
 
     // Adds (neg ? -1 : 1) * v * 2^shift, v < 2^64. Callers only pass terms
@@ -128,7 +129,7 @@ struct superaccumulator {
 // first) and its sign.
 template <int Limbs>
 struct magnitude {
-    std::uint32_t digit[Limbs + 1] = {};
+    std::uint32_t digit[std::size_t{Limbs} + 1] = {};
     bool negative = false;
 };
 
@@ -153,7 +154,7 @@ REPRO_HD magnitude<Limbs> magnitude_of(superaccumulator<MinExp, Limbs> acc) {
 
 // Rounds sign * (digits * 2^base) (+ sticky below) to the nearest value of
 // the binary format T, ties to even, with T's subnormals and overflow to inf.
-template <class T, int N>
+template <class T, std::size_t N>
 REPRO_HD T round_digits(const std::uint32_t (&digit)[N], int base, bool negative, bool sticky_below) {
     using tr = float_traits<T>;
     using bits = typename tr::bits_type;
@@ -175,7 +176,9 @@ REPRO_HD T round_digits(const std::uint32_t (&digit)[N], int base, bool negative
     if (quantum < min_quantum) quantum = min_quantum;
     const int cut = quantum - base;  // bit index of the result's last bit
 
-    auto bit_at = [&](int i) -> std::uint64_t { return (i < 0 || i / 32 >= N) ? 0 : (digit[i / 32] >> (i % 32)) & 1u; };
+    auto bit_at = [&](int i) -> std::uint64_t {
+        return (i < 0 || i / 32 >= int{N}) ? 0 : (digit[i / 32] >> (i % 32)) & 1u;
+    };
     // Kept bits [cut, msb_pos] (at most `precision` of them), the round bit
     // below them and the sticky OR of everything further down.
     std::uint64_t kept = 0;
