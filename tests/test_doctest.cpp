@@ -118,7 +118,7 @@ TEST_CASE("failing assertions report index, both values, hex bits and ULP distan
 
     s = section(r.output, "batch invariance check on a forward pass that subtracts the batch mean");
     check_reported_at_announced_line(s);
-    CHECK(has(s, "REPRO_CHECK_BATCH_INVARIANT( forward, samples.data(), samples.size() / 2, 2, 2 )"));
+    CHECK(has(s, "REPRO_CHECK_BATCH_INVARIANT( repro_test::subtract_batch_mean, samples.data(), samples.size() / 2, 2, 2 )"));
     CHECK(has(s, "16 samples, 2 -> 2 float values"));
     CHECK(has(s, "\n  others replaced"));  // the table, indented under the assertion
     CHECK(has(s, "diagnosis: cross-sample dependence."));

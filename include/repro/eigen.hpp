@@ -20,20 +20,14 @@
 REPRO_NAMESPACE_BEGIN
 
 template <>
-struct float_traits<Eigen::half> : detail::binary_format<std::uint16_t, 5, 10> {
+struct float_traits<Eigen::half> : detail::half_format {
     static constexpr const char* name = "half";
-    static constexpr int max_digits10 = 5;
-    static constexpr double default_rtol = 1e-3;
-    static constexpr double default_atol = 1e-5;
     static double to_double(Eigen::half x) { return static_cast<double>(static_cast<float>(x)); }
 };
 
 template <>
-struct float_traits<Eigen::bfloat16> : detail::binary_format<std::uint16_t, 8, 7> {
+struct float_traits<Eigen::bfloat16> : detail::bfloat16_format {
     static constexpr const char* name = "bfloat16";
-    static constexpr int max_digits10 = 4;
-    static constexpr double default_rtol = 1.6e-2;
-    static constexpr double default_atol = 1e-5;
     static double to_double(Eigen::bfloat16 x) { return static_cast<double>(static_cast<float>(x)); }
 };
 

@@ -33,13 +33,30 @@ struct binary_format {
     static constexpr int hex_digits = static_cast<int>(sizeof(Bits) * 2);
 };
 
+// What every 16-bit type of one format shares (Eigen::half, CUDA's __half
+// and npy.hpp's float16_bits; the bfloat16s alike): the layout, the digits
+// and the close tolerances. A specialisation adds its name and the exact
+// conversion of its type to double.
+struct half_format : binary_format<std::uint16_t, 5, 10> {
+    static constexpr int max_digits10 = 5;
+    static constexpr double default_rtol = 1e-3;
+    static constexpr double default_atol = 1e-5;
+};
+struct bfloat16_format : binary_format<std::uint16_t, 8, 7> {
+    static constexpr int max_digits10 = 4;
+    static constexpr double default_rtol = 1.6e-2;
+    static constexpr double default_atol = 1e-5;
+};
+
 }  // namespace detail
 
 // float_traits<T>: the binary format of T, the decimal digits that make a
 // printed value round-trip (max_digits10), a printable name, and the
 // per-type default tolerances of compare's close mode (the ones PyTorch's
-// assert_close uses). Specialised for float and double here and for
-// Eigen::half and Eigen::bfloat16 in repro/eigen.hpp.
+// assert_close uses). Specialised for float and double here, for
+// Eigen::half and Eigen::bfloat16 in repro/eigen.hpp, for CUDA's __half and
+// __nv_bfloat16 in repro/cuda/half.cuh and for float16_bits and
+// bfloat16_bits in repro/npy.hpp.
 template <class T>
 struct float_traits {
     static constexpr bool supported = false;

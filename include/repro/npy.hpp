@@ -41,20 +41,14 @@ struct bfloat16_bits {
 };
 
 template <>
-struct float_traits<float16_bits> : detail::binary_format<std::uint16_t, 5, 10> {
+struct float_traits<float16_bits> : detail::half_format {
     static constexpr const char* name = "float16";
-    static constexpr int max_digits10 = 5;
-    static constexpr double default_rtol = 1e-3;
-    static constexpr double default_atol = 1e-5;
     static double to_double(float16_bits x) { return static_cast<double>(widen(x)); }
 };
 
 template <>
-struct float_traits<bfloat16_bits> : detail::binary_format<std::uint16_t, 8, 7> {
+struct float_traits<bfloat16_bits> : detail::bfloat16_format {
     static constexpr const char* name = "bfloat16";
-    static constexpr int max_digits10 = 4;
-    static constexpr double default_rtol = 1.6e-2;
-    static constexpr double default_atol = 1e-5;
     static double to_double(bfloat16_bits x) { return static_cast<double>(widen(x)); }
 };
 

@@ -1,6 +1,7 @@
 // Every assertion here fails on purpose: test_catch2 runs this program and
 // checks what the failures print. Not a test on its own.
 
+#include "../../support/batch_mean_forward.hpp"
 #include <repro/catch2.hpp>
 
 #include <array>
@@ -57,18 +58,9 @@ TEST_CASE("require_that stops the test case") {
 }
 
 TEST_CASE("batch invariance check on a forward pass that subtracts the batch mean") {
-    auto forward = [](const float* in, std::size_t batch, float* out) {
-        for (std::size_t c = 0; c < 2; ++c) {
-            float mean = 0.0f;
-            for (std::size_t r = 0; r < batch; ++r) mean += in[r * 2 + c];
-            mean /= static_cast<float>(batch);
-            for (std::size_t r = 0; r < batch; ++r) out[r * 2 + c] = in[r * 2 + c] - mean;
-        }
-    };
-    std::vector<float> samples(32);
-    for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = 0.25f * static_cast<float>(i % 7);
+    const std::vector<float> samples = repro_test::batch_mean_samples();
     EXPECT_FAILURE_AT_NEXT_LINE();
-    REPRO_CHECK_BATCH_INVARIANT(forward, samples.data(), samples.size() / 2, 2, 2);
+    REPRO_CHECK_BATCH_INVARIANT(repro_test::subtract_batch_mean, samples.data(), samples.size() / 2, 2, 2);
 }
 
 TEST_CASE("batch invariance require with a bad argument stops the test case") {

@@ -310,7 +310,7 @@ TEST_CASE("failed matches report the caller's line, the matcher, its tolerance a
         INFO(s);
         check_reported_at_announced_line(s);
         CHECK(has(s,
-                  "REPRO_CHECK_BATCH_INVARIANT( forward, samples.data(), samples.size() / 2, 2, 2 )\n"
+                  "REPRO_CHECK_BATCH_INVARIANT( repro_test::subtract_batch_mean, samples.data(), samples.size() / 2, 2, 2 )\n"
                   "repro batch invariance: 16 samples, 2 -> 2 float values"));
         CHECK(has(s, "\nothers replaced"));
         CHECK(has(s, "diagnosis: cross-sample dependence."));

@@ -7,31 +7,16 @@
 #include <repro/gtest.hpp>
 #include <vector>
 
+#include "../../support/batch_mean_forward.hpp"
+
 // Each test prints the line of its failing assertion so the reader can check
 // that the failure is reported there, and after it a line that only an
 // assertion that does not stop the test lets through.
 #define EXPECT_FAILURE_AT_NEXT_LINE() std::printf("expect failure at line %d\n", __LINE__ + 1)
 #define REACHED(what) std::printf("reached after %s\n", what)
 
-namespace {
-
-// Subtracts the batch mean of each column: every sample depends on the others.
-void forward_subtracting_mean(const float* in, std::size_t batch, float* out) {
-    for (std::size_t c = 0; c < 2; ++c) {
-        float mean = 0.0f;
-        for (std::size_t r = 0; r < batch; ++r) mean += in[r * 2 + c];
-        mean /= static_cast<float>(batch);
-        for (std::size_t r = 0; r < batch; ++r) out[r * 2 + c] = in[r * 2 + c] - mean;
-    }
-}
-
-std::vector<float> batch_samples() {
-    std::vector<float> samples(32);
-    for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = 0.25f * static_cast<float>(i % 7);
-    return samples;
-}
-
-}  // namespace
+using repro_test::batch_mean_samples;
+using repro_test::subtract_batch_mean;
 
 TEST(Failures, ExpectBitwiseEq) {
     std::vector<float> expected(8, 1.0f), actual = expected;
@@ -79,18 +64,18 @@ TEST(Failures, AssertClose) {
 }
 
 TEST(Failures, ExpectBatchInvariant) {
-    const std::vector<float> samples = batch_samples();
+    const std::vector<float> samples = batch_mean_samples();
     EXPECT_FAILURE_AT_NEXT_LINE();
-    REPRO_EXPECT_BATCH_INVARIANT(forward_subtracting_mean, samples.data(), samples.size() / 2, 2, 2);
+    REPRO_EXPECT_BATCH_INVARIANT(subtract_batch_mean, samples.data(), samples.size() / 2, 2, 2);
     REACHED("REPRO_EXPECT_BATCH_INVARIANT");
 }
 
 TEST(Failures, AssertBatchInvariant) {
-    const std::vector<float> samples = batch_samples();
+    const std::vector<float> samples = batch_mean_samples();
     repro::invariance_options options;
     options.batch_sizes = {1, 2};
     EXPECT_FAILURE_AT_NEXT_LINE();
-    REPRO_ASSERT_BATCH_INVARIANT(forward_subtracting_mean, samples.data(), samples.size() / 2, 2, 2, options);
+    REPRO_ASSERT_BATCH_INVARIANT(subtract_batch_mean, samples.data(), samples.size() / 2, 2, 2, options);
     REACHED("REPRO_ASSERT_BATCH_INVARIANT");
 }
 

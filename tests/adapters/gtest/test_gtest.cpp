@@ -284,7 +284,7 @@ TEST(Failures, BatchInvariantShowsTheTableAndDiagnosis) {
     std::string s = section("ExpectBatchInvariant");
     check_failures_at_announced_lines(s, 1);
     EXPECT_TRUE(has(s,
-                    "REPRO_EXPECT_BATCH_INVARIANT(forward_subtracting_mean, samples.data(), samples.size() / 2, "
+                    "REPRO_EXPECT_BATCH_INVARIANT(subtract_batch_mean, samples.data(), samples.size() / 2, "
                     "2, 2) failed:\nrepro batch invariance: 16 samples, 2 -> 2 float values\n"))
         << s;
     EXPECT_TRUE(has(s, "\nbatch 3 ")) << s;
@@ -295,7 +295,7 @@ TEST(Failures, BatchInvariantShowsTheTableAndDiagnosis) {
     s = section("AssertBatchInvariant");
     check_failures_at_announced_lines(s, 1);
     EXPECT_TRUE(has(s,
-                    "REPRO_ASSERT_BATCH_INVARIANT(forward_subtracting_mean, samples.data(), samples.size() / 2, "
+                    "REPRO_ASSERT_BATCH_INVARIANT(subtract_batch_mean, samples.data(), samples.size() / 2, "
                     "2, 2, options) failed:\n"))
         << s;
     EXPECT_TRUE(has(s, "\nbatch 2 ")) << s;

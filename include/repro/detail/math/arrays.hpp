@@ -26,8 +26,10 @@ namespace detail {
 
 // (Called on every array call, e.g. once per row of a linear layer's
 // activation: the function's name is put together only when it throws.)
+// (y is not const: GCC 12 reads a const pointer to an output buffer not yet
+// written as a use of uninitialised memory.)
 template <class T>
-void check_arrays(const T* x, const T* y, std::size_t n, const char* name) {
+void check_arrays(const T* x, T* y, std::size_t n, const char* name) {
     if (n == 0) return;
     const std::size_t bytes = n * sizeof(T);
     if (x != nullptr && y != nullptr && n <= std::numeric_limits<std::size_t>::max() / sizeof(T) &&
