@@ -11,7 +11,7 @@ for a in "$@"; do
   if [ "$prev" = --device ] && [ "$a" = cuda ]; then cuda=ON; fi
   prev=$a
 done
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DREPRO_BUILD_TESTS=OFF \
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DREPRO_BUILD_TESTS=OFF -DREPRO_BUILD_EXAMPLES=ON \
       -DREPRO_BUILD_CUDA_CHECKS=OFF -DREPRO_INSTALL=OFF -DREPRO_FASHION_MNIST_CUDA=$cuda >/dev/null
 cmake --build "$build" --target batch_drift fashion_mnist >/dev/null
 "$build/examples/fashion_mnist" "$@"

@@ -43,7 +43,7 @@ else
 fi
 # The full set only in the C++17 build; the other two run the unit tests.
 if ((sanitize)) || [ "$std" != 17 ]; then
-  options+=(-DREPRO_BUILD_CUDA_CHECKS=OFF -DREPRO_BUILD_PORTABILITY_TEST=OFF -DREPRO_BUILD_ACCURACY_CHECKS=OFF
+  options+=(-DREPRO_BUILD_CUDA_CHECKS=OFF -DREPRO_BUILD_PORTABILITY_TEST=OFF -DREPRO_BUILD_ACCURACY_CHECKS=OFF -DREPRO_BUILD_TOOLS=OFF
             -DREPRO_BUILD_EXAMPLES=OFF -DREPRO_BUILD_HEADER_CHECKS=OFF)
   ctest_filter=(-LE packaging)
 else
