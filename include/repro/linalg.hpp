@@ -39,7 +39,7 @@ REPRO_NAMESPACE_BEGIN
 // overlapping A or B, and threads{0}.
 template <class T>
 void matmul(const T* A, const T* B, T* C, std::size_t M, std::size_t K, std::size_t N, threads t = threads{}) {
-    detail::product<detail::b_rows>(A, B, C, M, K, N, t, "matmul");
+    detail::product<detail::b_rows>(A, B, C, M, K, N, t, "matmul", detail::matmul_arguments);
 }
 
 // Narrow inputs: A and/or B in half or bfloat16 (Eigen::half and
@@ -49,20 +49,20 @@ void matmul(const T* A, const T* B, T* C, std::size_t M, std::size_t K, std::siz
 // matrices. The same holds for matmul_bt and linear below.
 template <class TA, class TB, detail::if_narrow<TA, TB> = 0>
 void matmul(const TA* A, const TB* B, float* C, std::size_t M, std::size_t K, std::size_t N, threads t = threads{}) {
-    detail::product<detail::b_rows>(A, B, C, M, K, N, t, "matmul");
+    detail::product<detail::b_rows>(A, B, C, M, K, N, t, "matmul", detail::matmul_arguments);
 }
 
 // C = A Bt^T with Bt N x K (row-major): PyTorch's Linear weight layout. The
 // same chains as matmul(A, B) with B = Bt^T, so the two agree bitwise.
 template <class T>
 void matmul_bt(const T* A, const T* Bt, T* C, std::size_t M, std::size_t K, std::size_t N, threads t = threads{}) {
-    detail::product<detail::b_transposed>(A, Bt, C, M, K, N, t, "matmul_bt");
+    detail::product<detail::b_transposed>(A, Bt, C, M, K, N, t, "matmul_bt", detail::matmul_bt_arguments);
 }
 
 template <class TA, class TB, detail::if_narrow<TA, TB> = 0>
 void matmul_bt(const TA* A, const TB* Bt, float* C, std::size_t M, std::size_t K, std::size_t N,
                threads t = threads{}) {
-    detail::product<detail::b_transposed>(A, Bt, C, M, K, N, t, "matmul_bt");
+    detail::product<detail::b_transposed>(A, Bt, C, M, K, N, t, "matmul_bt", detail::matmul_bt_arguments);
 }
 
 enum class activation { none, relu, sigmoid, tanh, silu, gelu, gelu_tanh };
@@ -102,7 +102,7 @@ void linear(const TX* x, const TW* W, const T* b, T* y, std::size_t M, std::size
             threads t) {
     if (b != nullptr && overlaps(y, M * out * sizeof(T), b, out * sizeof(T)))
         throw_invalid("linear", "y overlaps the bias");
-    product<Source>(x, W, y, M, in, out, t, "linear");
+    product<Source>(x, W, y, M, in, out, t, "linear", linear_arguments);
     if (b == nullptr && act == activation::none) return;
     parallel_for(M, t.count, [&](std::size_t i) {
         T* row = y + i * out;

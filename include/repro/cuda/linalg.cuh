@@ -126,13 +126,16 @@ inline constexpr bool tensor_core_inputs = std::is_same<TA, TB>::value &&
 // The CPU's argument checks (repro::detail::product, repro::detail::linear),
 // then the mode, then that every pointer reaches device memory.
 template <class TA, class TB, class T>
-void check_product(const TA* A, const TB* B, const T* C, const T* bias, bool is_linear, std::size_t M, std::size_t K,
-                   std::size_t N, matmul_mode mode, const char* function) {
+void check_product(const TA* A, const TB* B, const T* C, const T* bias, bool is_linear, bool b_transposed,
+                   std::size_t M, std::size_t K, std::size_t N, matmul_mode mode, const char* function) {
     static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value,
                   "repro::cuda: float or double products");
     if (is_linear && bias != nullptr && repro::detail::overlaps(C, M * N * sizeof(T), bias, N * sizeof(T)))
         throw_invalid(function, "y overlaps the bias");
-    repro::detail::check_gemm_args(A, B, C, M, K, N, function);
+    const repro::detail::gemm_arguments& names = is_linear      ? repro::detail::linear_arguments
+                                                 : b_transposed ? repro::detail::matmul_bt_arguments
+                                                                : repro::detail::matmul_arguments;
+    repro::detail::check_gemm_args(A, B, C, M, K, N, function, names);
     if (mode != matmul_mode::portable && mode != matmul_mode::tensor_core)
         throw_invalid(function, "unknown matmul_mode");
     if (mode == matmul_mode::tensor_core && !tensor_core_inputs<TA, TB>)
@@ -166,7 +169,7 @@ void product(const TA* A, const TB* B, T* C, const T* bias, std::size_t M, std::
 template <bool BTransposed, class TA, class TB, class T>
 void checked_product(const TA* A, const TB* B, T* C, const T* bias, bool is_linear, std::size_t M, std::size_t K,
                      std::size_t N, activation act, matmul_mode mode, cudaStream_t stream, const char* function) {
-    check_product(A, B, C, bias, is_linear, M, K, N, mode, function);
+    check_product(A, B, C, bias, is_linear, BTransposed, M, K, N, mode, function);
     product<BTransposed>(A, B, C, bias, M, K, N, act, mode, stream);
 }
 

@@ -172,28 +172,29 @@ void gemm(const T* A, const Src& b, T* C, std::size_t M, unsigned thread_count) 
     });
 }
 
+// A product's arguments as its caller's signature names them, and B's layout.
+struct gemm_arguments {
+    const char* a;
+    const char* b;
+    const char* c;
+    bool b_transposed;  // B is N x K (matmul_bt, linear's W), not K x N
+};
+constexpr gemm_arguments matmul_arguments{"A", "B", "C", false};
+constexpr gemm_arguments matmul_bt_arguments{"A", "Bt", "C", true};
+constexpr gemm_arguments linear_arguments{"x", "W", "y", true};
+
 template <class TA, class TB, class T>
 void check_gemm_args(const TA* A, const TB* B, const T* C, std::size_t M, std::size_t K, std::size_t N,
-                     const char* function) {
-    // the arguments as the caller's signature names them: linear(x, W, .., y), matmul_bt(A, Bt, C), matmul(A, B, C)
-    const std::size_t length = std::strlen(function);
-    const auto ends_with = [&](const char* s) {
-        const std::size_t n = std::strlen(s);
-        return length >= n && std::strcmp(function + length - n, s) == 0;
-    };
-    const bool linear = ends_with("linear"), bt = ends_with("_bt");
-    const char* a = linear ? "x" : "A";
-    const char* b = linear ? "W" : (bt ? "Bt" : "B");
-    const char* c = linear ? "y" : "C";
-    check_matrix(A, M, K, function, a);
-    if (linear || bt)
-        check_matrix(B, N, K, function, b);
+                     const char* function, const gemm_arguments& names) {
+    check_matrix(A, M, K, function, names.a);
+    if (names.b_transposed)
+        check_matrix(B, N, K, function, names.b);
     else
-        check_matrix(B, K, N, function, b);
-    check_matrix(C, M, N, function, c);
+        check_matrix(B, K, N, function, names.b);
+    check_matrix(C, M, N, function, names.c);
     const std::size_t c_bytes = M * N * sizeof(T);
     if (overlaps(C, c_bytes, A, M * K * sizeof(TA)) || overlaps(C, c_bytes, B, K * N * sizeof(TB)))
-        throw_invalid(function, std::string(c) + " overlaps an input (in-place products are not supported)");
+        throw_invalid(function, std::string(names.c) + " overlaps an input (in-place products are not supported)");
 }
 
 // Inputs of the narrow overloads: half or bfloat16 (with float), not both float.
@@ -219,10 +220,10 @@ const T* rows_as(const TA* A, std::size_t n, std::vector<T>& copy) {
 // C = A op(B) for every overload of matmul / matmul_bt.
 template <template <class, class> class Source, class TA, class TB, class T>
 void product(const TA* A, const TB* B, T* C, std::size_t M, std::size_t K, std::size_t N, threads t,
-             const char* function) {
+             const char* function, const gemm_arguments& names) {
     static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "repro: float or double products");
     const unsigned tc = check_threads(t, function);
-    check_gemm_args(A, B, C, M, K, N, function);
+    check_gemm_args(A, B, C, M, K, N, function, names);
     if (M == 0 || N == 0) return;
     std::vector<T> a_copy;
     gemm(rows_as<T>(A, M * K, a_copy), Source<T, TB>{B, K, N}, C, M, tc);
