@@ -10,6 +10,7 @@
 #include <mpfr.h>
 
 #include <algorithm>
+#include <array>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -603,6 +604,51 @@ TEST_CASE_TEMPLATE("exact_dot equals the correctly rounded MPFR dot over sizes a
             REQUIRE_SAME(acc.result(), want);
             REQUIRE(acc.count() == n);
         }
+    }
+}
+
+// Inputs made of runs whose scale changes from run to run: a run that leaves
+// the bands the runs before it opened (larger, finer, or much wider) must be
+// taken back and added another way, and runs of one scale pass the lanes'
+// capacity. Run lengths are not multiples of the blocks, so changes also fall
+// inside blocks.
+template <class T>
+std::vector<T> runs_of_scales(splitmix64& g, const std::vector<std::array<int, 3>>& runs) {
+    std::vector<T> v;
+    for (const auto& r : runs)  // {length, lowest exponent, highest exponent}
+        for (int i = 0; i < r[0]; ++i) v.push_back(random_scaled<T>(g, r[1], r[2]));
+    return v;
+}
+
+TEST_CASE_TEMPLATE("exact_sum and exact_dot stay exact when the scale changes between blocks", T, float, double) {
+    splitmix64 g(std::is_same<T, float>::value ? 0x5eed2101 : 0x5eed2102);
+    const int lo = std::is_same<T, float>::value ? -140 : -1060;
+    const int hi = std::is_same<T, float>::value ? 120 : 1000;
+    std::vector<std::vector<std::array<int, 3>>> cases = {
+        {{3000, -2, 0}, {2500, 8, 10}, {2100, 30, 31}, {4000, 60, 61}},              // growing
+        {{5000, 0, 1}, {1, -80, -80}, {5000, 0, 1}, {1, -200, -200}, {3000, 0, 1}},  // finer terms among coarse
+        {{40000, -3, 0}},                                                            // past the lanes' capacity
+        {{4096, 0, 0}, {4096, -100, 100}, {4096, 0, 0}},                             // a much wider stretch
+        {{2048, lo, lo + 5}, {2048, 0, 3}, {2048, hi - 3, hi}, {2048, lo, hi}},      // the ends of the range
+    };
+    for (int c = 0; c < 20; ++c) {  // random runs
+        std::vector<std::array<int, 3>> runs;
+        for (int r = 0; r < 12; ++r) {
+            const int len = 1 + static_cast<int>(g.below(3000));
+            const int e = -60 + static_cast<int>(g.below(121));
+            runs.push_back({len, e - static_cast<int>(g.below(70)), e});
+        }
+        cases.push_back(runs);
+    }
+    for (std::size_t c = 0; c < cases.size(); ++c) {
+        CAPTURE(c);
+        const std::vector<T> x = runs_of_scales<T>(g, cases[c]);
+        std::vector<T> y = x;
+        shuffle(y, g);  // the products' scales change too
+        REQUIRE_SAME(repro::exact_sum(x.data(), x.size()), oracle_sum(x));
+        REQUIRE_SAME(repro::exact_dot(x.data(), y.data(), x.size()), oracle_dot(x, y));
+        std::vector<T> ones(x.size(), T(1));
+        REQUIRE_SAME(repro::exact_dot(x.data(), ones.data(), x.size()), oracle_sum(x));
     }
 }
 

@@ -54,116 +54,201 @@ struct band_kernels<REPRO_SIMD_TAG> {
             return V::add(a, b);
     }
 
-    // Splits each term into bands 0..K-1 of its lane (band_split, on registers):
-    // full steps of band_lanes terms in registers, the rest in scalar code.
-    // Where the loader does not multiply and there are several bands, some
-    // additions go as fma(a, 1, b), the same correctly rounded a + b: cores
-    // with separate add and multiply-add pipes (AMD's) then share the work
-    // between both; elsewhere it costs the same.
-    template <int K, class Loader>
+    // ---- block statistics in registers ----
+
+    // Where the ISA has integer max and min of the element's width (floats
+    // everywhere, doubles on AVX-512): magnitudes as integers, whose maximum
+    // also flags Inf and NaN (their bits lie above every finite value), and
+    // mag - 1 as unsigned puts zeros above everything, so its minimum + 1 is
+    // the smallest nonzero magnitude.
+    template <class T>
+    struct bit_stats {
+        using F = simd::registers<REPRO_SIMD_TAG, T>;
+        using bits = typename float_traits<T>::bits_type;
+        static constexpr std::size_t width = F::width;
+        typename F::ireg mx, mn;
+
+        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void start() {
+            mx = F::zero_bits();
+            mn = F::all_bits();
+        }
+        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void update(const T* p) {
+            const typename F::ireg a = F::magnitudes(p);
+            mx = F::max_bits(mx, a);
+            mn = F::min_bits(mn, F::minus_one(a));
+        }
+        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void merge(const bit_stats& o) {
+            mx = F::max_bits(mx, o.mx);
+            mn = F::min_bits(mn, o.mn);
+        }
+        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void finish(chunk_stats& st) const {
+            bits a[width], b[width];
+            F::store_bits(a, mx);
+            F::store_bits(b, mn);
+            for (std::size_t j = 0; j < width; ++j) {
+                st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
+                if (b[j] != static_cast<bits>(~bits(0)) && b[j] + 1u < st.min_mag) st.min_mag = b[j] + 1u;
+            }
+            st.special |= st.max_mag >= float_traits<T>::infinity_bits;
+        }
+    };
+
+    // Doubles on AVX2: magnitudes compared as doubles, zeros replaced by
+    // +inf for the minimum, Inf and NaN flagged by an unordered-or-greater
+    // comparison with the largest finite value (a NaN can drop out of the
+    // maximum, never out of the flag).
+    struct value_stats {
+        using F = simd::registers<REPRO_SIMD_TAG, double>;
+        static constexpr std::size_t width = F::width;
+        typename F::reg mx, mn, inf, finite_max;
+        typename F::cmask sp;
+
+        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void start() {
+            const double inf_value = std::numeric_limits<double>::infinity(),
+                         max_value = std::numeric_limits<double>::max();
+            inf = F::broadcast(&inf_value);
+            finite_max = F::broadcast(&max_value);
+            mx = F::zero();
+            mn = inf;
+            sp = F::no_lanes();
+        }
+        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void update(const double* p) {
+            const typename F::reg a = F::abs(F::load(p));
+            mx = F::max(mx, a);
+            mn = F::min(mn, F::select(F::is_zero(a), inf, a));
+            sp = F::either(sp, F::not_le(a, finite_max));
+        }
+        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void merge(const value_stats& o) {
+            mx = F::max(mx, o.mx);
+            mn = F::min(mn, o.mn);
+            sp = F::either(sp, o.sp);
+        }
+        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void finish(chunk_stats& st) const {
+            double a[width], b[width];
+            F::store(a, mx);
+            F::store(b, mn);
+            for (std::size_t j = 0; j < width; ++j) {
+                const std::uint64_t ma = to_bits(a[j]), mb = to_bits(b[j]);
+                st.max_mag = ma > st.max_mag ? ma : st.max_mag;
+                if (mb != float_traits<double>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
+            }
+            st.special |= F::any(sp);
+        }
+    };
+
+    template <class T>
+    using stats_regs =
+        std::conditional_t<has_magnitude_bits<simd::registers<REPRO_SIMD_TAG, T>>::value, bit_stats<T>, value_stats>;
+
+    // stats_of on registers, two running statistics for two chains.
+    template <class T>
+    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const T* v, std::size_t n) {
+        using S = stats_regs<T>;
+        constexpr std::size_t W = S::width;
+        S s1, s2;
+        s1.start();
+        s2.start();
+        std::size_t i = 0;
+        for (; i + 2 * W <= n; i += 2 * W) {
+            s1.update(v + i);
+            s2.update(v + i + W);
+        }
+        s1.merge(s2);
+        s1.finish(st);
+        repro::detail::stats_of(st, v + i, n - i);
+    }
+
+    // ---- the band kernel ----
+
+    // Band split of register r (band_split, on registers) into bands
+    // 0..K-1 of accumulator column h.
+    template <int K, bool Share, std::size_t R>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void split(typename V::reg r, const typename V::reg* cv,
+                                                            typename V::reg (&acc)[std::size_t{K}][R], int h,
+                                                            typename V::reg one) {
+#pragma GCC unroll 4
+        for (int k = 0; k + 1 < K; ++k) {
+            const typename V::reg hi = V::sub(add<Share>(r, cv[k], one), cv[k]);
+            acc[k][h] = add<Share>(hi, acc[k][h], one);
+            r = V::sub(r, hi);
+        }
+        acc[K - 1][h] = add<Share>(r, acc[K - 1][h], one);
+    }
+
+    // Splits each term into bands 0..K-1 of its lane: full steps of
+    // band_lanes terms in registers, the rest in scalar code. With K2 > 0
+    // (double products only) TwoProd's hi goes to bands (c, out) and its lo
+    // to bands 0..K2-1 of (c2, out2), in the same pass. With Measure, the
+    // same pass also takes the statistics of the inputs (sx of x, sy of y),
+    // so that a block is read from memory once. Where the loader does not
+    // multiply and there are several bands, some additions go as
+    // fma(a, 1, b), the same correctly rounded a + b: cores with separate add
+    // and multiply-add pipes (AMD's) then share the work between both;
+    // elsewhere it costs the same.
+    template <int K, int K2, bool Measure, class Loader>
     REPRO_SIMD_TARGET static void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands],
-                                              double (&out)[max_bands][band_lanes]) {
-        constexpr int R = band_lanes / V::width;  // registers per band
+                                              double (&out)[max_bands][band_lanes], const double (&c2)[max_bands],
+                                              double (&out2)[max_bands][band_lanes], chunk_stats& sx, chunk_stats& sy) {
+        constexpr std::size_t R = band_lanes / V::width;  // registers per band
+        constexpr int KB = K2 > 0 ? K2 : 1;
         constexpr bool share_pipes = !Loader::multiplies && K > 1;
+        using T = std::remove_cv_t<std::remove_pointer_t<decltype(ld.x)>>;
+        using S = stats_regs<T>;
+        constexpr std::size_t SW = S::width;
+        static_assert(band_lanes % SW == 0, "band_kernel: statistics registers per step");
         const double one_value = 1.0;
         const typename V::reg one = V::broadcast(&one_value);
-        typename V::reg acc[std::size_t{K}][R];
-        typename V::reg cv[max_bands];
+        typename V::reg acc[std::size_t{K}][R], acc2[std::size_t{KB}][R];
+        typename V::reg cv[max_bands], cv2[max_bands];
         for (int k = 0; k < K; ++k) {
             cv[k] = V::broadcast(&c[k]);
-            for (int h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + std::ptrdiff_t{V::width} * h);
+            for (std::size_t h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + std::size_t{V::width} * h);
+        }
+        for (int k = 0; k < K2; ++k) {
+            cv2[k] = V::broadcast(&c2[k]);
+            for (std::size_t h = 0; h < R; ++h) acc2[k][h] = V::load(out2[k] + std::size_t{V::width} * h);
+        }
+        S stx, sty;
+        if constexpr (Measure) {
+            stx.start();
+            if constexpr (Loader::multiplies) sty.start();
         }
         std::size_t i = 0;
         // Fully unrolled, so that the accumulators live in registers.
         for (; i + band_lanes <= n; i += band_lanes) {
             prefetch(ld, n, i);
+            if constexpr (Measure) {
 #pragma GCC unroll 4
-            for (int h = 0; h < R; ++h) {
-                typename V::reg r = load(ld, i + std::size_t{V::width} * static_cast<std::size_t>(h));
-#pragma GCC unroll 4
-                for (int k = 0; k + 1 < K; ++k) {
-                    const typename V::reg hi = V::sub(add<share_pipes>(r, cv[k], one), cv[k]);
-                    acc[k][h] = add<share_pipes>(hi, acc[k][h], one);
-                    r = V::sub(r, hi);
+                for (std::size_t j = 0; j < band_lanes; j += SW) {
+                    stx.update(ld.x + i + j);
+                    if constexpr (Loader::multiplies) sty.update(ld.y + i + j);
                 }
-                acc[K - 1][h] = add<share_pipes>(r, acc[K - 1][h], one);
+            }
+#pragma GCC unroll 4
+            for (std::size_t h = 0; h < R; ++h) {
+                const std::size_t at = i + std::size_t{V::width} * h;
+                if constexpr (K2 > 0) {
+                    const typename V::reg a = V::load(ld.x + at), b = V::load(ld.y + at);
+                    const typename V::reg hi = V::mul(a, b);
+                    split<K, false>(hi, cv, acc, static_cast<int>(h), one);
+                    split<K2, false>(V::fma(a, b, V::neg(hi)), cv2, acc2, static_cast<int>(h), one);
+                } else {
+                    split<K, share_pipes>(load(ld, at), cv, acc, static_cast<int>(h), one);
+                }
             }
         }
         for (int k = 0; k < K; ++k)
-            for (int h = 0; h < R; ++h) V::store(out[k] + std::ptrdiff_t{V::width} * h, acc[k][h]);
-        band_kernel_generic<K>(ld, i, n, c, out);
-    }
-
-    // stats_of on registers. Where the ISA has integer max and min of the
-    // element's width (floats everywhere, doubles on AVX-512): magnitudes as
-    // integers, whose maximum also flags Inf and NaN (their bits lie above
-    // every finite value), and mag - 1 as unsigned puts zeros above
-    // everything, so its minimum + 1 is the smallest nonzero magnitude.
-    // Doubles on AVX2: magnitudes compared as doubles, zeros replaced by +inf
-    // for the minimum, Inf and NaN flagged by an unordered-or-greater
-    // comparison with the largest finite value (a NaN can drop out of the
-    // maximum, never out of the flag).
-    template <class T>
-    REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const T* v, std::size_t n) {
-        using F = simd::registers<REPRO_SIMD_TAG, T>;
-        if constexpr (has_magnitude_bits<F>::value)
-            stats_of_bits(st, v, n);
-        else
-            stats_of_values(st, v, n);
-    }
-
-    template <class T>
-    REPRO_SIMD_TARGET static void stats_of_bits(chunk_stats& st, const T* v, std::size_t n) {
-        using F = simd::registers<REPRO_SIMD_TAG, T>;
-        using bits = typename float_traits<T>::bits_type;
-        constexpr std::size_t W = F::width;
-        typename F::ireg mx = F::zero_bits(), mn = F::all_bits(), mx2 = mx, mn2 = mn;
-        std::size_t i = 0;
-        for (; i + 2 * W <= n; i += 2 * W) {
-            const typename F::ireg a = F::magnitudes(v + i), b = F::magnitudes(v + i + W);
-            mx = F::max_bits(mx, a);
-            mx2 = F::max_bits(mx2, b);
-            mn = F::min_bits(mn, F::minus_one(a));
-            mn2 = F::min_bits(mn2, F::minus_one(b));
+            for (std::size_t h = 0; h < R; ++h) V::store(out[k] + std::size_t{V::width} * h, acc[k][h]);
+        for (int k = 0; k < K2; ++k)
+            for (std::size_t h = 0; h < R; ++h) V::store(out2[k] + std::size_t{V::width} * h, acc2[k][h]);
+        if constexpr (Measure) {
+            stx.finish(sx);
+            repro::detail::stats_of(sx, ld.x + i, n - i);
+            if constexpr (Loader::multiplies) {
+                sty.finish(sy);
+                repro::detail::stats_of(sy, ld.y + i, n - i);
+            }
         }
-        bits a[W], b[W];
-        F::store_bits(a, F::max_bits(mx, mx2));
-        F::store_bits(b, F::min_bits(mn, mn2));
-        for (std::size_t j = 0; j < W; ++j) {
-            st.max_mag = a[j] > st.max_mag ? a[j] : st.max_mag;
-            if (b[j] != static_cast<bits>(~bits(0)) && b[j] + 1u < st.min_mag) st.min_mag = b[j] + 1u;
-        }
-        st.special |= st.max_mag >= float_traits<T>::infinity_bits;
-        repro::detail::stats_of(st, v + i, n - i);
-    }
-
-    REPRO_SIMD_TARGET static void stats_of_values(chunk_stats& st, const double* v, std::size_t n) {
-        using F = simd::registers<REPRO_SIMD_TAG, double>;
-        constexpr std::size_t W = F::width;
-        const double inf_value = std::numeric_limits<double>::infinity(),
-                     max_value = std::numeric_limits<double>::max();
-        const typename F::reg inf = F::broadcast(&inf_value), finite_max = F::broadcast(&max_value);
-        typename F::reg mx = F::zero(), mn = inf, mx2 = F::zero(), mn2 = inf;
-        typename F::cmask sp = F::no_lanes(), sp2 = F::no_lanes();
-        std::size_t i = 0;
-        for (; i + 2 * W <= n; i += 2 * W) {
-            const typename F::reg a = F::abs(F::load(v + i)), b = F::abs(F::load(v + i + W));
-            mx = F::max(mx, a);
-            mx2 = F::max(mx2, b);
-            mn = F::min(mn, F::select(F::is_zero(a), inf, a));
-            mn2 = F::min(mn2, F::select(F::is_zero(b), inf, b));
-            sp = F::either(sp, F::not_le(a, finite_max));
-            sp2 = F::either(sp2, F::not_le(b, finite_max));
-        }
-        double a[W], b[W];
-        F::store(a, F::max(mx, mx2));
-        F::store(b, F::min(mn, mn2));
-        for (std::size_t j = 0; j < W; ++j) {
-            const std::uint64_t ma = to_bits(a[j]), mb = to_bits(b[j]);
-            st.max_mag = ma > st.max_mag ? ma : st.max_mag;
-            if (mb != float_traits<double>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
-        }
-        st.special |= F::any(F::either(sp, sp2));
-        repro::detail::stats_of(st, v + i, n - i);
+        band_kernel_generic<K, K2>(ld, i, n, c, out, c2, out2);
     }
 };

@@ -193,6 +193,16 @@ struct double_products_loader {
     }
 };
 
+// Both streams of double products in one pass: hi to one set of bands, lo
+// to another (band_kernel's K2).
+struct double_product_pairs_loader {
+    static constexpr bool vectorized = true;
+    static constexpr bool multiplies = true;
+    const double* x;
+    const double* y;
+    std::size_t next;
+};
+
 // ---- band kernels ----
 
 // Splits r into bands 0..K-1 of out-lane `lane`.
@@ -206,10 +216,21 @@ inline void band_split(double r, const double (&c)[max_bands], double (&out)[max
     out[K - 1][lane] += r;
 }
 
-template <int K, class Loader>
+// The kernel in scalar code, from input `begin` on.
+template <int K, int K2, class Loader>
 void band_kernel_generic(const Loader& ld, std::size_t begin, std::size_t n, const double (&c)[max_bands],
-                         double (&out)[max_bands][band_lanes]) {
-    for (std::size_t i = begin; i < n; ++i) band_split<K>(ld.at(i), c, out, static_cast<int>(i % band_lanes));
+                         double (&out)[max_bands][band_lanes], const double (&c2)[max_bands],
+                         double (&out2)[max_bands][band_lanes]) {
+    for (std::size_t i = begin; i < n; ++i) {
+        const int lane = static_cast<int>(i % band_lanes);
+        if constexpr (K2 > 0) {
+            const exact_pair<double> p = two_prod(ld.x[i], ld.y[i]);
+            band_split<K>(p.value, c, out, lane);
+            band_split<K2>(p.error, c2, out2, lane);
+        } else {
+            band_split<K>(ld.at(i), c, out, lane);
+        }
+    }
 }
 
 // Whether registers R hold the element's bits as integers with max and min
@@ -226,14 +247,43 @@ struct band_kernels;
 #define REPRO_SIMD_KERNELS "../reduce/bands-inl.hpp"
 #include "../simd/for_each_isa.hpp"
 
-template <int K, class Loader>
-void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands], double (&out)[max_bands][band_lanes]) {
+// Adds the terms of n inputs to bands (c, out) (and, K2 > 0, lo to
+// (c2, out2)); with Measure, also merges the inputs' statistics into sx
+// (and sy for the product loaders).
+template <int K, int K2, bool Measure, class Loader>
+void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands], double (&out)[max_bands][band_lanes],
+                 const double (&c2)[max_bands], double (&out2)[max_bands][band_lanes], chunk_stats& sx,
+                 chunk_stats& sy) {
     simd::dispatch([&](auto tag) {
-        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !Loader::vectorized)
-            band_kernel_generic<K>(ld, 0, n, c, out);
-        else
-            band_kernels<decltype(tag)>::template band_kernel<K>(ld, n, c, out);
+        if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !Loader::vectorized) {
+            if constexpr (Measure) {
+                stats_of(sx, ld.x, n);
+                if constexpr (Loader::multiplies) stats_of(sy, ld.y, n);
+            }
+            band_kernel_generic<K, K2>(ld, 0, n, c, out, c2, out2);
+        } else {
+            band_kernels<decltype(tag)>::template band_kernel<K, K2, Measure>(ld, n, c, out, c2, out2, sx, sy);
+        }
     });
+}
+
+// Calls f(std::integral_constant<int, K>) for k = K in 1..Max.
+template <int Max, class F>
+void with_band_count(int k, F&& f) {
+    switch (k) {
+        case 1:
+            f(std::integral_constant<int, 1>{});
+            break;
+        case 2:
+            f(std::integral_constant<int, 2>{});
+            break;
+        case 3:
+            f(std::integral_constant<int, 3>{});
+            break;
+        default:
+            if constexpr (Max >= 4) f(std::integral_constant<int, 4>{});
+            break;
+    }
 }
 
 // Band accumulators carried from block to block while the blocks fit the
@@ -247,6 +297,15 @@ struct band_state {
     double c[max_bands] = {};
     double out[max_bands][band_lanes] = {};
 
+    // Whether n more inputs' terms fit the lanes' capacity of open bands.
+    bool open_for(std::size_t n) const { return k != 0 && terms + n <= lane_capacity * band_lanes; }
+
+    // Whether the open bands hold terms below 2^(block_emax + 1) that are
+    // multiples of 2^min_quantum.
+    bool holds(int block_emax, int min_quantum) const {
+        return block_emax <= emax && min_quantum >= band_quantum(emax, k);
+    }
+
     template <class Acc>
     void flush(Acc& acc) {
         for (int b = 0; b < k; ++b)
@@ -255,38 +314,54 @@ struct band_state {
         terms = 0;
     }
 
+    // Flushes, then opens the fewest bands that hold such terms; false
+    // (no bands open) when no bands can.
+    template <class Acc>
+    bool open(Acc& acc, int block_emax, int min_quantum) {
+        flush(acc);
+        int kk = 1;
+        while (kk <= max_bands && min_quantum < band_quantum(block_emax, kk)) ++kk;
+        if (kk > max_bands || block_emax > 1013 || band_quantum(block_emax, kk) < -1074) return false;
+        emax = block_emax;
+        k = kk;
+        for (int b = 0; b + 1 < k; ++b) c[b] = one_and_half_pow2(band_quantum(emax, b + 1) + 52);
+        return true;
+    }
+
     // Adds n inputs' terms (|term| < 2^(block_emax + 1), each a multiple of
     // 2^min_quantum). Returns false, adding nothing, when no bands can hold them.
     template <class Acc, class Loader>
     bool add(Acc& acc, const Loader& ld, std::size_t n, int block_emax, int min_quantum) {
-        const std::size_t block_terms = n;
-        const bool fits = k != 0 && block_emax <= emax && min_quantum >= band_quantum(emax, k) &&
-                          terms + block_terms <= lane_capacity * band_lanes;
-        if (!fits) {
-            flush(acc);
-            int kk = 1;
-            while (kk <= max_bands && min_quantum < band_quantum(block_emax, kk)) ++kk;
-            if (kk > max_bands || block_emax > 1013 || band_quantum(block_emax, kk) < -1074) return false;
-            emax = block_emax;
-            k = kk;
-            for (int b = 0; b + 1 < k; ++b) c[b] = one_and_half_pow2(band_quantum(emax, b + 1) + 52);
-        }
-        switch (k) {
-            case 1:
-                band_kernel<1>(ld, n, c, out);
-                break;
-            case 2:
-                band_kernel<2>(ld, n, c, out);
-                break;
-            case 3:
-                band_kernel<3>(ld, n, c, out);
-                break;
-            default:
-                band_kernel<4>(ld, n, c, out);
-                break;
-        }
-        terms += block_terms;
+        if (!(open_for(n) && holds(block_emax, min_quantum)) && !open(acc, block_emax, min_quantum)) return false;
+        chunk_stats none;
+        with_band_count<max_bands>(
+            k, [&](auto kc) { band_kernel<decltype(kc)::value, 0, false>(ld, n, c, out, c, out, none, none); });
+        terms += n;
         return true;
+    }
+
+    // Adds n inputs' terms to the open bands (open_for(n)) whether or not
+    // they fit, measuring the inputs in the same pass; the caller keeps them
+    // (keep) or puts the lanes back (saved_lanes::restore) by what sx and sy say.
+    template <class Loader>
+    void add_measured(const Loader& ld, std::size_t n, chunk_stats& sx, chunk_stats& sy) {
+        with_band_count<max_bands>(
+            k, [&](auto kc) { band_kernel<decltype(kc)::value, 0, true>(ld, n, c, out, c, out, sx, sy); });
+    }
+    void keep(std::size_t n) { terms += n; }
+};
+
+// The open lanes of a band_state, to take back a block that did not fit.
+struct saved_lanes {
+    double out[max_bands][band_lanes];
+    int k;
+    explicit saved_lanes(const band_state& b) : k(b.k) {
+        for (int i = 0; i < k; ++i)
+            for (int j = 0; j < band_lanes; ++j) out[i][j] = b.out[i][j];
+    }
+    void restore(band_state& b) const {
+        for (int i = 0; i < k; ++i)
+            for (int j = 0; j < band_lanes; ++j) b.out[i][j] = out[i][j];
     }
 };
 
@@ -304,6 +379,13 @@ chunk_stats stats(const T* v, std::size_t n) {
 }
 
 // ---- the exact sums ----
+//
+// A block is first offered to the bands left open by the blocks before it:
+// it is added and measured in one pass over memory (add_measured), and kept
+// when its statistics show the bands held it exactly. Otherwise the lanes
+// are put back and the block takes the measured path: bands chosen for it
+// (a second pass, from L1), or term by term. Either way each term is added
+// exactly once.
 
 // Sum of x[0..n): the terms are the values, widened exactly to double.
 template <class Acc, class T>
@@ -312,12 +394,21 @@ void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
     for (std::size_t begin = 0; begin < n; begin += band_block) {
         const std::size_t len = n - begin < band_block ? n - begin : band_block;
         const T* xs = x + begin;
-        const chunk_stats st = stats(xs, len);
+        const values_loader<T> ld{xs, n - begin - len < band_block ? n - begin - len : band_block};
+        chunk_stats st;
+        if (bands.open_for(len)) {
+            const saved_lanes saved(bands);
+            bands.add_measured(ld, len, st, st);
+            if (st.all_zero() || (!st.special && bands.holds(top_exponent<T>(st), last_bit_exponent<T>(st)))) {
+                bands.keep(len);
+                continue;
+            }
+            saved.restore(bands);
+        } else {
+            st = stats(xs, len);
+        }
         if (st.all_zero()) continue;
-        if (!st.special &&
-            bands.add(acc, values_loader<T>{xs, n - begin - len < band_block ? n - begin - len : band_block}, len,
-                      top_exponent<T>(st), last_bit_exponent<T>(st)))
-            continue;
+        if (!st.special && bands.add(acc, ld, len, top_exponent<T>(st), last_bit_exponent<T>(st))) continue;
         for (std::size_t i = 0; i < len; ++i) {
             if (is_finite(xs[i]))
                 acc.add(static_cast<double>(widen_to<widened_t<T>>(xs[i])));
@@ -340,12 +431,60 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
     constexpr bool is_double = std::is_same<T, double>::value;
     constexpr std::size_t per_block = band_block / 2;  // two inputs per term
     band_state bands, low_bands;
+    // Whether the open bands hold the products of a block with statistics sx, sy.
+    const auto held = [&](const chunk_stats& sx, const chunk_stats& sy) {
+        if (sx.special || sy.special) return false;
+        if (sx.all_zero() || sy.all_zero()) return true;
+        const int emax = top_exponent<T>(sx) + top_exponent<T>(sy) + 1;
+        const int quantum = last_bit_exponent<T>(sx) + last_bit_exponent<T>(sy);
+        if constexpr (is_double) {
+            const int least = least_exponent<T>(sx) + least_exponent<T>(sy);
+            return least >= -969 && emax <= 1000 && bands.holds(emax, least - 52) &&
+                   low_bands.holds(emax - 53, quantum);
+        } else {
+            return bands.holds(emax, quantum);
+        }
+    };
     for (std::size_t begin = 0; begin < n; begin += per_block) {
         const std::size_t len = n - begin < per_block ? n - begin : per_block;
         const T* xs = x + begin;
         const T* ys = y + begin;
         const std::size_t next = n - begin - len < per_block ? n - begin - len : per_block;
-        const chunk_stats sx = stats(xs, len), sy = stats(ys, len);
+        chunk_stats sx, sy;
+        bool measured = false;
+        if constexpr (is_double) {
+            // Both streams in one pass, for the common band counts (up to 3 each).
+            if (bands.open_for(len) && low_bands.open_for(len) && bands.k <= 3 && low_bands.k <= 3) {
+                const saved_lanes saved(bands), saved_low(low_bands);
+                const double_product_pairs_loader ld{xs, ys, next};
+                with_band_count<3>(bands.k, [&](auto kc) {
+                    with_band_count<3>(low_bands.k, [&](auto kc2) {
+                        band_kernel<decltype(kc)::value, decltype(kc2)::value, true>(
+                            ld, len, bands.c, bands.out, low_bands.c, low_bands.out, sx, sy);
+                    });
+                });
+                if (held(sx, sy)) {
+                    bands.keep(len);
+                    low_bands.keep(len);
+                    continue;
+                }
+                saved.restore(bands);
+                saved_low.restore(low_bands);
+                measured = true;
+            }
+        } else {
+            if (bands.open_for(len)) {
+                const saved_lanes saved(bands);
+                bands.add_measured(float_products_loader<T>{xs, ys, next}, len, sx, sy);
+                if (held(sx, sy)) {
+                    bands.keep(len);
+                    continue;
+                }
+                saved.restore(bands);
+                measured = true;
+            }
+        }
+        if (!measured) sx = stats(xs, len), sy = stats(ys, len);
         if (!sx.special && !sy.special) {
             if (sx.all_zero() || sy.all_zero()) continue;
             const int emax = top_exponent<T>(sx) + top_exponent<T>(sy) + 1;
