@@ -163,13 +163,14 @@ struct band_kernels<REPRO_SIMD_TAG> {
     // Band split of register r (band_split, on registers) into bands
     // 0..K-1 of accumulator column h.
     template <int K, bool Share, std::size_t R>
-    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void split(typename V::reg r, const typename V::reg* cv,
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static void split(typename V::reg r,
                                                             typename V::reg (&acc)[std::size_t{K}][R], int h,
                                                             typename V::reg one) {
 #pragma GCC unroll 4
         for (int k = 0; k + 1 < K; ++k) {
-            const typename V::reg hi = V::sub(add<Share>(r, cv[k], one), cv[k]);
-            acc[k][h] = add<Share>(hi, acc[k][h], one);
+            const typename V::reg s = add<Share>(r, acc[k][h], one);
+            const typename V::reg hi = V::sub(s, acc[k][h]);
+            acc[k][h] = s;
             r = V::sub(r, hi);
         }
         acc[K - 1][h] = add<Share>(r, acc[K - 1][h], one);
@@ -177,8 +178,8 @@ struct band_kernels<REPRO_SIMD_TAG> {
 
     // Splits each term into bands 0..K-1 of its lane: full steps of
     // band_lanes terms in registers, the rest in scalar code. With K2 > 0
-    // (double products only) TwoProd's hi goes to bands (c, out) and its lo
-    // to bands 0..K2-1 of (c2, out2), in the same pass. With Measure, the
+    // (double products only) TwoProd's hi goes to bands `out` and its lo
+    // to bands 0..K2-1 of `out2`, in the same pass. With Measure, the
     // same pass also takes the statistics of the inputs (sx of x, sy of y),
     // so that a block is read from memory once. Where the loader does not
     // multiply and there are several bands, some additions go as
@@ -186,8 +187,7 @@ struct band_kernels<REPRO_SIMD_TAG> {
     // and multiply-add pipes (AMD's) then share the work between both;
     // elsewhere it costs the same.
     template <int K, int K2, bool Measure, class Loader>
-    REPRO_SIMD_TARGET static void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands],
-                                              double (&out)[max_bands][band_lanes], const double (&c2)[max_bands],
+    REPRO_SIMD_TARGET static void band_kernel(const Loader& ld, std::size_t n, double (&out)[max_bands][band_lanes],
                                               double (&out2)[max_bands][band_lanes], chunk_stats& sx, chunk_stats& sy) {
         constexpr std::size_t R = band_lanes / V::width;  // registers per band
         constexpr int KB = K2 > 0 ? K2 : 1;
@@ -199,13 +199,10 @@ struct band_kernels<REPRO_SIMD_TAG> {
         const double one_value = 1.0;
         const typename V::reg one = V::broadcast(&one_value);
         typename V::reg acc[std::size_t{K}][R], acc2[std::size_t{KB}][R];
-        typename V::reg cv[max_bands], cv2[max_bands];
         for (int k = 0; k < K; ++k) {
-            cv[k] = V::broadcast(&c[k]);
             for (std::size_t h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + std::size_t{V::width} * h);
         }
         for (int k = 0; k < K2; ++k) {
-            cv2[k] = V::broadcast(&c2[k]);
             for (std::size_t h = 0; h < R; ++h) acc2[k][h] = V::load(out2[k] + std::size_t{V::width} * h);
         }
         S stx, sty;
@@ -230,10 +227,10 @@ struct band_kernels<REPRO_SIMD_TAG> {
                 if constexpr (K2 > 0) {
                     const typename V::reg a = V::load(ld.x + at), b = V::load(ld.y + at);
                     const typename V::reg hi = V::mul(a, b);
-                    split<K, false>(hi, cv, acc, static_cast<int>(h), one);
-                    split<K2, false>(V::fma(a, b, V::neg(hi)), cv2, acc2, static_cast<int>(h), one);
+                    split<K, false>(hi, acc, static_cast<int>(h), one);
+                    split<K2, false>(V::fma(a, b, V::neg(hi)), acc2, static_cast<int>(h), one);
                 } else {
-                    split<K, share_pipes>(load(ld, at), cv, acc, static_cast<int>(h), one);
+                    split<K, share_pipes>(load(ld, at), acc, static_cast<int>(h), one);
                 }
             }
         }
@@ -249,6 +246,6 @@ struct band_kernels<REPRO_SIMD_TAG> {
                 repro::detail::stats_of(sy, ld.y + i, n - i);
             }
         }
-        band_kernel_generic<K, K2>(ld, i, n, c, out, c2, out2);
+        band_kernel_generic<K, K2>(ld, i, n, out, out2);
     }
 };

@@ -1,21 +1,27 @@
 #pragma once
 // Fast path of the exact tier. A chunk of terms (converted to double: float
 // inputs and float products exactly, double products as TwoProd's hi and lo)
-// is split into K "bands" of doubles whose sums cannot round:
+// is split into K "bands" of doubles whose sums cannot round. With emax the
+// exponent of the chunk's largest term (|term| < 2^(emax + 1)):
 //
-//   band k has quantum q_k = emax - 43 - 45 (k - 1)   (emax: exponent of the chunk's largest term)
-//   hi = (r + C_k) - C_k with C_k = 1.5 * 2^(q_k + 52) rounds r to a multiple of 2^q_k,
-//   band k accumulates hi, r - hi goes on to band k + 1; band K takes the rest whole.
+//   K = 1:  one band of quantum q_1 = emax - 43, holding the terms whole;
+//   K > 1:  bands k < K of quantum q_k = emax - 40 - 41 (k - 1), and the last
+//           band of quantum q_K = q_(K-1) - 45, which takes the rest whole.
 //
-// Each band has 16 accumulator lanes, and a chunk gives each lane at most 512
-// terms that are multiples of 2^q_k and below 2^(q_k + 44) in magnitude, so a
-// lane's sum stays below 2^53 quanta: every addition is exact. K is the least
-// number of bands whose last quantum divides every term, judged from the
-// chunk's largest and smallest nonzero inputs and the inputs' precision;
-// chunks that would need more than 4 bands, hold Inf/NaN, or sit at the ends
-// of the double range go term by term into the superaccumulator. The lane
-// sums are added exactly to the superaccumulator. Since nothing rounds, the
-// order of terms, lanes and chunks cannot matter.
+// A band k < K keeps its lanes offset by C_k = 1.5 * 2^(q_k + 52), where
+// the doubles are multiples of 2^q_k: s = lane + r rounds r to a multiple
+// of 2^q_k as it adds it, hi = s - lane is that multiple, r - hi goes on to
+// band k + 1 (three operations a band). Each band has 16 accumulator lanes,
+// and a chunk gives each lane at most 512 terms, below 2^(q_k + 41) in an
+// offset band (the lane stays within C_k +- 2^(q_k + 50), where its spacing
+// is 2^q_k) and below 2^(q_K + 44) in the last (its sum stays below 2^53
+// quanta): every addition is exact. K is the least number of bands whose
+// last quantum divides every term, judged from the chunk's largest and
+// smallest nonzero inputs and the inputs' precision; chunks that would need
+// more than 4 bands, hold Inf/NaN, or sit at the ends of the double range go
+// term by term into the superaccumulator. The lane sums, less their offsets,
+// are added exactly to the superaccumulator. Since nothing rounds, the order
+// of terms, lanes and chunks cannot matter.
 
 #include <cstddef>
 #include <cstdint>
@@ -48,7 +54,9 @@ struct specials {
     }
 };
 
-inline int band_quantum(int emax, int k) { return emax - 43 - 45 * (k - 1); }
+// Quantum of offset band k < K, and of the last band of K.
+inline int band_quantum(int emax, int k) { return emax - 40 - 41 * (k - 1); }
+inline int last_band_quantum(int emax, int K) { return K == 1 ? emax - 43 : band_quantum(emax, K - 1) - 45; }
 
 REPRO_HD double pow2(int e) {  // 2^e for -1022 <= e <= 1023
     return from_bits<double>(static_cast<std::uint64_t>(e + 1023) << 52);
@@ -207,10 +215,11 @@ struct double_product_pairs_loader {
 
 // Splits r into bands 0..K-1 of out-lane `lane`.
 template <int K>
-inline void band_split(double r, const double (&c)[max_bands], double (&out)[max_bands][band_lanes], int lane) {
+inline void band_split(double r, double (&out)[max_bands][band_lanes], int lane) {
     for (int k = 0; k + 1 < K; ++k) {
-        const double hi = (r + c[k]) - c[k];
-        out[k][lane] += hi;
+        const double s = out[k][lane] + r;
+        const double hi = s - out[k][lane];
+        out[k][lane] = s;
         r -= hi;
     }
     out[K - 1][lane] += r;
@@ -218,17 +227,16 @@ inline void band_split(double r, const double (&c)[max_bands], double (&out)[max
 
 // The kernel in scalar code, from input `begin` on.
 template <int K, int K2, class Loader>
-void band_kernel_generic(const Loader& ld, std::size_t begin, std::size_t n, const double (&c)[max_bands],
-                         double (&out)[max_bands][band_lanes], const double (&c2)[max_bands],
+void band_kernel_generic(const Loader& ld, std::size_t begin, std::size_t n, double (&out)[max_bands][band_lanes],
                          double (&out2)[max_bands][band_lanes]) {
     for (std::size_t i = begin; i < n; ++i) {
         const int lane = static_cast<int>(i % band_lanes);
         if constexpr (K2 > 0) {
             const exact_pair<double> p = two_prod(ld.x[i], ld.y[i]);
-            band_split<K>(p.value, c, out, lane);
-            band_split<K2>(p.error, c2, out2, lane);
+            band_split<K>(p.value, out, lane);
+            band_split<K2>(p.error, out2, lane);
         } else {
-            band_split<K>(ld.at(i), c, out, lane);
+            band_split<K>(ld.at(i), out, lane);
         }
     }
 }
@@ -247,22 +255,21 @@ struct band_kernels;
 #define REPRO_SIMD_KERNELS "../reduce/bands-inl.hpp"
 #include "../simd/for_each_isa.hpp"
 
-// Adds the terms of n inputs to bands (c, out) (and, K2 > 0, lo to
-// (c2, out2)); with Measure, also merges the inputs' statistics into sx
-// (and sy for the product loaders).
+// Adds the terms of n inputs to bands `out` (and, K2 > 0, lo to `out2`);
+// with Measure, also merges the inputs' statistics into sx (and sy for the
+// product loaders).
 template <int K, int K2, bool Measure, class Loader>
-void band_kernel(const Loader& ld, std::size_t n, const double (&c)[max_bands], double (&out)[max_bands][band_lanes],
-                 const double (&c2)[max_bands], double (&out2)[max_bands][band_lanes], chunk_stats& sx,
-                 chunk_stats& sy) {
+void band_kernel(const Loader& ld, std::size_t n, double (&out)[max_bands][band_lanes],
+                 double (&out2)[max_bands][band_lanes], chunk_stats& sx, chunk_stats& sy) {
     simd::dispatch([&](auto tag) {
         if constexpr (std::is_same<decltype(tag), simd::scalar_tag>::value || !Loader::vectorized) {
             if constexpr (Measure) {
                 stats_of(sx, ld.x, n);
                 if constexpr (Loader::multiplies) stats_of(sy, ld.y, n);
             }
-            band_kernel_generic<K, K2>(ld, 0, n, c, out, c2, out2);
+            band_kernel_generic<K, K2>(ld, 0, n, out, out2);
         } else {
-            band_kernels<decltype(tag)>::template band_kernel<K, K2, Measure>(ld, n, c, out, c2, out2, sx, sy);
+            band_kernels<decltype(tag)>::template band_kernel<K, K2, Measure>(ld, n, out, out2, sx, sy);
         }
     });
 }
@@ -294,7 +301,7 @@ struct band_state {
     int emax = 0;
     int k = 0;  // 0: no open bands
     std::size_t terms = 0;
-    double c[max_bands] = {};
+    double c[max_bands] = {};  // offsets C_k of bands k < K
     double out[max_bands][band_lanes] = {};
 
     // Whether n more inputs' terms fit the lanes' capacity of open bands.
@@ -303,13 +310,13 @@ struct band_state {
     // Whether the open bands hold terms below 2^(block_emax + 1) that are
     // multiples of 2^min_quantum.
     bool holds(int block_emax, int min_quantum) const {
-        return block_emax <= emax && min_quantum >= band_quantum(emax, k);
+        return block_emax <= emax && min_quantum >= last_band_quantum(emax, k);
     }
 
     template <class Acc>
     void flush(Acc& acc) {
         for (int b = 0; b < k; ++b)
-            for (int j = 0; j < band_lanes; ++j) acc.add(out[b][j]), out[b][j] = 0.0;
+            for (int j = 0; j < band_lanes; ++j) acc.add(b + 1 < k ? out[b][j] - c[b] : out[b][j]), out[b][j] = 0.0;
         k = 0;
         terms = 0;
     }
@@ -320,11 +327,15 @@ struct band_state {
     bool open(Acc& acc, int block_emax, int min_quantum) {
         flush(acc);
         int kk = 1;
-        while (kk <= max_bands && min_quantum < band_quantum(block_emax, kk)) ++kk;
-        if (kk > max_bands || block_emax > 1013 || band_quantum(block_emax, kk) < -1074) return false;
+        while (kk <= max_bands && min_quantum < last_band_quantum(block_emax, kk)) ++kk;
+        // (an offset lane stays below 2^(emax + 13))
+        if (kk > max_bands || block_emax > 1009 || last_band_quantum(block_emax, kk) < -1074) return false;
         emax = block_emax;
         k = kk;
-        for (int b = 0; b + 1 < k; ++b) c[b] = one_and_half_pow2(band_quantum(emax, b + 1) + 52);
+        for (int b = 0; b + 1 < k; ++b) {
+            c[b] = one_and_half_pow2(band_quantum(emax, b + 1) + 52);
+            for (int j = 0; j < band_lanes; ++j) out[b][j] = c[b];
+        }
         return true;
     }
 
@@ -335,7 +346,7 @@ struct band_state {
         if (!(open_for(n) && holds(block_emax, min_quantum)) && !open(acc, block_emax, min_quantum)) return false;
         chunk_stats none;
         with_band_count<max_bands>(
-            k, [&](auto kc) { band_kernel<decltype(kc)::value, 0, false>(ld, n, c, out, c, out, none, none); });
+            k, [&](auto kc) { band_kernel<decltype(kc)::value, 0, false>(ld, n, out, out, none, none); });
         terms += n;
         return true;
     }
@@ -346,7 +357,7 @@ struct band_state {
     template <class Loader>
     void add_measured(const Loader& ld, std::size_t n, chunk_stats& sx, chunk_stats& sy) {
         with_band_count<max_bands>(
-            k, [&](auto kc) { band_kernel<decltype(kc)::value, 0, true>(ld, n, c, out, c, out, sx, sy); });
+            k, [&](auto kc) { band_kernel<decltype(kc)::value, 0, true>(ld, n, out, out, sx, sy); });
     }
     void keep(std::size_t n) { terms += n; }
 };
@@ -459,8 +470,8 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
                 const double_product_pairs_loader ld{xs, ys, next};
                 with_band_count<3>(bands.k, [&](auto kc) {
                     with_band_count<3>(low_bands.k, [&](auto kc2) {
-                        band_kernel<decltype(kc)::value, decltype(kc2)::value, true>(
-                            ld, len, bands.c, bands.out, low_bands.c, low_bands.out, sx, sy);
+                        band_kernel<decltype(kc)::value, decltype(kc2)::value, true>(ld, len, bands.out, low_bands.out,
+                                                                                     sx, sy);
                     });
                 });
                 if (held(sx, sy)) {
