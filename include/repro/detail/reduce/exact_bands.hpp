@@ -303,9 +303,10 @@ struct band_state {
     std::size_t terms = 0;
     double c[max_bands] = {};  // offsets C_k of bands k < K
     double out[max_bands][band_lanes] = {};
+    int next_emax = 0, next_quantum = 0;  // what the last block kept needed
 
     // Whether n more inputs' terms fit the lanes' capacity of open bands.
-    bool open_for(std::size_t n) const { return k != 0 && terms + n <= lane_capacity * band_lanes; }
+    bool has_room(std::size_t n) const { return k != 0 && terms + n <= lane_capacity * band_lanes; }
 
     // Whether the open bands hold terms below 2^(block_emax + 1) that are
     // multiples of 2^min_quantum.
@@ -313,12 +314,36 @@ struct band_state {
         return block_emax <= emax && min_quantum >= last_band_quantum(emax, k);
     }
 
+    // Adds the lanes, less their offsets, to acc and empties them; the
+    // bands stay open.
+    template <class Acc>
+    void drain(Acc& acc) {
+        for (int b = 0; b < k; ++b) {
+            const double offset = b + 1 < k ? c[b] : 0.0;
+            for (int j = 0; j < band_lanes; ++j) acc.add(out[b][j] - offset), out[b][j] = offset;
+        }
+        terms = 0;
+    }
+
+    // Whether bands are open for n more inputs' terms. Full lanes are
+    // flushed, and the bands reopened as the last block kept needed them
+    // (the next block is likely to need the same), so that one wide block
+    // does not keep its extra bands for the blocks after it.
+    template <class Acc>
+    bool open_for(Acc& acc, std::size_t n) {
+        if (k != 0 && !has_room(n)) {
+            flush(acc);
+            open(acc, next_emax, next_quantum);
+        }
+        return k != 0;
+    }
+
     template <class Acc>
     void flush(Acc& acc) {
+        drain(acc);
         for (int b = 0; b < k; ++b)
-            for (int j = 0; j < band_lanes; ++j) acc.add(b + 1 < k ? out[b][j] - c[b] : out[b][j]), out[b][j] = 0.0;
+            for (int j = 0; j < band_lanes; ++j) out[b][j] = 0.0;
         k = 0;
-        terms = 0;
     }
 
     // Flushes, then opens the fewest bands that hold such terms; false
@@ -343,7 +368,7 @@ struct band_state {
     // 2^min_quantum). Returns false, adding nothing, when no bands can hold them.
     template <class Acc, class Loader>
     bool add(Acc& acc, const Loader& ld, std::size_t n, int block_emax, int min_quantum) {
-        if (!(open_for(n) && holds(block_emax, min_quantum)) && !open(acc, block_emax, min_quantum)) return false;
+        if (!(has_room(n) && holds(block_emax, min_quantum)) && !open(acc, block_emax, min_quantum)) return false;
         chunk_stats none;
         with_band_count<max_bands>(
             k, [&](auto kc) { band_kernel<decltype(kc)::value, 0, false>(ld, n, out, out, none, none); });
@@ -351,7 +376,7 @@ struct band_state {
         return true;
     }
 
-    // Adds n inputs' terms to the open bands (open_for(n)) whether or not
+    // Adds n inputs' terms to the open bands (has_room(n)) whether or not
     // they fit, measuring the inputs in the same pass; the caller keeps them
     // (keep) or puts the lanes back (saved_lanes::restore) by what sx and sy say.
     template <class Loader>
@@ -360,6 +385,11 @@ struct band_state {
             k, [&](auto kc) { band_kernel<decltype(kc)::value, 0, true>(ld, n, out, out, sx, sy); });
     }
     void keep(std::size_t n) { terms += n; }
+    void keep(std::size_t n, int block_emax, int min_quantum) {
+        keep(n);
+        next_emax = block_emax;
+        next_quantum = min_quantum;
+    }
 };
 
 // The open lanes of a band_state, to take back a block that did not fit.
@@ -407,11 +437,15 @@ void exact_add_values(Acc& acc, specials& sp, const T* x, std::size_t n) {
         const T* xs = x + begin;
         const values_loader<T> ld{xs, n - begin - len < band_block ? n - begin - len : band_block};
         chunk_stats st;
-        if (bands.open_for(len)) {
+        if (bands.open_for(acc, len)) {
             const saved_lanes saved(bands);
             bands.add_measured(ld, len, st, st);
-            if (st.all_zero() || (!st.special && bands.holds(top_exponent<T>(st), last_bit_exponent<T>(st)))) {
+            if (st.all_zero()) {
                 bands.keep(len);
+                continue;
+            }
+            if (!st.special && bands.holds(top_exponent<T>(st), last_bit_exponent<T>(st))) {
+                bands.keep(len, top_exponent<T>(st), last_bit_exponent<T>(st));
                 continue;
             }
             saved.restore(bands);
@@ -442,19 +476,29 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
     constexpr bool is_double = std::is_same<T, double>::value;
     constexpr std::size_t per_block = band_block / 2;  // two inputs per term
     band_state bands, low_bands;
-    // Whether the open bands hold the products of a block with statistics sx, sy.
-    const auto held = [&](const chunk_stats& sx, const chunk_stats& sy) {
+    // Keeps the block just added to the open bands when they hold its
+    // products (statistics sx, sy); false when they do not.
+    const auto kept = [&](const chunk_stats& sx, const chunk_stats& sy, std::size_t len) {
         if (sx.special || sy.special) return false;
-        if (sx.all_zero() || sy.all_zero()) return true;
+        if (sx.all_zero() || sy.all_zero()) {
+            bands.keep(len);
+            if constexpr (is_double) low_bands.keep(len);
+            return true;
+        }
         const int emax = top_exponent<T>(sx) + top_exponent<T>(sy) + 1;
         const int quantum = last_bit_exponent<T>(sx) + last_bit_exponent<T>(sy);
         if constexpr (is_double) {
             const int least = least_exponent<T>(sx) + least_exponent<T>(sy);
-            return least >= -969 && emax <= 1000 && bands.holds(emax, least - 52) &&
-                   low_bands.holds(emax - 53, quantum);
+            if (!(least >= -969 && emax <= 1000 && bands.holds(emax, least - 52) &&
+                  low_bands.holds(emax - 53, quantum)))
+                return false;
+            bands.keep(len, emax, least - 52);
+            low_bands.keep(len, emax - 53, quantum);
         } else {
-            return bands.holds(emax, quantum);
+            if (!bands.holds(emax, quantum)) return false;
+            bands.keep(len, emax, quantum);
         }
+        return true;
     };
     for (std::size_t begin = 0; begin < n; begin += per_block) {
         const std::size_t len = n - begin < per_block ? n - begin : per_block;
@@ -465,7 +509,7 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
         bool measured = false;
         if constexpr (is_double) {
             // Both streams in one pass, for the common band counts (up to 3 each).
-            if (bands.open_for(len) && low_bands.open_for(len) && bands.k <= 3 && low_bands.k <= 3) {
+            if (bands.open_for(acc, len) && low_bands.open_for(acc, len) && bands.k <= 3 && low_bands.k <= 3) {
                 const saved_lanes saved(bands), saved_low(low_bands);
                 const double_product_pairs_loader ld{xs, ys, next};
                 with_band_count<3>(bands.k, [&](auto kc) {
@@ -474,23 +518,16 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
                                                                                      sx, sy);
                     });
                 });
-                if (held(sx, sy)) {
-                    bands.keep(len);
-                    low_bands.keep(len);
-                    continue;
-                }
+                if (kept(sx, sy, len)) continue;
                 saved.restore(bands);
                 saved_low.restore(low_bands);
                 measured = true;
             }
         } else {
-            if (bands.open_for(len)) {
+            if (bands.open_for(acc, len)) {
                 const saved_lanes saved(bands);
                 bands.add_measured(float_products_loader<T>{xs, ys, next}, len, sx, sy);
-                if (held(sx, sy)) {
-                    bands.keep(len);
-                    continue;
-                }
+                if (kept(sx, sy, len)) continue;
                 saved.restore(bands);
                 measured = true;
             }
