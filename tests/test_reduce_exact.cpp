@@ -1065,6 +1065,26 @@ TEST_CASE_TEMPLATE("the generic code path gives the same bits as the dispatched 
     CHECK(repro::active_isa() == before);
 }
 
+TEST_CASE("float sums widened in 256-bit or 512-bit registers give the same bits") {
+    // On AVX-512 CPUs that double-pump 512-bit operations the float sum
+    // widens in 256-bit registers; both forms must give the oracle's bits.
+    splitmix64 g(0x5eed6007);
+    if (repro::active_isa() != repro::isa::avx512) MESSAGE("no AVX-512 here: both settings run the same form");
+    const bool before = repro::detail::simd::widen_in_256_bits.load();
+    for (dist d : {dist::binade, dist::narrow_cancelling, dist::wide_mix}) {
+        for (std::size_t n : {std::size_t(31), std::size_t(4097), std::size_t(65537)}) {
+            const std::vector<float> x = make_values<float>(d, n, g);
+            const float want = oracle_sum(x);
+            CAPTURE(n);
+            for (bool in_256 : {false, true}) {
+                repro::detail::simd::widen_in_256_bits.store(in_256);
+                CHECK(same_result(repro::exact_sum(x.data(), n), want));
+            }
+        }
+    }
+    repro::detail::simd::widen_in_256_bits.store(before);
+}
+
 // ===========================================================================
 // Serialization
 

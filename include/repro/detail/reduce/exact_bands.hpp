@@ -269,6 +269,11 @@ void band_kernel(const Loader& ld, std::size_t n, double (&out)[max_bands][band_
             }
             band_kernel_generic<K, K2>(ld, 0, n, out, out2);
         } else {
+            if constexpr (std::is_same<decltype(tag), simd::avx512_tag>::value &&
+                          std::is_same<Loader, values_loader<float>>::value) {
+                if (simd::widen_in_256_bits.load(std::memory_order_relaxed))
+                    return band_kernels<simd::avx2_tag>::template band_kernel<K, K2, Measure>(ld, n, out, out2, sx, sy);
+            }
             band_kernels<decltype(tag)>::template band_kernel<K, K2, Measure>(ld, n, out, out2, sx, sy);
         }
     });

@@ -6,6 +6,8 @@
 // the same documented operations, so the choice changes speed, never bits
 // (docs/design.md, rules 2 and 10).
 
+#include <atomic>
+
 #include "../../isa.hpp"
 #include "../prologue.hpp"
 
@@ -76,6 +78,21 @@ template <class F>
 void with_fma(F f) {
     dispatch_among<avx2_tag>([&](auto tag) { run_compiled_for(tag, f); });
 }
+
+// Whether kernels that widen floats to double run their AVX2 form at
+// isa::avx512: AMD's family 19h (Zen 4) executes 512-bit operations as two
+// 256-bit halves, and its 512-bit float-to-double conversion is slow enough
+// that the float exact sum runs 15% faster in 256-bit registers there. A
+// speed choice only (the forms give the same bits); tests set it both ways.
+inline bool cpu_prefers_256_bit_widening() noexcept {
+#if REPRO_X86_SIMD
+    __builtin_cpu_init();
+    return __builtin_cpu_is("amdfam19h") != 0;
+#else
+    return false;
+#endif
+}
+inline std::atomic<bool> widen_in_256_bits{cpu_prefers_256_bit_widening()};
 
 }  // namespace simd
 }  // namespace detail
