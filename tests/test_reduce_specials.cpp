@@ -5,11 +5,11 @@
 // infinity.
 //
 // The hard case is a NaN or an infinity among zeros. The exact sums scan
-// their input in blocks of 2048 values (1024 products) and skip a block whose
+// their input in blocks of `block` values (half as many products) and skip a block whose
 // terms are all zeros; the block's statistics come from SIMD registers of 4
 // to 32 lanes, whose maximum can lose a NaN. Once such a block was skipped on
 // the AVX2 path: [NaN, +0 x 7] summed to +0, [+inf, +0 x 7, NaN, +0 ...] to
-// +0, and 2047 zeros, a NaN and ten 1.5s to 15. So a special value (quiet,
+// +0, and block - 1 zeros, a NaN and ten 1.5s to 15. So a special value (quiet,
 // signalling and negative NaNs, +inf, -inf, both infinities, a NaN with an
 // infinity) is put at every position of zero blocks of the sizes around the
 // block and the register widths (positive, negative and mixed zeros, with
@@ -37,6 +37,9 @@ using repro_test::infinity;
 using repro_test::quiet_nan;
 
 namespace {
+
+// The exact sums' block: inputs per pass of the band kernel.
+constexpr std::size_t block = repro::detail::band_block;
 
 using repro_test::every_isa;
 using repro_test::isa_name;
@@ -187,7 +190,7 @@ struct zero_block {
 
 // Positions of a value in a block of n: every one up to 70; beyond, the first
 // and last 24, those within 3 of a multiple of 256 (so of every register
-// width), within 33 of a multiple of 2048 (the block boundary) and every
+// width), within 33 of a multiple of the block (its boundary) and every
 // stride-th.
 std::vector<std::size_t> positions_in(std::size_t n, std::size_t stride) {
     std::vector<char> take(n, n <= 70 ? 1 : 0);
@@ -198,7 +201,7 @@ std::vector<std::size_t> positions_in(std::size_t n, std::size_t stride) {
         mark(0, 0, 23);
         mark(n - 1, 23, 0);
         for (std::size_t b = 256; b < n; b += 256) mark(b, 3, 3);
-        for (std::size_t b = 2048; b < n; b += 2048) mark(b, 33, 33);
+        for (std::size_t b = block; b < n; b += block) mark(b, 33, 33);
         for (std::size_t i = 0; i < n; i += stride) take[i] = 1;
     }
     std::vector<std::size_t> v;
@@ -217,7 +220,8 @@ std::vector<std::size_t> partners_of(std::size_t p, std::size_t n, std::size_t k
         return v;
     }
     std::vector<std::size_t> all;
-    for (const std::size_t d : {1, 3, 4, 8, 16, 32, 2048}) {
+    for (const std::size_t d :
+         {std::size_t(1), std::size_t(3), std::size_t(4), std::size_t(8), std::size_t(16), std::size_t(32), block}) {
         if (p + d < n) all.push_back(p + d);
         if (p >= d) all.push_back(p - d);
     }
@@ -242,8 +246,8 @@ struct tally {
     }
 };
 
-const std::size_t block_sizes[] = {1,  2,  3,  4,  5,  7,   8,   9,   15,   16,   17,   31,
-                                   32, 33, 63, 64, 65, 255, 256, 257, 2047, 2048, 2049, 4099};
+const std::size_t block_sizes[] = {1,  2,  3,  4,  5,  7,   8,   9,   15,        16,    17,        31,
+                                   32, 33, 63, 64, 65, 255, 256, 257, block - 1, block, block + 1, 2 * block + 3};
 
 // exact_sum of the block with the case's values at `at` (zero-block indices).
 template <class T>
@@ -270,12 +274,12 @@ std::string where(std::size_t n, const std::vector<std::size_t>& at, zeros z, co
 // a block of their own: n = 3 blocks + 37, mixed zeros.
 template <class T>
 std::vector<T> spread_case(const specials_case<T>& c, std::size_t first) {
-    std::vector<T> x(3 * 2048 + 37);
+    std::vector<T> x(3 * block + 37);
     fill_zeros(x.data(), x.size(), zeros::mixed, 0x5eed5eed);
-    for (std::size_t i = 0; i < company_count; ++i) x[4096 + 100 + 7 * i] = one_and_half<T>();
+    for (std::size_t i = 0; i < company_count; ++i) x[2 * block + 100 + 7 * i] = one_and_half<T>();
     // A second value 8 further on (the next register of doubles), or mirrored
     // into the other zero block for odd `first`.
-    const std::size_t second = first % 2 == 0 ? first + 8 : 2048 + 1000 - first;
+    const std::size_t second = first % 2 == 0 ? first + 8 : block + 1000 - first;
     for (std::size_t i = 0; i < c.values.size(); ++i) x[i == 0 ? first : second] = c.values[i];
     return x;
 }
@@ -317,13 +321,13 @@ TEST_CASE_TEMPLATE("the reported inputs keep their NaN on every ISA path", T, fl
             CHECK(repro::is_nan(a.result()));
         }
         {
-            std::vector<T> x(2048 + 10, plus_zero<T>());
-            x[2047] = quiet_nan<T>();
-            for (std::size_t i = 2048; i < x.size(); ++i) x[i] = one_and_half<T>();
+            std::vector<T> x(block + 10, plus_zero<T>());
+            x[block - 1] = quiet_nan<T>();
+            for (std::size_t i = block; i < x.size(); ++i) x[i] = one_and_half<T>();
             CHECK(repro::is_nan(repro::exact_sum(x.data(), x.size())));
             std::reverse(x.begin(), x.end());
             CHECK(repro::is_nan(repro::exact_sum(x.data(), x.size())));
-            x[x.size() - 1 - 2047] = plus_zero<T>();
+            x[x.size() - block] = plus_zero<T>();
             CHECK(repro::bitwise_equal(repro::exact_sum(x.data(), x.size()), T(15)));  // the same data without the NaN
         }
     }
@@ -418,7 +422,8 @@ TEST_CASE_TEMPLATE("whole, shuffled, split, merged and serialized feeds of speci
         INFO("ISA " << std::string(isa_name()));
         for (const auto& sc : all_specials<T>()) {
             INFO("case " << std::string(sc.name));
-            for (const std::size_t first : {0, 5, 8, 1000, 2047, 2048 + 13}) {
+            for (const std::size_t first :
+                 {std::size_t(0), std::size_t(5), std::size_t(8), std::size_t(1000), block - 1, block + 13}) {
                 CAPTURE(first);
                 const std::vector<T> x = spread_case(sc, first);
                 const std::size_t n = x.size();
@@ -471,7 +476,7 @@ TEST_CASE_TEMPLATE("whole, shuffled, split, merged and serialized feeds of speci
 TEST_CASE_TEMPLATE("threads{1..4} carry the special values of zero blocks to the same result", T, float, double) {
     // Four work units of 65536 values and a part one; the special values in
     // zero-only blocks of units 1 and 3, the ten 1.5s in unit 0.
-    const std::size_t unit = 65536, n = 4 * unit + 3 * 2048 + 7;
+    const std::size_t unit = 65536, n = 4 * unit + 3 * block + 7;
     std::vector<T> base(n), twos(n, T(2));
     fill_zeros(base.data(), n, zeros::mixed, 0x5eed4444);
     for (std::size_t i = 0; i < company_count; ++i) base[100 + 3 * i] = one_and_half<T>();
@@ -482,7 +487,7 @@ TEST_CASE_TEMPLATE("threads{1..4} carry the special values of zero blocks to the
         for (const auto& sc : all_specials<T>()) {
             INFO("case " << std::string(sc.name));
             std::vector<T> x = base;
-            const std::size_t at[] = {3 * unit + 5 * 2048, unit + 2047};
+            const std::size_t at[] = {3 * unit + 5 * block, unit + block - 1};
             for (std::size_t i = 0; i < sc.values.size(); ++i) x[at[i]] = sc.values[i];
             const T sum1 = repro::exact_sum(x.data(), n);
             CHECK_MESSAGE(follows(sum1, sc.expected), "exact_sum on 1 thread: " << show(sum1));
@@ -505,9 +510,11 @@ TEST_CASE_TEMPLATE("exact_dot gives NaN for NaN * 0 and inf * 0 and an infinity 
     // One factor special, the other a zero (NaN for every special), 2 (the
     // special itself) or -2 (an infinity of the other sign) at the same
     // position; zeros everywhere else. Both orders of the factors, through
-    // exact_dot, add_products and add_product. Product blocks hold 1024
+    // exact_dot, add_products and add_product. Product blocks hold block / 2
     // products.
-    const std::size_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 1023, 1024, 1025, 2047, 2048, 2049, 4099};
+    const std::size_t half = block / 2;
+    const std::size_t sizes[] = {1,  2,  7,        8,    9,        15,        16,    17,        31,
+                                 32, 33, half - 1, half, half + 1, block - 1, block, block + 1, 2 * block + 3};
     const isa_restorer restore;
     for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);
@@ -563,7 +570,7 @@ TEST_CASE_TEMPLATE("exact_dot gives NaN for NaN * 0 and inf * 0 and an infinity 
 TEST_CASE_TEMPLATE("exact_dot gives NaN for an infinite product of each sign among zero products", T, float, double) {
     // +inf * 2 and inf * -2 (or -inf * 2) at two positions of zero blocks:
     // the products are +inf and -inf.
-    const std::size_t sizes[] = {2, 8, 9, 17, 33, 1024, 1025, 2049};
+    const std::size_t sizes[] = {2, 8, 9, 17, 33, block / 2, block / 2 + 1, block + 1};
     const isa_restorer restore;
     for (const repro::isa cap : every_isa()) {
         repro::limit_isa(cap);

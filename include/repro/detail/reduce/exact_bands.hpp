@@ -37,7 +37,7 @@
 REPRO_NAMESPACE_BEGIN
 namespace detail {
 
-inline constexpr std::size_t band_block = 2048;    // inputs per pass: the second pass reads L1
+inline constexpr std::size_t band_block = 4096;    // inputs per pass: a second pass reads L1 or L2
 inline constexpr std::size_t lane_capacity = 512;  // terms per lane between flushes
 inline constexpr int band_lanes = 16;
 inline constexpr int max_bands = 4;
