@@ -292,36 +292,20 @@ REPRO_HD float gelu(float x) {
 // in double-double, e^-h taken as a double-double 2^k (hi + lo) and scaled
 // once at the end; x < -39: -0. Special values as for float.
 REPRO_HD double gelu(double x) {
-    namespace d = detail::erf_impl;
+    namespace fk = detail::fk;
     if (repro::is_nan(x)) return x + x;
     if (x >= 8.5 || x == 0) return x;  // x = +-0 keeps its sign
     if (x < -39.0) return -0.0;        // |result| < 2^-1090: rounds to -0
-    const double a = d::abs_value(x);
+    const double a = detail::erf_impl::abs_value(x);
     if (a < 0.5) {
-        const double r = repro::fma(x, x * d::gelu_small_double(a * a), 0.5 * x);
+        const double r = fk::gelu_small_dd(x, a);
         return r == 0 ? 0.5 * x : r;  // a zero result keeps the sign of x (x/2 rounds to -0 for x < 0)
     }
-    if (x > 0) {
-        const int i = static_cast<int>((x - 0.5) * 2.0);
-        const d::split_value v = d::phi_pos_double(i, x - repro::fma(0.5, static_cast<double>(i), 0.75));
-        const repro::exact_pair<double> p = repro::two_prod(x, v.hi);
-        return p.value + repro::fma(x, v.rest, p.error);
-    }
-    double m;
-    const int i = d::half_binade(a, m);
-    const d::split_value q = d::mills_double(i, a - m);
-    const repro::exact_pair<double> s = repro::two_prod(x, x);
-    const double h = 0.5 * s.value, l = 0.5 * s.error;  // x^2/2 = h + l exactly
-    // exp(-h - l) = 2^k (hi + lo) (1 - l): e^-h as a double-double, scaled once
-    // at the end, so results down to the subnormals keep their accuracy.
-    const repro::math::detail::el_exp_parts ep = repro::math::detail::el_exp_core(-h);
-    const double e_lo = repro::fma(-l, ep.hi, ep.lo);
-    const repro::exact_pair<double> xq0 = repro::two_prod(x, q.hi);
-    // x * Q as a normalised double-double (q.rest can be a quarter of q.hi)
-    const repro::exact_pair<double> xq = repro::fast_two_sum(xq0.value, repro::fma(x, q.rest, xq0.error));
-    const repro::exact_pair<double> p = repro::two_prod(ep.hi, xq.value);
-    const double lo = repro::fma(ep.hi, xq.error, repro::fma(e_lo, xq.value, p.error));
-    return repro::math::detail::el_scale(p.value + lo, ep.k);
+    if (x > 0) return fk::gelu_positive_dd(x);
+    double t;
+    const double v = fk::gelu_negative_dd(x, a, t);
+    // scaled once at the end, so results down to the subnormals keep their accuracy
+    return detail::el_scale(v, static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(to_bits(t)))));
 }
 
 // gelu_tanh(x) = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), float.
@@ -445,7 +429,7 @@ REPRO_HD double rsqrt(double x) {
 #define REPRO_MATH_ARRAY_FORM_SIMD(name) \
     REPRO_MATH_ARRAY_FORM(name)          \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, float)
-// (double kernels so far: exp, expm1, tanh, sigmoid, silu, the logarithms, sin2pi, cos2pi, gelu_tanh and rsqrt)
+// (double kernels so far: exp, expm1, tanh, sigmoid, silu, the logarithms, sin2pi, cos2pi, gelu, gelu_tanh and rsqrt)
 #define REPRO_MATH_ARRAY_FORM_SIMD2(name) \
     REPRO_MATH_ARRAY_FORM_SIMD(name)      \
     REPRO_MATH_ARRAY_FORM_SIMD_FOR(name, double)
@@ -459,7 +443,7 @@ REPRO_MATH_ARRAY_FORM_SIMD2(tanh)
 REPRO_MATH_ARRAY_FORM_SIMD2(sigmoid)
 REPRO_MATH_ARRAY_FORM_SIMD2(silu)
 REPRO_MATH_ARRAY_FORM_SIMD(erf)
-REPRO_MATH_ARRAY_FORM_SIMD(gelu)
+REPRO_MATH_ARRAY_FORM_SIMD2(gelu)
 REPRO_MATH_ARRAY_FORM_SIMD2(gelu_tanh)
 REPRO_MATH_ARRAY_FORM_SIMD2(sin2pi)
 REPRO_MATH_ARRAY_FORM_SIMD2(cos2pi)

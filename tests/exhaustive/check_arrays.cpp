@@ -41,9 +41,9 @@ struct entry {
                                                                                                        nullptr     \
     }
 
-const entry entries[] = {REPRO_BOTH(exp),   REPRO_BOTH(expm1), REPRO_BOTH(log),        REPRO_BOTH(log1p),
-                         REPRO_BOTH(log2),  REPRO_BOTH(tanh),  REPRO_BOTH(sigmoid),    REPRO_BOTH(silu),
-                         REPRO_FLOAT(erf),  REPRO_FLOAT(gelu), REPRO_BOTH(gelu_tanh), REPRO_BOTH(sin2pi),
+const entry entries[] = {REPRO_BOTH(exp),    REPRO_BOTH(expm1), REPRO_BOTH(log),       REPRO_BOTH(log1p),
+                         REPRO_BOTH(log2),   REPRO_BOTH(tanh),  REPRO_BOTH(sigmoid),   REPRO_BOTH(silu),
+                         REPRO_FLOAT(erf),   REPRO_BOTH(gelu),  REPRO_BOTH(gelu_tanh), REPRO_BOTH(sin2pi),
                          REPRO_BOTH(cos2pi), REPRO_BOTH(rsqrt)};
 
 // Every float bit pattern, split over the hardware threads in blocks of 2^16.

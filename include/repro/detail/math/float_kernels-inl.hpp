@@ -178,22 +178,6 @@ REPRO_HD V gelu_small(V s) {
     return r;
 }
 
-// A piece's value hi + rest, rest = lo + t g(t) (g by Horner), from a table
-// stored by coefficient: column k holds coefficient k of every piece
-// ({hi, lo, g0, g1, ...}), so that a SIMD path picks a lane's piece by
-// permutation. Up to 16 pieces per column.
-template <class V>
-struct piece_value {
-    V hi;
-    V rest;
-};
-template <int Coefficients, class V>
-REPRO_HD piece_value<V> piece16(const double (*c)[16], index_t<V> i, V t) {
-    V g = coefficient16(c[Coefficients - 1], i);
-    for (int k = Coefficients - 2; k >= 2; --k) g = fma(g, t, coefficient16(c[k], i));
-    return {coefficient16(c[0], i), fma(t, g, coefficient16(c[1], i))};
-}
-
 // Phi on [0.5 + i/2, 1 + i/2), centre 0.75 + i/2: 11 pieces, degree 9, max
 // rel fit err 1.99e-14.
 template <class V>

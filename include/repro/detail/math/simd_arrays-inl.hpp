@@ -168,6 +168,31 @@ struct op<gelu_op> {
     }
 };
 
+// gelu (erf form), double, for x >= -37 (where the negative branch's
+// result and its scale 2^k are normal, so one product by 2^k is exact, as
+// the scalar two-step scaling is) and |x| >= 2^-900: the three branches of
+// the scalar function on every lane, each on a copy clamped into its range;
+// x >= 8.5 (+inf included) gives x. AVX-512 only: four AVX2 lanes do not
+// pay for the three branches each lane evaluates (the scalar loop was 1.16x
+// faster there), so the AVX2 form is the scalar loop.
+template <>
+struct op64<gelu_op> {
+    static constexpr bool simd = V::width == 8;
+    static bool ordinary(V::reg x) { return V::all(V::both(V::ge(x, V::constant(-37.0)), abs_at_least(x, 0x1p-900))); }
+    static V::reg eval(V::reg x) {
+        const V::reg a = V::abs(x);
+        const V::reg small = fk::gelu_small_dd(P(x), P(a)).v;
+        const V::reg pos = fk::gelu_positive_dd(P(clamp(x, 0.5, 0x1.0ffffffffffffp+3))).v;  // below 8.5
+        const V::reg an = clamp(a, 0.5, 37.0);
+        P t;
+        const P v = fk::gelu_negative_dd(P(V::neg(an)), P(an), t);
+        const V::reg neg = (v * pow2_shifted(t)).v;
+        V::reg r = V::select(V::lt(V::zero(), x), pos, neg);
+        r = V::select(V::lt(a, V::constant(0.5)), small, r);
+        return V::select(V::ge(x, V::constant(8.5)), x, r);
+    }
+};
+
 // sin2pi or cos2pi of x, |x| < 2^52, on every lane, the scalar driver's
 // steps (trig.hpp): |x| = n + k/4 + r, the quadrant's polynomial and sign
 // chosen from k in -2..2, exact zeros made +0, then sin's sign from x.
@@ -237,9 +262,22 @@ inline V::reg load_as_double(const double* p) { return V::load(p); }
 inline void store_from_double(float* p, V::reg v) { V::store_narrowed(p, v); }
 inline void store_from_double(double* p, V::reg v) { V::store(p, v); }
 
+// Whether Op runs on this ISA's registers (Op::simd, true where absent);
+// if not, the array form is the scalar loop.
+template <class Op, class = void>
+struct has_simd_form : std::true_type {};
+template <class Op>
+struct has_simd_form<Op, std::void_t<decltype(Op::simd)>> : std::bool_constant<Op::simd> {};
+
 template <class Tag, class T, class F>
 void map(const T* x, T* y, std::size_t n, F scalar) {
     using Op = std::conditional_t<sizeof(T) == 4, op<Tag>, op64<Tag>>;
+    if constexpr (!has_simd_form<Op>::value) {
+        repro::detail::simd::with_fma([&] {
+            for (std::size_t i = 0; i < n; ++i) y[i] = scalar(x[i]);
+        });
+        return;
+    }
     std::size_t i = 0;
     for (; i + V::width <= n; i += V::width) {
         const V::reg xd = load_as_double(x + i);

@@ -255,6 +255,16 @@ struct band_kernels;
 #define REPRO_SIMD_KERNELS "../reduce/bands-inl.hpp"
 #include "../simd/for_each_isa.hpp"
 
+// The ISA tag of half the register width (AVX-512 -> AVX2).
+template <class Tag>
+struct half_width {
+    using type = Tag;
+};
+template <>
+struct half_width<simd::avx512_tag> {
+    using type = simd::avx2_tag;
+};
+
 // Adds the terms of n inputs to bands `out` (and, K2 > 0, lo to `out2`);
 // with Measure, also merges the inputs' statistics into sx (and sy for the
 // product loaders).
@@ -271,8 +281,9 @@ void band_kernel(const Loader& ld, std::size_t n, double (&out)[max_bands][band_
         } else {
             if constexpr (std::is_same<decltype(tag), simd::avx512_tag>::value &&
                           std::is_same<Loader, values_loader<float>>::value) {
+                using narrow = typename half_width<decltype(tag)>::type;
                 if (simd::widen_in_256_bits.load(std::memory_order_relaxed))
-                    return band_kernels<simd::avx2_tag>::template band_kernel<K, K2, Measure>(ld, n, out, out2, sx, sy);
+                    return band_kernels<narrow>::template band_kernel<K, K2, Measure>(ld, n, out, out2, sx, sy);
             }
             band_kernels<decltype(tag)>::template band_kernel<K, K2, Measure>(ld, n, out, out2, sx, sy);
         }
