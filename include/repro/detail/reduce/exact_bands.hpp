@@ -186,29 +186,24 @@ struct float_products_loader {
     }
 };
 
-// Products of doubles: TwoProd's hi (part 0) or lo (part 1), each an exact
-// stream of its own (exact away from underflow and overflow).
-struct double_products_loader {
-    static constexpr bool vectorized = true;
-    static constexpr bool multiplies = true;
-    const double* x;
-    const double* y;
-    std::size_t next;
-    int part;
-    double at(std::size_t i) const {
-        const exact_pair<double> p = two_prod(x[i], y[i]);
-        return part == 0 ? p.value : p.error;
-    }
-};
-
-// Both streams of double products in one pass: hi to one set of bands, lo
-// to another (band_kernel's K2).
+// Both streams of double products in one pass: TwoProd's hi to one set of
+// bands, its lo to another (band_kernel's K2).
 struct double_product_pairs_loader {
     static constexpr bool vectorized = true;
     static constexpr bool multiplies = true;
     const double* x;
     const double* y;
     std::size_t next;
+};
+
+// Products of doubles: TwoProd's hi (part 0) or lo (part 1), each an exact
+// stream of its own (exact away from underflow and overflow).
+struct double_products_loader : double_product_pairs_loader {
+    int part;
+    double at(std::size_t i) const {
+        const exact_pair<double> p = two_prod(x[i], y[i]);
+        return part == 0 ? p.value : p.error;
+    }
 };
 
 // ---- band kernels ----
@@ -557,10 +552,10 @@ void exact_add_products(Acc& acc, specials& sp, const T* x, const T* y, std::siz
             if constexpr (is_double) {
                 const int least = least_exponent<T>(sx) + least_exponent<T>(sy);  // smallest |x y| >= 2^least
                 done = least >= -969 && emax <= 1000 &&
-                       bands.add(acc, double_products_loader{xs, ys, next, 0}, len, emax, least - 52);
+                       bands.add(acc, double_products_loader{{xs, ys, next}, 0}, len, emax, least - 52);
                 // hi went in; lo must follow, or the block's hi is taken back out.
                 // (lo prefetches the next block too: the hi pass alone ends before memory has it)
-                if (done && !low_bands.add(acc, double_products_loader{xs, ys, next, 1}, len, emax - 53, quantum)) {
+                if (done && !low_bands.add(acc, double_products_loader{{xs, ys, next}, 1}, len, emax - 53, quantum)) {
                     for (std::size_t i = 0; i < len; ++i) acc.add(-mul_rn(xs[i], ys[i]));
                     done = false;
                 }
