@@ -625,11 +625,11 @@ TEST_CASE_TEMPLATE("exact_sum and exact_dot stay exact when the scale changes be
     const int lo = std::is_same<T, float>::value ? -140 : -1060;
     const int hi = std::is_same<T, float>::value ? 120 : 1000;
     std::vector<std::vector<std::array<int, 3>>> cases = {
-        {{3000, -2, 0}, {2500, 8, 10}, {2100, 30, 31}, {4000, 60, 61}},              // growing
-        {{5000, 0, 1}, {1, -80, -80}, {5000, 0, 1}, {1, -200, -200}, {3000, 0, 1}},  // finer terms among coarse
-        {{40000, -3, 0}},                                                            // past the lanes' capacity
-        {{4096, 0, 0}, {4096, -100, 100}, {4096, 0, 0}},                             // a much wider stretch
-        {{2048, lo, lo + 5}, {2048, 0, 3}, {2048, hi - 3, hi}, {2048, lo, hi}},      // the ends of the range
+        {{3000, -2, 0}, {2500, 8, 10}, {2100, 30, 31}, {4000, 60, 61}},                  // growing
+        {{5000, 0, 1}, {1, -80, -80}, {5000, 0, 1}, {1, lo + 5, lo + 5}, {3000, 0, 1}},  // finer terms among coarse
+        {{40000, -3, 0}},                                                                // past the lanes' capacity
+        {{4096, 0, 0}, {4096, -100, 100}, {4096, 0, 0}},                                 // a much wider stretch
+        {{2048, lo, lo + 5}, {2048, 0, 3}, {2048, hi - 3, hi}, {2048, lo, hi}},          // the ends of the range
     };
     for (int c = 0; c < 20; ++c) {  // random runs
         std::vector<std::array<int, 3>> runs;
