@@ -93,30 +93,34 @@ struct band_kernels<REPRO_SIMD_TAG> {
         }
     };
 
-    // Doubles on AVX2: magnitudes compared as doubles, zeros replaced by
-    // +inf for the minimum, Inf and NaN flagged by an unordered-or-greater
+    // Doubles on AVX2 (no 64-bit integer max or min): magnitudes compared
+    // as doubles. The smallest nonzero one is taken over quarter_below (a
+    // zero's lies above every other; the quarter costs the minimum's two
+    // lowest bits, which can only lower it), by min alone: one operation on
+    // the loop's chain. With Flags, Inf and NaN are flagged by an unordered-or-greater
     // comparison with the largest finite value (a NaN can drop out of the
-    // maximum, never out of the flag).
+    // maximum, never out of the flag); without, by the caller: the band
+    // kernel's lanes turn non-finite at such a term.
+    template <bool Flags>
     struct value_stats {
         using F = simd::registers<REPRO_SIMD_TAG, double>;
         static constexpr std::size_t width = F::width;
-        typename F::reg mx, mn, inf, finite_max;
+        static constexpr std::uint64_t zero_quarter = ~std::uint64_t(0) >> 2;  // quarter_below(+0)
+        typename F::reg mx, mn, finite_max;
         typename F::cmask sp;
 
         REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void start() {
-            const double inf_value = std::numeric_limits<double>::infinity(),
-                         max_value = std::numeric_limits<double>::max();
-            inf = F::broadcast(&inf_value);
+            const double max_value = std::numeric_limits<double>::max(), top = from_bits<double>(zero_quarter);
             finite_max = F::broadcast(&max_value);
             mx = F::zero();
-            mn = inf;
+            mn = F::broadcast(&top);
             sp = F::no_lanes();
         }
         REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void update(const double* p) {
             const typename F::reg a = F::abs(F::load(p));
             mx = F::max(mx, a);
-            mn = F::min(mn, F::select(F::is_zero(a), inf, a));
-            sp = F::either(sp, F::not_le(a, finite_max));
+            mn = F::min(mn, F::quarter_below(a));
+            if constexpr (Flags) sp = F::either(sp, F::not_le(a, finite_max));
         }
         REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void merge(const value_stats& o) {
             mx = F::max(mx, o.mx);
@@ -128,17 +132,30 @@ struct band_kernels<REPRO_SIMD_TAG> {
             F::store(a, mx);
             F::store(b, mn);
             for (std::size_t j = 0; j < width; ++j) {
-                const std::uint64_t ma = to_bits(a[j]), mb = to_bits(b[j]);
+                const std::uint64_t ma = to_bits(a[j]), qb = to_bits(b[j]);
                 st.max_mag = ma > st.max_mag ? ma : st.max_mag;
-                if (mb != float_traits<double>::infinity_bits && mb < st.min_mag) st.min_mag = mb;
+                if (qb != zero_quarter && 4u * qb + 1u < st.min_mag) st.min_mag = 4u * qb + 1u;
             }
             st.special |= F::any(sp);
         }
     };
 
-    template <class T>
-    using stats_regs =
-        std::conditional_t<has_magnitude_bits<simd::registers<REPRO_SIMD_TAG, T>>::value, bit_stats<T>, value_stats>;
+    // Statistics of T in registers; InBands: measured beside the band
+    // kernel, which flags Inf and NaN itself.
+    template <class T, bool InBands = false>
+    using stats_regs = std::conditional_t<has_magnitude_bits<simd::registers<REPRO_SIMD_TAG, T>>::value, bit_stats<T>,
+                                          value_stats<!InBands>>;
+
+    // Whether a lane of the accumulators is Inf or NaN.
+    template <std::size_t K, std::size_t R>
+    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static bool any_non_finite(const typename V::reg (&acc)[K][R]) {
+        const double max_value = std::numeric_limits<double>::max();
+        const typename V::reg finite_max = V::broadcast(&max_value);
+        typename V::cmask m = V::no_lanes();
+        for (std::size_t k = 0; k < K; ++k)
+            for (std::size_t h = 0; h < R; ++h) m = V::either(m, V::not_le(V::abs(acc[k][h]), finite_max));
+        return V::any(m);
+    }
 
     // stats_of on registers, two running statistics for two chains.
     template <class T>
@@ -176,6 +193,18 @@ struct band_kernels<REPRO_SIMD_TAG> {
         acc[K - 1][h] = add<Share>(r, acc[K - 1][h], one);
     }
 
+    // Registers per band for K + K2 bands: all band_lanes lanes at once
+    // where their accumulators leave the register file room for the inputs,
+    // statistics and constants (about 8 registers), fewer where they would
+    // not (AVX2's 16 registers with double products: spilled accumulators
+    // cost more than a second pass over lanes that stays in L1).
+    static constexpr std::size_t regs_per_band(std::size_t bands, std::size_t at_least) {
+        constexpr std::size_t all = band_lanes / V::width, file = V::width == 8 ? 32 : 16;
+        std::size_t r = all;
+        while (r > at_least && bands * r + 10 > file) r /= 2;
+        return r;
+    }
+
     // Splits each term into bands 0..K-1 of its lane: full steps of
     // band_lanes terms in registers, the rest in scalar code. With K2 > 0
     // (double products only) TwoProd's hi goes to bands `out` and its lo
@@ -185,67 +214,83 @@ struct band_kernels<REPRO_SIMD_TAG> {
     // multiply and there are several bands, some additions go as
     // fma(a, 1, b), the same correctly rounded a + b: cores with separate add
     // and multiply-add pipes (AMD's) then share the work between both;
-    // elsewhere it costs the same.
+    // elsewhere it costs the same. When the lanes take more registers than
+    // there are (regs_per_band), the full steps are cut into G contiguous
+    // parts, part g going to the g-th group of band_lanes / G lanes: each
+    // lane still takes one term in band_lanes, as lane_capacity assumes.
     template <int K, int K2, bool Measure, class Loader>
     REPRO_SIMD_TARGET static void band_kernel(const Loader& ld, std::size_t n, double (&out)[max_bands][band_lanes],
                                               double (&out2)[max_bands][band_lanes], chunk_stats& sx, chunk_stats& sy) {
-        constexpr std::size_t R = band_lanes / V::width;  // registers per band
         constexpr int KB = K2 > 0 ? K2 : 1;
         constexpr bool share_pipes = !Loader::multiplies && K > 1;
         using T = std::remove_cv_t<std::remove_pointer_t<decltype(ld.x)>>;
-        using S = stats_regs<T>;
+        using S = stats_regs<T, true>;
         constexpr std::size_t SW = S::width;
-        static_assert(band_lanes % SW == 0, "band_kernel: statistics registers per step");
+        // registers per band in a group: a step reads at least one statistics register
+        constexpr std::size_t R = regs_per_band(std::size_t{K + K2}, SW / std::size_t{V::width});
+        constexpr std::size_t step = R * std::size_t{V::width}, groups = band_lanes / step;
+        static_assert(step % SW == 0, "band_kernel: statistics registers per step");
         const double one_value = 1.0;
         const typename V::reg one = V::broadcast(&one_value);
-        typename V::reg acc[std::size_t{K}][R], acc2[std::size_t{KB}][R];
-        for (int k = 0; k < K; ++k) {
-            for (std::size_t h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + std::size_t{V::width} * h);
-        }
-        for (int k = 0; k < K2; ++k) {
-            for (std::size_t h = 0; h < R; ++h) acc2[k][h] = V::load(out2[k] + std::size_t{V::width} * h);
-        }
         S stx, sty;
         if constexpr (Measure) {
             stx.start();
             if constexpr (Loader::multiplies) sty.start();
         }
-        std::size_t i = 0;
-        // Fully unrolled, so that the accumulators live in registers.
-        for (; i + band_lanes <= n; i += band_lanes) {
-            prefetch(ld, n, i);
-            if constexpr (Measure) {
+        const std::size_t full = n / band_lanes * band_lanes, part = full / groups;
+        bool non_finite = false;
+        for (std::size_t g = 0; g < groups; ++g) {
+            const std::size_t lane0 = g * step;
+            typename V::reg acc[std::size_t{K}][R], acc2[std::size_t{KB}][R];
+            for (int k = 0; k < K; ++k)
+                for (std::size_t h = 0; h < R; ++h) acc[k][h] = V::load(out[k] + lane0 + std::size_t{V::width} * h);
+            for (int k = 0; k < K2; ++k)
+                for (std::size_t h = 0; h < R; ++h) acc2[k][h] = V::load(out2[k] + lane0 + std::size_t{V::width} * h);
+            // Fully unrolled, so that the accumulators live in registers.
+            for (std::size_t i = g * part; i < (g + 1) * part; i += step) {
+                if (i % band_lanes == 0) prefetch(ld, n, i);
+                if constexpr (Measure) {
 #pragma GCC unroll 4
-                for (std::size_t j = 0; j < band_lanes; j += SW) {
-                    stx.update(ld.x + i + j);
-                    if constexpr (Loader::multiplies) sty.update(ld.y + i + j);
+                    for (std::size_t j = 0; j < step; j += SW) {
+                        stx.update(ld.x + i + j);
+                        if constexpr (Loader::multiplies) sty.update(ld.y + i + j);
+                    }
+                }
+#pragma GCC unroll 4
+                for (std::size_t h = 0; h < R; ++h) {
+                    const std::size_t at = i + std::size_t{V::width} * h;
+                    if constexpr (K2 > 0) {
+                        const typename V::reg a = V::load(ld.x + at), b = V::load(ld.y + at);
+                        const typename V::reg hi = V::mul(a, b);
+                        split<K, false>(hi, acc, static_cast<int>(h), one);
+                        split<K2, false>(V::fma(a, b, V::neg(hi)), acc2, static_cast<int>(h), one);
+                    } else {
+                        split<K, share_pipes>(load(ld, at), acc, static_cast<int>(h), one);
+                    }
                 }
             }
-#pragma GCC unroll 4
-            for (std::size_t h = 0; h < R; ++h) {
-                const std::size_t at = i + std::size_t{V::width} * h;
-                if constexpr (K2 > 0) {
-                    const typename V::reg a = V::load(ld.x + at), b = V::load(ld.y + at);
-                    const typename V::reg hi = V::mul(a, b);
-                    split<K, false>(hi, acc, static_cast<int>(h), one);
-                    split<K2, false>(V::fma(a, b, V::neg(hi)), acc2, static_cast<int>(h), one);
-                } else {
-                    split<K, share_pipes>(load(ld, at), acc, static_cast<int>(h), one);
-                }
+            if constexpr (Measure && !has_magnitude_bits<simd::registers<REPRO_SIMD_TAG, T>>::value) {
+                non_finite = non_finite || any_non_finite(acc);
+                if constexpr (K2 > 0) non_finite = non_finite || any_non_finite(acc2);
             }
+            for (int k = 0; k < K; ++k)
+                for (std::size_t h = 0; h < R; ++h) V::store(out[k] + lane0 + std::size_t{V::width} * h, acc[k][h]);
+            for (int k = 0; k < K2; ++k)
+                for (std::size_t h = 0; h < R; ++h) V::store(out2[k] + lane0 + std::size_t{V::width} * h, acc2[k][h]);
         }
-        for (int k = 0; k < K; ++k)
-            for (std::size_t h = 0; h < R; ++h) V::store(out[k] + std::size_t{V::width} * h, acc[k][h]);
-        for (int k = 0; k < K2; ++k)
-            for (std::size_t h = 0; h < R; ++h) V::store(out2[k] + std::size_t{V::width} * h, acc2[k][h]);
         if constexpr (Measure) {
+            // An Inf or NaN term has made a lane of its bands non-finite
+            // (finite terms do only in a block too large for any bands,
+            // emax > 1009, which goes term by term either way).
+            sx.special |= non_finite;
+            sy.special |= non_finite;
             stx.finish(sx);
-            repro::detail::stats_of(sx, ld.x + i, n - i);
+            repro::detail::stats_of(sx, ld.x + full, n - full);
             if constexpr (Loader::multiplies) {
                 sty.finish(sy);
-                repro::detail::stats_of(sy, ld.y + i, n - i);
+                repro::detail::stats_of(sy, ld.y + full, n - full);
             }
         }
-        band_kernel_generic<K, K2>(ld, i, n, out, out2);
+        band_kernel_generic<K, K2>(ld, full, n, out, out2);
     }
 };

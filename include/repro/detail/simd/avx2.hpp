@@ -145,6 +145,11 @@ struct registers<avx2_tag, double> {
     // comparisons (ordered: false for NaN, except not_le)
     REPRO_TARGET_AVX2 static cmask is_zero(reg a) { return _mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_EQ_OQ); }
     REPRO_TARGET_AVX2 static cmask not_le(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_NLE_UQ); }
+    // the double whose bits are (a's bits - 1) / 4: for a >= 0 in the order
+    // of a, but +0 at the top (bits 0x3fff...f, below 2.0), never a NaN
+    REPRO_TARGET_AVX2 static reg quarter_below(reg a) {
+        return _mm256_castsi256_pd(_mm256_srli_epi64(_mm256_sub_epi64(_mm256_castpd_si256(a), _mm256_set1_epi64x(1)), 2));
+    }
     REPRO_TARGET_AVX2 static cmask ge(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_GE_OQ); }
     REPRO_TARGET_AVX2 static cmask le(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
     REPRO_TARGET_AVX2 static cmask lt(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }

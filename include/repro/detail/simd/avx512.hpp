@@ -165,6 +165,11 @@ struct registers<avx512_tag, double> {
     }
     REPRO_TARGET_AVX512 static cmask is_zero(reg a) { return _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ); }
     REPRO_TARGET_AVX512 static cmask not_le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_NLE_UQ); }
+    // the double whose bits are (a's bits - 1) / 4: for a >= 0 in the order
+    // of a, but +0 at the top (bits 0x3fff...f, below 2.0), never a NaN
+    REPRO_TARGET_AVX512 static reg quarter_below(reg a) {
+        return _mm512_castsi512_pd(_mm512_srli_epi64(_mm512_sub_epi64(_mm512_castpd_si512(a), _mm512_set1_epi64(1)), 2));
+    }
     REPRO_TARGET_AVX512 static cmask ge(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
     REPRO_TARGET_AVX512 static cmask le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
     REPRO_TARGET_AVX512 static cmask lt(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
