@@ -56,11 +56,11 @@ struct band_kernels<REPRO_SIMD_TAG> {
 
     // ---- block statistics in registers ----
 
-    // Where the ISA has integer max and min of the element's width (floats
-    // everywhere, doubles on AVX-512): magnitudes as integers, whose maximum
-    // also flags Inf and NaN (their bits lie above every finite value), and
-    // mag - 1 as unsigned puts zeros above everything, so its minimum + 1 is
-    // the smallest nonzero magnitude.
+    // Magnitudes as integers, whose maximum also flags Inf and NaN (their
+    // bits lie above every finite value), and mag - 1 as unsigned puts zeros
+    // above everything, so its minimum + 1 is the smallest nonzero
+    // magnitude. (Doubles on AVX2 get bounds with the extremes' exponents
+    // instead, which is all the statistics read: see avx2.hpp.)
     template <class T>
     struct bit_stats {
         using F = simd::registers<REPRO_SIMD_TAG, T>;
@@ -93,74 +93,10 @@ struct band_kernels<REPRO_SIMD_TAG> {
         }
     };
 
-    // Doubles on AVX2 (no 64-bit integer max or min): magnitudes compared
-    // as doubles. The smallest nonzero one is taken over quarter_below (a
-    // zero's lies above every other; the quarter costs the minimum's two
-    // lowest bits, which can only lower it), by min alone: one operation on
-    // the loop's chain. With Flags, Inf and NaN are flagged by an unordered-or-greater
-    // comparison with the largest finite value (a NaN can drop out of the
-    // maximum, never out of the flag); without, by the caller: the band
-    // kernel's lanes turn non-finite at such a term.
-    template <bool Flags>
-    struct value_stats {
-        using F = simd::registers<REPRO_SIMD_TAG, double>;
-        static constexpr std::size_t width = F::width;
-        static constexpr std::uint64_t zero_quarter = ~std::uint64_t(0) >> 2;  // quarter_below(+0)
-        typename F::reg mx, mn, finite_max;
-        typename F::cmask sp;
-
-        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void start() {
-            const double max_value = std::numeric_limits<double>::max(), top = from_bits<double>(zero_quarter);
-            finite_max = F::broadcast(&max_value);
-            mx = F::zero();
-            mn = F::broadcast(&top);
-            sp = F::no_lanes();
-        }
-        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void update(const double* p) {
-            const typename F::reg a = F::abs(F::load(p));
-            mx = F::max(mx, a);
-            mn = F::min(mn, F::quarter_below(a));
-            if constexpr (Flags) sp = F::either(sp, F::not_le(a, finite_max));
-        }
-        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void merge(const value_stats& o) {
-            mx = F::max(mx, o.mx);
-            mn = F::min(mn, o.mn);
-            sp = F::either(sp, o.sp);
-        }
-        REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE void finish(chunk_stats& st) const {
-            double a[width], b[width];
-            F::store(a, mx);
-            F::store(b, mn);
-            for (std::size_t j = 0; j < width; ++j) {
-                const std::uint64_t ma = to_bits(a[j]), qb = to_bits(b[j]);
-                st.max_mag = ma > st.max_mag ? ma : st.max_mag;
-                if (qb != zero_quarter && 4u * qb + 1u < st.min_mag) st.min_mag = 4u * qb + 1u;
-            }
-            st.special |= F::any(sp);
-        }
-    };
-
-    // Statistics of T in registers; InBands: measured beside the band
-    // kernel, which flags Inf and NaN itself.
-    template <class T, bool InBands = false>
-    using stats_regs = std::conditional_t<has_magnitude_bits<simd::registers<REPRO_SIMD_TAG, T>>::value, bit_stats<T>,
-                                          value_stats<!InBands>>;
-
-    // Whether a lane of the accumulators is Inf or NaN.
-    template <std::size_t K, std::size_t R>
-    REPRO_SIMD_TARGET REPRO_ALWAYS_INLINE static bool any_non_finite(const typename V::reg (&acc)[K][R]) {
-        const double max_value = std::numeric_limits<double>::max();
-        const typename V::reg finite_max = V::broadcast(&max_value);
-        typename V::cmask m = V::no_lanes();
-        for (std::size_t k = 0; k < K; ++k)
-            for (std::size_t h = 0; h < R; ++h) m = V::either(m, V::not_le(V::abs(acc[k][h]), finite_max));
-        return V::any(m);
-    }
-
     // stats_of on registers, two running statistics for two chains.
     template <class T>
     REPRO_SIMD_TARGET static void stats_of(chunk_stats& st, const T* v, std::size_t n) {
-        using S = stats_regs<T>;
+        using S = bit_stats<T>;
         constexpr std::size_t W = S::width;
         S s1, s2;
         s1.start();
@@ -193,15 +129,16 @@ struct band_kernels<REPRO_SIMD_TAG> {
         acc[K - 1][h] = add<Share>(r, acc[K - 1][h], one);
     }
 
-    // Registers per band for K + K2 bands: all band_lanes lanes at once
-    // where their accumulators leave the register file room for the inputs,
-    // statistics and constants (about 8 registers), fewer where they would
-    // not (AVX2's 16 registers with double products: spilled accumulators
-    // cost more than a second pass over lanes that stays in L1).
-    static constexpr std::size_t regs_per_band(std::size_t bands, std::size_t at_least) {
+    // Registers per band for `bands` bands: all band_lanes lanes at once
+    // where their accumulators leave the register file `reserved` registers
+    // for the inputs, statistics and constants, fewer where they would not
+    // (AVX2's 16 registers: spilled accumulators cost more than a second
+    // pass over lanes that stay in L1). The reserves were measured on AVX2:
+    // 8 for one input, 10 for two.
+    static constexpr std::size_t regs_per_band(std::size_t bands, std::size_t at_least, std::size_t reserved) {
         constexpr std::size_t all = band_lanes / V::width, file = V::width == 8 ? 32 : 16;
         std::size_t r = all;
-        while (r > at_least && bands * r + 10 > file) r /= 2;
+        while (r > at_least && bands * r + reserved > file) r /= 2;
         return r;
     }
 
@@ -224,10 +161,11 @@ struct band_kernels<REPRO_SIMD_TAG> {
         constexpr int KB = K2 > 0 ? K2 : 1;
         constexpr bool share_pipes = !Loader::multiplies && K > 1;
         using T = std::remove_cv_t<std::remove_pointer_t<decltype(ld.x)>>;
-        using S = stats_regs<T, true>;
+        using S = bit_stats<T>;
         constexpr std::size_t SW = S::width;
         // registers per band in a group: a step reads at least one statistics register
-        constexpr std::size_t R = regs_per_band(std::size_t{K + K2}, SW / std::size_t{V::width});
+        constexpr std::size_t R =
+            regs_per_band(std::size_t{K + K2}, SW / std::size_t{V::width}, Loader::multiplies ? 10 : 8);
         constexpr std::size_t step = R * std::size_t{V::width}, groups = band_lanes / step;
         static_assert(step % SW == 0, "band_kernel: statistics registers per step");
         const double one_value = 1.0;
@@ -238,7 +176,6 @@ struct band_kernels<REPRO_SIMD_TAG> {
             if constexpr (Loader::multiplies) sty.start();
         }
         const std::size_t full = n / band_lanes * band_lanes, part = full / groups;
-        bool non_finite = false;
         for (std::size_t g = 0; g < groups; ++g) {
             const std::size_t lane0 = g * step;
             typename V::reg acc[std::size_t{K}][R], acc2[std::size_t{KB}][R];
@@ -269,21 +206,12 @@ struct band_kernels<REPRO_SIMD_TAG> {
                     }
                 }
             }
-            if constexpr (Measure && !has_magnitude_bits<simd::registers<REPRO_SIMD_TAG, T>>::value) {
-                non_finite = non_finite || any_non_finite(acc);
-                if constexpr (K2 > 0) non_finite = non_finite || any_non_finite(acc2);
-            }
             for (int k = 0; k < K; ++k)
                 for (std::size_t h = 0; h < R; ++h) V::store(out[k] + lane0 + std::size_t{V::width} * h, acc[k][h]);
             for (int k = 0; k < K2; ++k)
                 for (std::size_t h = 0; h < R; ++h) V::store(out2[k] + lane0 + std::size_t{V::width} * h, acc2[k][h]);
         }
         if constexpr (Measure) {
-            // An Inf or NaN term has made a lane of its bands non-finite
-            // (finite terms do only in a block too large for any bands,
-            // emax > 1009, which goes term by term either way).
-            sx.special |= non_finite;
-            sy.special |= non_finite;
             stx.finish(sx);
             repro::detail::stats_of(sx, ld.x + full, n - full);
             if constexpr (Loader::multiplies) {

@@ -236,13 +236,6 @@ void band_kernel_generic(const Loader& ld, std::size_t begin, std::size_t n, dou
     }
 }
 
-// Whether registers R hold the element's bits as integers with max and min
-// (the block statistics' fast form).
-template <class R, class = void>
-struct has_magnitude_bits : std::false_type {};
-template <class R>
-struct has_magnitude_bits<R, std::void_t<decltype(R::magnitude_bits)>> : std::bool_constant<R::magnitude_bits> {};
-
 // The SIMD forms (bands-inl.hpp): the band kernel and the block statistics.
 template <class Tag>
 struct band_kernels;

@@ -67,7 +67,6 @@ struct registers<avx2_tag, float> {
     }
     // magnitudes as integers (below 2^31), for the exact tier's block statistics
     using ireg = __m256i;
-    static constexpr bool magnitude_bits = true;
     REPRO_TARGET_AVX2 static ireg magnitudes(const float* p) {
         return _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), _mm256_set1_epi32(0x7fffffff));
     }
@@ -145,11 +144,6 @@ struct registers<avx2_tag, double> {
     // comparisons (ordered: false for NaN, except not_le)
     REPRO_TARGET_AVX2 static cmask is_zero(reg a) { return _mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_EQ_OQ); }
     REPRO_TARGET_AVX2 static cmask not_le(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_NLE_UQ); }
-    // the double whose bits are (a's bits - 1) / 4: for a >= 0 in the order
-    // of a, but +0 at the top (bits 0x3fff...f, below 2.0), never a NaN
-    REPRO_TARGET_AVX2 static reg quarter_below(reg a) {
-        return _mm256_castsi256_pd(_mm256_srli_epi64(_mm256_sub_epi64(_mm256_castpd_si256(a), _mm256_set1_epi64x(1)), 2));
-    }
     REPRO_TARGET_AVX2 static cmask ge(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_GE_OQ); }
     REPRO_TARGET_AVX2 static cmask le(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
     REPRO_TARGET_AVX2 static cmask lt(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
@@ -161,6 +155,27 @@ struct registers<avx2_tag, double> {
     REPRO_TARGET_AVX2 static bool all(cmask m) { return _mm256_movemask_pd(m) == 0xf; }
     REPRO_TARGET_AVX2 static reg select(cmask m, reg if_true, reg if_false) {
         return _mm256_blendv_pd(if_false, if_true, m);
+    }
+    // Magnitudes as integers, for the exact tier's block statistics. AVX2
+    // has no 64-bit integer max or min, so max_bits and min_bits work on the
+    // 32-bit halves: a lane's result pairs the largest (smallest) high half
+    // with the largest (smallest) low half, which may come from another
+    // value. That is an upper (lower) bound with the extreme value's high
+    // half, so its exponent, and zero only where every value is zero (and
+    // ~0 only where every minus_one was, i.e. every value zero): all the
+    // statistics read.
+    using ireg = __m256i;
+    REPRO_TARGET_AVX2 static ireg magnitudes(const double* p) {
+        return _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),
+                                _mm256_set1_epi64x(INT64_MAX));
+    }
+    REPRO_TARGET_AVX2 static ireg zero_bits() { return _mm256_setzero_si256(); }
+    REPRO_TARGET_AVX2 static ireg all_bits() { return _mm256_set1_epi64x(-1); }
+    REPRO_TARGET_AVX2 static ireg max_bits(ireg a, ireg b) { return _mm256_max_epu32(a, b); }
+    REPRO_TARGET_AVX2 static ireg min_bits(ireg a, ireg b) { return _mm256_min_epu32(a, b); }
+    REPRO_TARGET_AVX2 static ireg minus_one(ireg a) { return _mm256_sub_epi64(a, _mm256_set1_epi64x(1)); }
+    REPRO_TARGET_AVX2 static void store_bits(std::uint64_t* p, ireg v) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
     }
     // 2^k from t = 0x1.8p52 + k (the exponent field built from t's low bits).
     REPRO_TARGET_AVX2 static reg pow2_shifted(reg t) {

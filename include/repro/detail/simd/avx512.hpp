@@ -70,7 +70,6 @@ struct registers<avx512_tag, float> {
         t[3] = _mm512_maskz_shuffle_ps(all, b, d, 0xEE);
     }
     using ireg = __m512i;
-    static constexpr bool magnitude_bits = true;
     REPRO_TARGET_AVX512 static ireg magnitudes(const float* p) {
         return _mm512_and_si512(_mm512_loadu_si512(p), _mm512_set1_epi32(0x7fffffff));
     }
@@ -124,10 +123,8 @@ struct registers<avx512_tag, double> {
         t[0] = _mm512_maskz_unpacklo_pd(all_lanes, u[0], u[1]);
         t[1] = _mm512_maskz_unpackhi_pd(all_lanes, u[0], u[1]);
     }
-    // magnitudes as integers, for the exact tier's block statistics (AVX2
-    // has no 64-bit integer max or min, so only this ISA has them)
+    // magnitudes as integers, for the exact tier's block statistics
     using ireg = __m512i;
-    static constexpr bool magnitude_bits = true;
     REPRO_TARGET_AVX512 static ireg magnitudes(const double* p) {
         return _mm512_and_si512(_mm512_loadu_si512(p), _mm512_set1_epi64(INT64_MAX));
     }
@@ -165,11 +162,6 @@ struct registers<avx512_tag, double> {
     }
     REPRO_TARGET_AVX512 static cmask is_zero(reg a) { return _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_EQ_OQ); }
     REPRO_TARGET_AVX512 static cmask not_le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_NLE_UQ); }
-    // the double whose bits are (a's bits - 1) / 4: for a >= 0 in the order
-    // of a, but +0 at the top (bits 0x3fff...f, below 2.0), never a NaN
-    REPRO_TARGET_AVX512 static reg quarter_below(reg a) {
-        return _mm512_castsi512_pd(_mm512_srli_epi64(_mm512_sub_epi64(_mm512_castpd_si512(a), _mm512_set1_epi64(1)), 2));
-    }
     REPRO_TARGET_AVX512 static cmask ge(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
     REPRO_TARGET_AVX512 static cmask le(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
     REPRO_TARGET_AVX512 static cmask lt(reg a, reg b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
