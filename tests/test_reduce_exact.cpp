@@ -1071,20 +1071,21 @@ TEST_CASE_TEMPLATE("every code path gives the oracle's bits", T, float, double) 
     }
 }
 
-TEST_CASE("float sums widened in 256-bit or 512-bit registers give the same bits") {
-    // On AVX-512 CPUs that double-pump 512-bit operations the float sum
-    // widens in 256-bit registers; both forms must give the oracle's bits.
+TEST_CASE("float sums and dots widened in 256-bit or 512-bit registers give the same bits") {
+    // On AVX-512 CPUs that double-pump 512-bit operations the float sum and
+    // dot widen in 256-bit registers; both forms must give the oracle's bits.
     splitmix64 g(0x5eed6007);
     if (repro::active_isa() != repro::isa::avx512) MESSAGE("no AVX-512 here: both settings run the same form");
     const bool before = repro::detail::simd::widen_in_256_bits.load();
     for (dist d : {dist::binade, dist::narrow_cancelling, dist::wide_mix}) {
         for (std::size_t n : {std::size_t(31), std::size_t(4097), std::size_t(65537)}) {
-            const std::vector<float> x = make_values<float>(d, n, g);
-            const float want = oracle_sum(x);
+            const std::vector<float> x = make_values<float>(d, n, g), y = make_values<float>(d, n, g);
+            const float sum = oracle_sum(x), dot = oracle_dot(x, y);
             CAPTURE(n);
             for (bool in_256 : {false, true}) {
                 repro::detail::simd::widen_in_256_bits.store(in_256);
-                CHECK(same_result(repro::exact_sum(x.data(), n), want));
+                CHECK(same_result(repro::exact_sum(x.data(), n), sum));
+                CHECK(same_result(repro::exact_dot(x.data(), y.data(), n), dot));
             }
         }
     }

@@ -268,7 +268,8 @@ void band_kernel(const Loader& ld, std::size_t n, double (&out)[max_bands][band_
             band_kernel_generic<K, K2>(ld, 0, n, out, out2);
         } else {
             if constexpr (std::is_same<decltype(tag), simd::avx512_tag>::value &&
-                          std::is_same<Loader, values_loader<float>>::value) {
+                          (std::is_same<Loader, values_loader<float>>::value ||
+                           std::is_same<Loader, float_products_loader<float>>::value)) {
                 using narrow = typename half_width<decltype(tag)>::type;
                 if (simd::widen_in_256_bits.load(std::memory_order_relaxed))
                     return band_kernels<narrow>::template band_kernel<K, K2, Measure>(ld, n, out, out2, sx, sy);

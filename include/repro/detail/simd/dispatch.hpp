@@ -82,8 +82,9 @@ void with_fma(F f) {
 // Whether kernels that widen floats to double run their AVX2 form at
 // isa::avx512: AMD's family 19h (Zen 4) executes 512-bit operations as two
 // 256-bit halves, and its 512-bit float-to-double conversion is slow enough
-// that the float exact sum runs 15% faster in 256-bit registers there. A
-// speed choice only (the forms give the same bits); tests set it both ways.
+// that the float exact sum and dot run 10-15% faster in 256-bit registers
+// there. A speed choice only (the forms give the same bits); tests set it
+// both ways.
 inline bool cpu_prefers_256_bit_widening() noexcept {
 #if REPRO_X86_SIMD
     __builtin_cpu_init();
