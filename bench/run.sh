@@ -20,7 +20,10 @@ for flags in "" "-march=native"; do
         "-DREPRO_BENCH_FLAGS=$flags" >/dev/null
   cmake --build "$build" >/dev/null
   for exe in "$build"/bench/bench_*; do
-    [ "$(basename "$exe")" = bench_mpi ] && continue  # under mpirun: bench/run_mpi.sh
+    case "$(basename "$exe")" in
+      bench_mpi) continue ;;     # under mpirun: bench/run_mpi.sh
+      bench_cuda*) continue ;;   # on a GPU: tests/gpu/run.sh (they exit 77 without one)
+    esac
     out="$build/$(basename "$exe").json"
     "$exe" --benchmark_out="$out" --benchmark_out_format=json \
            --benchmark_context=repro_flags="${name#-march=}" "$@" >/dev/null

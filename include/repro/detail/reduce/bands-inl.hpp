@@ -136,7 +136,12 @@ struct band_kernels<REPRO_SIMD_TAG> {
     // pass over lanes that stay in L1). The reserves were measured on AVX2:
     // 8 for one input, 10 for two.
     static constexpr std::size_t regs_per_band(std::size_t bands, std::size_t at_least, std::size_t reserved) {
-        constexpr std::size_t all = band_lanes / V::width, file = V::width == 8 ? 32 : 16;
+#if defined(__AVX512F__)
+        constexpr std::size_t file = 32;  // built for AVX-512: the AVX2 form has its 32 registers too
+#else
+        constexpr std::size_t file = V::width == 8 ? 32 : 16;
+#endif
+        constexpr std::size_t all = band_lanes / V::width;
         std::size_t r = all;
         while (r > at_least && bands * r + reserved > file) r /= 2;
         return r;
