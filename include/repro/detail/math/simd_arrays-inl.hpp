@@ -295,14 +295,15 @@ void map(const T* x, T* y, std::size_t n, F scalar) {
     }
     std::size_t i = 0;
     if constexpr (unroll_of<Op>::value == 2) {
-        for (; i + 2 * V::width <= n; i += 2 * V::width) {
-            const V::reg xa = load_as_double(x + i), xb = load_as_double(x + i + V::width);
+        constexpr std::size_t w = V::width;
+        for (; i + 2 * w <= n; i += 2 * w) {
+            const V::reg xa = load_as_double(x + i), xb = load_as_double(x + i + w);
             if (Op::ordinary(xa) && Op::ordinary(xb)) {
                 const V::reg ya = Op::eval(xa), yb = Op::eval(xb);
                 store_from_double(y + i, ya);
-                store_from_double(y + i + V::width, yb);
+                store_from_double(y + i + w, yb);
             } else {
-                for (std::size_t j = i; j < i + 2 * V::width; ++j) y[j] = scalar(x[j]);
+                for (std::size_t j = i; j < i + 2 * w; ++j) y[j] = scalar(x[j]);
             }
         }
     }
