@@ -24,13 +24,13 @@ inline V::reg clamp(V::reg x, double lo, double hi) { return V::min(V::max(x, V:
 
 template <>
 struct op<exp_op> {
-    static constexpr int unroll = V::width == 4 ? 2 : 1;
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, -120.0, 100.0)); }
     static V::reg eval(V::reg x) { return fk::exp(P(x)).v; }
 };
 template <>
 struct op<expm1_op> {
-    static constexpr int unroll = V::width == 4 ? 2 : 1;
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::both(in_range(x, -120.0, 100.0), abs_at_least(x, 0x1p-30))); }
     static V::reg eval(V::reg x) { return fk::expm1(P(x)).v; }
 };
@@ -53,19 +53,19 @@ struct op<log2_op> {
 };
 template <>
 struct op<tanh_op> {
-    static constexpr int unroll = V::width == 4 ? 2 : 1;
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(V::abs(x), 0x1p-13, 10.0)); }
     static V::reg eval(V::reg x) { return V::with_sign_of(fk::tanh_positive(P(V::abs(x))).v, x); }
 };
 template <>
 struct op<sigmoid_op> {
-    static constexpr int unroll = V::width == 4 ? 2 : 1;
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::is_ordered(x)); }
     static V::reg eval(V::reg x) { return fk::sigmoid(P(clamp(x, -200.0, 200.0))).v; }
 };
 template <>
 struct op<silu_op> {
-    static constexpr int unroll = V::width == 4 ? 2 : 1;
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::ge(x, V::constant(-200.0))); }
     static V::reg eval(V::reg x) { return fk::silu(P(x)).v; }
 };
@@ -280,9 +280,32 @@ struct has_simd_form<Op, std::void_t<decltype(Op::simd)>> : std::bool_constant<O
 // other ops, and these at AVX-512, ran as fast or slower. Each lane's
 // operations are the same either way.
 template <class Op, class = void>
-struct unroll_of : std::integral_constant<int, 1> {};
+struct unroll_of : std::integral_constant<std::size_t, 1> {};
 template <class Op>
-struct unroll_of<Op, std::void_t<decltype(Op::unroll)>> : std::integral_constant<int, Op::unroll> {};
+struct unroll_of<Op, std::void_t<decltype(Op::unroll)>> : std::integral_constant<std::size_t, Op::unroll> {};
+
+// Steps of U registers from i on while they fit: the kernel on every
+// lane where all U registers are ordinary, the scalar function on each
+// value otherwise. Returns where it stopped.
+template <class Op, std::size_t U, class T, class F>
+std::size_t map_steps(const T* x, T* y, std::size_t n, std::size_t i, F scalar) {
+    constexpr std::size_t w = V::width, step = U * w;
+    for (; i + step <= n; i += step) {
+        V::reg xs[U];
+        bool ordinary = true;
+        for (std::size_t u = 0; u < U; ++u) {
+            xs[u] = load_as_double(x + i + u * w);
+            ordinary = ordinary && Op::ordinary(xs[u]);
+        }
+        if (ordinary) {
+            for (std::size_t u = 0; u < U; ++u) xs[u] = Op::eval(xs[u]);
+            for (std::size_t u = 0; u < U; ++u) store_from_double(y + i + u * w, xs[u]);
+        } else {
+            for (std::size_t j = i; j < i + step; ++j) y[j] = scalar(x[j]);
+        }
+    }
+    return i;
+}
 
 template <class Tag, class T, class F>
 void map(const T* x, T* y, std::size_t n, F scalar) {
@@ -294,26 +317,7 @@ void map(const T* x, T* y, std::size_t n, F scalar) {
         return;
     }
     std::size_t i = 0;
-    if constexpr (unroll_of<Op>::value == 2) {
-        constexpr std::size_t w = V::width;
-        for (; i + 2 * w <= n; i += 2 * w) {
-            const V::reg xa = load_as_double(x + i), xb = load_as_double(x + i + w);
-            if (Op::ordinary(xa) && Op::ordinary(xb)) {
-                const V::reg ya = Op::eval(xa), yb = Op::eval(xb);
-                store_from_double(y + i, ya);
-                store_from_double(y + i + w, yb);
-            } else {
-                for (std::size_t j = i; j < i + 2 * w; ++j) y[j] = scalar(x[j]);
-            }
-        }
-    }
-    for (; i + V::width <= n; i += V::width) {
-        const V::reg xd = load_as_double(x + i);
-        if (Op::ordinary(xd)) {
-            store_from_double(y + i, Op::eval(xd));
-        } else {
-            for (std::size_t j = i; j < i + V::width; ++j) y[j] = scalar(x[j]);
-        }
-    }
+    if constexpr (unroll_of<Op>::value > 1) i = map_steps<Op, unroll_of<Op>::value>(x, y, n, i, scalar);
+    i = map_steps<Op, 1>(x, y, n, i, scalar);
     for (; i < n; ++i) y[i] = scalar(x[i]);
 }
