@@ -50,8 +50,8 @@ void check_products() {
     for (const std::size_t K : Ks)
         for (const std::size_t N : Ns)
             for (const std::size_t M : Ms) {
-                const auto A = narrow_matrix<TA>(M, K, 11 * M + K), B = narrow_matrix<TB>(K, N, 13 * K + N),
-                           Bt = narrow_matrix<TB>(N, K, 17 * K + N);
+                const auto A = narrow_matrix<TA>(M, K, 11 * M + K);
+                const auto B = narrow_matrix<TB>(K, N, 13 * K + N), Bt = narrow_matrix<TB>(N, K, 17 * K + N);
                 const auto bias = random_matrix<float>(1, N, 19 * N);
                 const auto Af = widened(A), Bf = widened(B), Btf = widened(Bt);
                 std::vector<float> want(M * N), want_t(M * N), want_lin(M * N);

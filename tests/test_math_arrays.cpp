@@ -58,6 +58,12 @@ void check_matches_scalar(const char* name, Array array, Scalar scalar) {
         std::size_t bad = 0;
         for (std::size_t i = 0; i < x.size(); ++i) bad += !repro::bitwise_equal(y[i], expected[i]);
         CHECK(bad == 0);
+        // all of it in place (the forms that sort values by branch do so a chunk at a time)
+        std::vector<T> w = x;
+        array(w.data(), w.data(), w.size());
+        bad = 0;
+        for (std::size_t i = 0; i < x.size(); ++i) bad += !repro::bitwise_equal(w[i], expected[i]);
+        CHECK(bad == 0);
         // lengths 0..19 at offsets 0..3 (tails and unaligned groups) among
         // the values in [-6, 6], in place
         const std::size_t at = x.size() - 64;

@@ -8,9 +8,11 @@
 // through the scalar function. Both give the scalar function's bits.
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "../errors.hpp"
 #include "../simd/dispatch.hpp"

@@ -155,46 +155,53 @@ struct op64<gelu_tanh_op> {
     }
 };
 
-// gelu (erf form) for x > -16: the three branches of the scalar function on
-// every lane (each on a copy clamped into its range, so table indices stay
-// in range), each lane taking its own; x >= 6 (+inf included) and +-0 give x.
+// gelu (erf form), float: the scalar function's three branches (0: 0 <
+// |x| < 0.5, 1: 0.5 <= x < 6, 2: -16 < x <= -0.5), and 3 for x >= 6 (+inf
+// included) and +-0, which give x; x <= -16 and NaN take the scalar function.
 template <>
 struct op<gelu_op> {
-    static bool ordinary(V::reg x) { return V::all(V::lt(V::constant(-16.0), x)); }
-    static V::reg eval(V::reg x) {
-        const V::reg a = V::abs(x);
-        const V::reg small = fk::gelu_small_branch(P(x), P(a)).v;
-        const V::reg pos = fk::gelu_positive_branch(P(clamp(x, 0.5, 0x1.7ffffep+2))).v;  // below 6
-        const V::reg an = clamp(a, 0.5, 0x1.fffffep+3);                                  // below 16
-        const V::reg neg = fk::gelu_negative_branch(P(V::neg(an)), P(an)).v;
-        V::reg r = V::select(V::lt(V::zero(), x), pos, neg);
-        r = V::select(V::lt(a, V::constant(0.5)), small, r);
-        return V::select(V::either(V::ge(x, V::constant(6.0)), V::is_zero(x)), x, r);
+    static constexpr int branches = 4;
+    template <int B>
+    static V::cmask in_branch(V::reg x) {
+        if constexpr (B == 0) return V::both(V::lt(V::abs(x), V::constant(0.5)), V::lt(V::zero(), V::abs(x)));
+        if constexpr (B == 1) return V::both(V::ge(x, V::constant(0.5)), V::lt(x, V::constant(6.0)));
+        if constexpr (B == 2) return V::both(V::le(x, V::constant(-0.5)), V::lt(V::constant(-16.0), x));
+        if constexpr (B == 3) return V::either(V::ge(x, V::constant(6.0)), V::is_zero(x));
+    }
+    template <int B>
+    static V::reg eval_branch(V::reg x) {
+        if constexpr (B == 0) return fk::gelu_small_branch(P(x), P(V::abs(x))).v;
+        if constexpr (B == 1) return fk::gelu_positive_branch(P(x)).v;
+        if constexpr (B == 2) return fk::gelu_negative_branch(P(x), P(V::neg(x))).v;
+        if constexpr (B == 3) return x;
     }
 };
 
-// gelu (erf form), double, for x >= -37 (where the negative branch's
-// result and its scale 2^k are normal, so one product by 2^k is exact, as
-// the scalar two-step scaling is) and |x| >= 2^-900: the three branches of
-// the scalar function on every lane, each on a copy clamped into its range;
-// x >= 8.5 (+inf included) gives x. AVX-512 only: four AVX2 lanes do not
-// pay for the three branches each lane evaluates (the scalar loop was 1.16x
-// faster there), so the AVX2 form is the scalar loop.
+// gelu (erf form), double: the same branches (0: 2^-900 <= |x| < 0.5, 1:
+// 0.5 <= x < 8.5, 2: -37 <= x <= -0.5) and 3 for x >= 8.5 (+inf included).
+// Below -37 the negative branch's result or its scale 2^k is not normal
+// (one product by 2^k would not be the scalar two-step scaling); there,
+// below 2^-900 in magnitude and for NaN the scalar function runs.
 template <>
 struct op64<gelu_op> {
-    static constexpr bool simd = V::width == 8;
-    static bool ordinary(V::reg x) { return V::all(V::both(V::ge(x, V::constant(-37.0)), abs_at_least(x, 0x1p-900))); }
-    static V::reg eval(V::reg x) {
-        const V::reg a = V::abs(x);
-        const V::reg small = fk::gelu_small_dd(P(x), P(a)).v;
-        const V::reg pos = fk::gelu_positive_dd(P(clamp(x, 0.5, 0x1.0ffffffffffffp+3))).v;  // below 8.5
-        const V::reg an = clamp(a, 0.5, 37.0);
-        P t;
-        const P v = fk::gelu_negative_dd(P(V::neg(an)), P(an), t);
-        const V::reg neg = (v * pow2_shifted(t)).v;
-        V::reg r = V::select(V::lt(V::zero(), x), pos, neg);
-        r = V::select(V::lt(a, V::constant(0.5)), small, r);
-        return V::select(V::ge(x, V::constant(8.5)), x, r);
+    static constexpr int branches = 4;
+    template <int B>
+    static V::cmask in_branch(V::reg x) {
+        if constexpr (B == 0) return V::both(V::lt(V::abs(x), V::constant(0.5)), abs_at_least(x, 0x1p-900));
+        if constexpr (B == 1) return V::both(V::ge(x, V::constant(0.5)), V::lt(x, V::constant(8.5)));
+        if constexpr (B == 2) return in_range(x, -37.0, -0.5);
+        if constexpr (B == 3) return V::ge(x, V::constant(8.5));
+    }
+    template <int B>
+    static V::reg eval_branch(V::reg x) {
+        if constexpr (B == 0) return fk::gelu_small_dd(P(x), P(V::abs(x))).v;
+        if constexpr (B == 1) return fk::gelu_positive_dd(P(x)).v;
+        if constexpr (B == 2) {
+            P t;
+            const P v = fk::gelu_negative_dd(P(x), P(V::neg(x)), t);
+            return (v * pow2_shifted(t)).v;
+        }
+        if constexpr (B == 3) return x;
     }
 };
 
@@ -284,6 +291,74 @@ struct unroll_of : std::integral_constant<std::size_t, 1> {};
 template <class Op>
 struct unroll_of<Op, std::void_t<decltype(Op::unroll)>> : std::integral_constant<std::size_t, Op::unroll> {};
 
+// Ops whose kernel has branches (Op::branches > 0) declare in_branch<B>,
+// the lanes that take branch B (the branches disjoint; lanes in none take
+// the scalar function), and eval_branch<B>, branch B on every lane. A
+// register would pay for every branch one of its lanes takes; instead each
+// chunk of the array is sorted into one buffer per branch (with each
+// value's place), each buffer runs through its branch in full registers
+// (the last one topped up with copies of its first value), and the results
+// go back to their places. Each value meets the same kernel as in the
+// scalar function, whatever its neighbours.
+template <class Op, class = void>
+struct branch_count : std::integral_constant<int, 0> {};
+template <class Op>
+struct branch_count<Op, std::void_t<decltype(Op::branches)>> : std::integral_constant<int, Op::branches> {};
+
+template <class Op, int B, class T>
+void run_branch(double* v, double* at, std::size_t count, T* y) {
+    constexpr std::size_t w = V::width;
+    // The last register is topped up with copies of the first value and
+    // its place: those lanes write the first value's result again.
+    for (std::size_t k = count; k % (2 * w) != 0; ++k) {
+        v[k] = v[0];
+        at[k] = at[0];
+    }
+    for (std::size_t k = 0; k < count; k += 2 * w) {
+        T r[2 * w];
+        const V::reg a = Op::template eval_branch<B>(V::load(v + k));
+        const V::reg b = Op::template eval_branch<B>(V::load(v + k + w));
+        store_from_double(r, a);
+        store_from_double(r + w, b);
+        for (std::size_t j = 0; j < 2 * w; ++j) y[static_cast<int>(at[k + j])] = r[j];
+    }
+}
+
+template <class Op, class T, class F, int... B>
+void map_branches(const T* x, T* y, std::size_t n, F scalar, std::integer_sequence<int, B...>) {
+    constexpr std::size_t w = V::width, chunk = 256, stride = chunk + 2 * w;
+    constexpr unsigned all_lanes = (1u << w) - 1;
+    alignas(64) double v[sizeof...(B)][stride], at[sizeof...(B)][stride];
+    alignas(64) double first_places[w];
+    for (std::size_t k = 0; k < w; ++k) first_places[k] = static_cast<double>(k);
+    for (std::size_t c = 0; c < n; c += chunk) {
+        const std::size_t m = n - c < chunk ? n - c : chunk;
+        std::size_t count[sizeof...(B)] = {};
+        V::reg places = V::load(first_places);  // of the lanes, from c
+        std::size_t i = 0;
+        for (; i + w <= m; i += w) {
+            const V::reg xs = load_as_double(x + c + i);
+            unsigned taken = 0;
+            (
+                [&] {
+                    const unsigned bits = V::lane_bits(Op::template in_branch<B>(xs));
+                    V::compress_store(v[B] + count[B], xs, bits);
+                    V::compress_store(at[B] + count[B], places, bits);
+                    count[B] += static_cast<std::size_t>(__builtin_popcount(bits));
+                    taken |= bits;
+                }(),
+                ...);
+            for (unsigned rest = ~taken & all_lanes; rest != 0; rest &= rest - 1) {
+                const std::size_t k = c + i + static_cast<std::size_t>(__builtin_ctz(rest));
+                y[k] = scalar(x[k]);
+            }
+            places = V::add(places, V::constant(static_cast<double>(w)));
+        }
+        for (; i < m; ++i) y[c + i] = scalar(x[c + i]);
+        (run_branch<Op, B>(v[B], at[B], count[B], y + c), ...);
+    }
+}
+
 // Steps of U registers from i on while they fit: the kernel on every
 // lane where all U registers are ordinary, the scalar function on each
 // value otherwise. Returns where it stopped.
@@ -314,10 +389,12 @@ void map(const T* x, T* y, std::size_t n, F scalar) {
         repro::detail::simd::with_fma([&] {
             for (std::size_t i = 0; i < n; ++i) y[i] = scalar(x[i]);
         });
-        return;
+    } else if constexpr (branch_count<Op>::value > 0) {
+        map_branches<Op>(x, y, n, scalar, std::make_integer_sequence<int, branch_count<Op>::value>{});
+    } else {
+        std::size_t i = 0;
+        if constexpr (unroll_of<Op>::value > 1) i = map_steps<Op, unroll_of<Op>::value>(x, y, n, i, scalar);
+        i = map_steps<Op, 1>(x, y, n, i, scalar);
+        for (; i < n; ++i) y[i] = scalar(x[i]);
     }
-    std::size_t i = 0;
-    if constexpr (unroll_of<Op>::value > 1) i = map_steps<Op, unroll_of<Op>::value>(x, y, n, i, scalar);
-    i = map_steps<Op, 1>(x, y, n, i, scalar);
-    for (; i < n; ++i) y[i] = scalar(x[i]);
 }

@@ -153,6 +153,30 @@ struct registers<avx2_tag, double> {
     REPRO_TARGET_AVX2 static cmask either(cmask a, cmask b) { return _mm256_or_pd(a, b); }
     REPRO_TARGET_AVX2 static bool any(cmask m) { return _mm256_movemask_pd(m) != 0; }
     REPRO_TARGET_AVX2 static bool all(cmask m) { return _mm256_movemask_pd(m) == 0xf; }
+    // Lane j of m as bit j.
+    REPRO_TARGET_AVX2 static unsigned lane_bits(cmask m) { return static_cast<unsigned>(_mm256_movemask_pd(m)); }
+    // The lanes of v whose bits are set, in order, stored from p on (all
+    // four slots are written; those past the chosen lanes hold leftovers):
+    // one permutation of 32-bit words, from a table of the 16 choices.
+    REPRO_TARGET_AVX2 static void compress_store(double* p, reg v, unsigned bits) {
+        struct table {
+            alignas(32) std::int32_t words[16][8];
+        };
+        static constexpr table t = [] {
+            table r{};
+            for (unsigned b = 0; b < 16; ++b) {
+                std::size_t k = 0;
+                for (std::int32_t lane = 0; lane < 4; ++lane)
+                    if (b >> lane & 1u) {
+                        r.words[b][k++] = 2 * lane;
+                        r.words[b][k++] = 2 * lane + 1;
+                    }
+            }
+            return r;
+        }();
+        const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(t.words[bits]));
+        _mm256_storeu_pd(p, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(v), perm)));
+    }
     REPRO_TARGET_AVX2 static reg select(cmask m, reg if_true, reg if_false) {
         return _mm256_blendv_pd(if_false, if_true, m);
     }

@@ -171,6 +171,13 @@ struct registers<avx512_tag, double> {
     REPRO_TARGET_AVX512 static cmask either(cmask a, cmask b) { return cmask(a | b); }
     REPRO_TARGET_AVX512 static bool any(cmask m) { return m != 0; }
     REPRO_TARGET_AVX512 static bool all(cmask m) { return m == all_lanes; }
+    // Lane j of m as bit j.
+    REPRO_TARGET_AVX512 static unsigned lane_bits(cmask m) { return m; }
+    // The lanes of v whose bits are set, in order, stored from p on (all
+    // eight slots are written; those past the chosen lanes hold zeros).
+    REPRO_TARGET_AVX512 static void compress_store(double* p, reg v, unsigned bits) {
+        _mm512_storeu_pd(p, _mm512_maskz_compress_pd(static_cast<__mmask8>(bits), v));
+    }
     REPRO_TARGET_AVX512 static reg select(cmask m, reg if_true, reg if_false) {
         return _mm512_mask_blend_pd(m, if_false, if_true);
     }
