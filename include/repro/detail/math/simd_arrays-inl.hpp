@@ -274,13 +274,6 @@ inline V::reg load_as_double(const double* p) { return V::load(p); }
 inline void store_from_double(float* p, V::reg v) { V::store_narrowed(p, v); }
 inline void store_from_double(double* p, V::reg v) { V::store(p, v); }
 
-// Whether Op runs on this ISA's registers (Op::simd, true where absent);
-// if not, the array form is the scalar loop.
-template <class Op, class = void>
-struct has_simd_form : std::true_type {};
-template <class Op>
-struct has_simd_form<Op, std::void_t<decltype(Op::simd)>> : std::bool_constant<Op::simd> {};
-
 // Registers per step of the loop (Op::unroll, 1 where absent). Two
 // independent registers a step made the AVX2 float forms of exp, expm1,
 // tanh, sigmoid and silu 1.2-1.45x faster (measured on AMD Zen 4); the
@@ -385,11 +378,7 @@ std::size_t map_steps(const T* x, T* y, std::size_t n, std::size_t i, F scalar) 
 template <class Tag, class T, class F>
 void map(const T* x, T* y, std::size_t n, F scalar) {
     using Op = std::conditional_t<sizeof(T) == 4, op<Tag>, op64<Tag>>;
-    if constexpr (!has_simd_form<Op>::value) {
-        repro::detail::simd::with_fma([&] {
-            for (std::size_t i = 0; i < n; ++i) y[i] = scalar(x[i]);
-        });
-    } else if constexpr (branch_count<Op>::value > 0) {
+    if constexpr (branch_count<Op>::value > 0) {
         map_branches<Op>(x, y, n, scalar, std::make_integer_sequence<int, branch_count<Op>::value>{});
     } else {
         std::size_t i = 0;
