@@ -31,8 +31,9 @@ namespace math {
 
 // ---------------------------------------------------------------- exp
 
-// exp(float): through double, degree-9 Taylor on |r| <= ln2/2, one final
-// rounding to float. Measured: <= 1 ULP on all 2^32 inputs.
+// exp(float): through double, a four-entry table of 2^(j/4) and a degree-6
+// polynomial on |r| <= ln2/8, one final rounding to float. Measured: <= 1
+// ULP on all 2^32 inputs, 211 not correctly rounded.
 REPRO_HD float exp(float x) {
     if (is_nan(x)) return x + x;
     if (x > 100.0f) return from_bits<float>(0x7f800000u);

@@ -17,11 +17,13 @@
 //   a corrected division, so the final rounding is the only large one.
 // - float: evaluated through double arithmetic (allowed by the rules; each
 //   double operation is IEEE correctly rounded, so this is portable too) with
-//   shorter polynomials (errors below 2^-32 relative), then rounded once to
-//   float by the conversion; that one rounding also gives correctly placed
-//   subnormal and overflowing float results.
-// Coefficients are exact Taylor coefficients rounded to double (computed with
-// mpmath); no other project's code or tables were used.
+//   shorter polynomials (errors below 2^-32 relative; exp reduces by ln2/4
+//   with a four-entry table of 2^(j/4)), then rounded once to float by the
+//   conversion; that one rounding also gives correctly placed subnormal and
+//   overflowing float results.
+// Coefficients are exact Taylor coefficients rounded to double, float exp's a
+// Chebyshev fit (both computed with mpmath); no other project's code or
+// tables were used.
 // Measured errors (against MPFR, see tests/test_math_exp_log.cpp) are given
 // above each function.
 
@@ -92,6 +94,13 @@ using index_t = typename index_type<V>::type;
 
 // 2^k from t = 0x1.8p52 + k, k in [-1022, 1023].
 REPRO_HD double pow2_shifted(double t) { return from_bits<double>((to_bits(t) + 1023u) << 52); }
+
+// table[k mod 4] + k 2^50 as a double, from t = 0x1.8p52 + k (float exp's
+// scale: see fk::exp).
+REPRO_HD double pow2_quarter_shifted(const std::uint64_t* table, double t) {
+    const std::uint64_t b = to_bits(t);
+    return from_bits<double>(table[b & 3u] + (b << 50));
+}
 
 // x = 2^e m, m in [sqrt(1/2), sqrt(2)), for positive normal x: f = m - 1
 // (exact) and e.

@@ -206,6 +206,16 @@ struct registers<avx2_tag, double> {
         const __m256i b = _mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1023));
         return _mm256_castsi256_pd(_mm256_slli_epi64(b, 52));
     }
+    // table[k mod 4] + k 2^50 from t = 0x1.8p52 + k: the table's words 2j and
+    // 2j + 1 (vpermd reads three bits of each word index) for j = k mod 4.
+    REPRO_TARGET_AVX2 static reg pow2_quarter_shifted(const std::uint64_t* table, reg t) {
+        const __m256i b = _mm256_castpd_si256(t);
+        const __m256i words = _mm256_add_epi32(_mm256_shuffle_epi32(_mm256_slli_epi64(b, 1), 0xA0),
+                                               _mm256_setr_epi32(0, 1, 0, 1, 0, 1, 0, 1));
+        const __m256i entries =
+            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(table)), words);
+        return _mm256_castsi256_pd(_mm256_add_epi64(entries, _mm256_slli_epi64(b, 50)));
+    }
     // x = 2^e m, m in [sqrt(1/2), sqrt(2)), for positive normal x: f = m - 1
     // (exact) and e as a double.
     REPRO_TARGET_AVX2 static void log_split(reg x, reg& f, reg& e) {

@@ -24,6 +24,9 @@ inline REPRO_PACK fma(REPRO_PACK a, REPRO_PACK b, REPRO_PACK c) { return REPRO_P
 inline REPRO_PACK sqrt_of(REPRO_PACK a) { return REPRO_PACK::V::sqrt(a.v); }
 inline REPRO_PACK max_of(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::max(a.v, b.v); }
 inline REPRO_PACK pow2_shifted(REPRO_PACK t) { return REPRO_PACK::V::pow2_shifted(t.v); }
+inline REPRO_PACK pow2_quarter_shifted(const std::uint64_t* table, REPRO_PACK t) {
+    return REPRO_PACK::V::pow2_quarter_shifted(table, t.v);
+}
 inline void log_split(REPRO_PACK x, REPRO_PACK& f, REPRO_PACK& e) { REPRO_PACK::V::log_split(x.v, f.v, e.v); }
 inline REPRO_PACK trunc_index(REPRO_PACK v, REPRO_PACK::index& i) { return REPRO_PACK::V::trunc_index(v.v, i); }
 // Entry i of an eight-entry table column, per lane.
