@@ -111,6 +111,7 @@ REPRO_HD void log_split(double x, double& f, double& e) {
 }
 
 REPRO_HD double max_of(double a, double b) { return a > b ? a : b; }
+REPRO_HD double min_of(double a, double b) { return a < b ? a : b; }
 REPRO_HD double sqrt_of(double x) { return std::sqrt(x); }
 
 // trunc(v) for 0 <= v < 2^31, as a double and as a table index.

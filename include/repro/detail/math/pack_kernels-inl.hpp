@@ -11,6 +11,7 @@ using repro::detail::simd::half_binade_index;
 using repro::detail::simd::if_negative;
 using repro::detail::simd::log_split;
 using repro::detail::simd::max_of;
+using repro::detail::simd::min_of;
 using repro::detail::simd::pow2_quarter_shifted;
 using repro::detail::simd::pow2_shifted;
 using repro::detail::simd::trunc_index;

@@ -23,6 +23,7 @@ inline REPRO_PACK mul_rn(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::mul
 inline REPRO_PACK fma(REPRO_PACK a, REPRO_PACK b, REPRO_PACK c) { return REPRO_PACK::V::fma(a.v, b.v, c.v); }
 inline REPRO_PACK sqrt_of(REPRO_PACK a) { return REPRO_PACK::V::sqrt(a.v); }
 inline REPRO_PACK max_of(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::max(a.v, b.v); }
+inline REPRO_PACK min_of(REPRO_PACK a, REPRO_PACK b) { return REPRO_PACK::V::min(a.v, b.v); }
 inline REPRO_PACK pow2_shifted(REPRO_PACK t) { return REPRO_PACK::V::pow2_shifted(t.v); }
 inline REPRO_PACK pow2_quarter_shifted(const std::uint64_t* table, REPRO_PACK t) {
     return REPRO_PACK::V::pow2_quarter_shifted(table, t.v);
