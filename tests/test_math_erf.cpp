@@ -231,6 +231,30 @@ TEST_CASE_TEMPLATE("gelu and gelu_tanh: special values", T, float, double) {
     }
 }
 
+// Float gelu_tanh clamps -2u to [-200, 200] before its exp (2u = 200 at
+// |x| = 13.57099...): on both sides of both ends the results stay within 1
+// ULP of MPFR (x there, a zero beyond -13.57), and the array form, which
+// takes every finite x, gives the scalar bits.
+TEST_CASE("gelu_tanh(float): exact where its exp's argument is clamped") {
+    namespace m = repro::math;
+    oracle o;
+    std::vector<float> xs;
+    for (float end : {13.570992f, -13.570992f, 16.0f, -16.0f, 1e30f, -1e30f}) {
+        float x = end;
+        for (int k = 0; k < 50; ++k) x = repro::next_down(x);
+        for (int k = 0; k < 100; ++k) xs.push_back(x = repro::next_up(x));
+    }
+    std::vector<float> ys(xs.size());
+    m::gelu_tanh(xs.data(), ys.data(), xs.size());
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        const float want = o.get(xs[i], fn::gelu_tanh);
+        CHECK(repro::ulp_distance(m::gelu_tanh(xs[i]), want) <= 1);
+        CHECK(repro::to_bits(ys[i]) == repro::to_bits(m::gelu_tanh(xs[i])));
+        if (xs[i] < -13.6f) CHECK(is_neg_zero(ys[i]));
+        if (xs[i] > 13.5f) CHECK(ys[i] == xs[i]);
+    }
+}
+
 TEST_CASE_TEMPLATE("erf: within 1 ULP of MPFR", T, float, double) { check_accuracy<T>(fn::erf, "erf"); }
 TEST_CASE_TEMPLATE("gelu: within 1 ULP of MPFR", T, float, double) { check_accuracy<T>(fn::gelu, "gelu"); }
 TEST_CASE_TEMPLATE("gelu_tanh: within 1 ULP of MPFR", T, float, double) {

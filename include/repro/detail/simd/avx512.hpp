@@ -190,7 +190,8 @@ struct registers<avx512_tag, double> {
         const __m512i b = _mm512_castpd_si512(t);
         // the permutation reads three bits of b: the table twice over
         const __m512i entries = _mm512_maskz_permutexvar_epi64(
-            all_lanes, b, _mm512_maskz_broadcast_i64x4(all_lanes, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table))));
+            all_lanes, b,
+            _mm512_maskz_broadcast_i64x4(all_lanes, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table))));
         return _mm512_castsi512_pd(_mm512_add_epi64(entries, _mm512_maskz_slli_epi64(all_lanes, b, 50)));
     }
     REPRO_TARGET_AVX512 static void log_split(reg x, reg& f, reg& e) {
