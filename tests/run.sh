@@ -48,10 +48,10 @@ if ((sanitize)) || [ "$std" != 17 ]; then
   ctest_filter=(-LE packaging)
 else
   options+=(-DREPRO_BUILD_EXAMPLES=ON)
-  # The CUDA tests build for this machine's GPU, or, without one, for sm_90
-  # alone, unoptimised (they compile and skip; the packaging tests and the
-  # SASS checks cover the other architectures and the optimised device code):
-  # every further architecture costs minutes.
+  # The CUDA tests build for this machine's GPU, or, without one, as
+  # unoptimised compute_90 PTX (they compile and skip; the packaging tests and
+  # the SASS checks cover the other architectures and the optimised device
+  # code): every further architecture costs minutes.
   if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
     options+=(-DCMAKE_CUDA_ARCHITECTURES=native -DREPRO_CUDA_TESTS_COMPILE_ONLY=OFF)
   else
