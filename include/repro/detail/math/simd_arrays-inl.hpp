@@ -36,11 +36,13 @@ struct op<expm1_op> {
 };
 template <>
 struct op<log_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-149, flt_max)); }
     static V::reg eval(V::reg x) { return fk::log(P(x)).v; }
 };
 template <>
 struct op<log1p_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) {
         return V::all(V::both(in_range(x, -0x1.fffffep-1, flt_max), abs_at_least(x, 0x1p-29)));
     }
@@ -48,6 +50,7 @@ struct op<log1p_op> {
 };
 template <>
 struct op<log2_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-149, flt_max)); }
     static V::reg eval(V::reg x) { return fk::log2(P(x)).v; }
 };
@@ -73,6 +76,7 @@ struct op<silu_op> {
 // table rows exist), then each lane takes the branch the scalar erf takes.
 template <>
 struct op<erf_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::is_ordered(x)); }
     static V::reg eval(V::reg x) {
         const V::reg a = V::abs(x);
@@ -86,11 +90,13 @@ struct op<erf_op> {
 
 template <>
 struct op64<exp_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, -708.0, 709.0)); }
     static V::reg eval(V::reg x) { return fk::exp_normal(P(x)).v; }
 };
 template <>
 struct op64<expm1_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::both(in_range(x, -38.0, 40.0), abs_at_least(x, 0x1p-54))); }
     static V::reg eval(V::reg x) {
         const auto r = fk::expm1_dd(P(x));
@@ -99,11 +105,13 @@ struct op64<expm1_op> {
 };
 template <>
 struct op64<tanh_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(V::abs(x), 0x1p-27, 19.1)); }
     static V::reg eval(V::reg x) { return V::with_sign_of(fk::tanh_positive_dd(P(V::abs(x))).v, x); }
 };
 template <>
 struct op64<sigmoid_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, -700.0, 38.0)); }
     static V::reg eval(V::reg x) {
         const auto s = fk::sigmoid_dd(P(x));
@@ -112,21 +120,25 @@ struct op64<sigmoid_op> {
 };
 template <>
 struct op64<silu_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, -700.0, 38.0)); }
     static V::reg eval(V::reg x) { return fk::silu_dd(P(x)).v; }
 };
 template <>
 struct op64<log_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-1022, dbl_max)); }
     static V::reg eval(V::reg x) { return fk::log_normal(P(x)).v; }
 };
 template <>
 struct op64<log2_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-1022, dbl_max)); }
     static V::reg eval(V::reg x) { return fk::log2_normal(P(x)).v; }
 };
 template <>
 struct op64<log1p_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) {
         return V::all(V::both(in_range(x, -0x1.fffffffffffffp-1, 0x1p1000), abs_at_least(x, 0x1p-54)));
     }
@@ -136,6 +148,7 @@ struct op64<log1p_op> {
 // gelu_tanh's float kernel for every finite x.
 template <>
 struct op<gelu_tanh_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::le(V::abs(x), V::constant(flt_max))); }
     static V::reg eval(V::reg x) { return fk::gelu_tanh(P(x)).v; }
 };
@@ -223,11 +236,13 @@ inline bool trig_ordinary(V::reg x) { return V::all(V::lt(V::abs(x), V::constant
 
 template <>
 struct op<sin2pi_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return trig_ordinary(x); }
     static V::reg eval(V::reg x) { return sincos2pi_lanes<false, true>(x); }
 };
 template <>
 struct op<cos2pi_op> {
+    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return trig_ordinary(x); }
     static V::reg eval(V::reg x) { return sincos2pi_lanes<false, false>(x); }
 };
@@ -271,10 +286,13 @@ inline void store_from_double(float* p, V::reg v) { V::store_narrowed(p, v); }
 inline void store_from_double(double* p, V::reg v) { V::store(p, v); }
 
 // Registers per step of the loop (Op::unroll, 1 where absent). Two
-// independent registers a step made the AVX2 float forms of exp, expm1,
-// tanh, sigmoid and silu 1.2-1.45x faster (measured on AMD Zen 4); the
-// other ops, and these at AVX-512, ran as fast or slower. Each lane's
-// operations are the same either way.
+// independent registers a step made the AVX2 forms faster on AMD Zen 4:
+// float exp, expm1, tanh, sigmoid and silu 1.2-1.45x, the float logarithms
+// and gelu_tanh 1.14-1.36x, float erf, sin2pi and cos2pi 1.0-1.12x, and
+// double exp, expm1, tanh, sigmoid, silu and the logarithms 1.1-1.45x. At
+// AVX-512 they ran as fast or slower, as did both rsqrts and double
+// gelu_tanh, sin2pi and cos2pi at AVX2. Each lane's operations are the
+// same either way.
 template <class Op, class = void>
 struct unroll_of : std::integral_constant<std::size_t, 1> {};
 template <class Op>
