@@ -24,25 +24,21 @@ inline V::reg clamp(V::reg x, double lo, double hi) { return V::min(V::max(x, V:
 
 template <>
 struct op<exp_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, -120.0, 100.0)); }
     static V::reg eval(V::reg x) { return fk::exp(P(x)).v; }
 };
 template <>
 struct op<expm1_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::both(in_range(x, -120.0, 100.0), abs_at_least(x, 0x1p-30))); }
     static V::reg eval(V::reg x) { return fk::expm1(P(x)).v; }
 };
 template <>
 struct op<log_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-149, flt_max)); }
     static V::reg eval(V::reg x) { return fk::log(P(x)).v; }
 };
 template <>
 struct op<log1p_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) {
         return V::all(V::both(in_range(x, -0x1.fffffep-1, flt_max), abs_at_least(x, 0x1p-29)));
     }
@@ -50,25 +46,21 @@ struct op<log1p_op> {
 };
 template <>
 struct op<log2_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-149, flt_max)); }
     static V::reg eval(V::reg x) { return fk::log2(P(x)).v; }
 };
 template <>
 struct op<tanh_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(V::abs(x), 0x1p-13, 10.0)); }
     static V::reg eval(V::reg x) { return V::with_sign_of(fk::tanh_positive(P(V::abs(x))).v, x); }
 };
 template <>
 struct op<sigmoid_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::is_ordered(x)); }
     static V::reg eval(V::reg x) { return fk::sigmoid(P(clamp(x, -200.0, 200.0))).v; }
 };
 template <>
 struct op<silu_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::ge(x, V::constant(-200.0))); }
     static V::reg eval(V::reg x) { return fk::silu(P(x)).v; }
 };
@@ -76,7 +68,6 @@ struct op<silu_op> {
 // table rows exist), then each lane takes the branch the scalar erf takes.
 template <>
 struct op<erf_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::is_ordered(x)); }
     static V::reg eval(V::reg x) {
         const V::reg a = V::abs(x);
@@ -90,13 +81,11 @@ struct op<erf_op> {
 
 template <>
 struct op64<exp_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, -708.0, 709.0)); }
     static V::reg eval(V::reg x) { return fk::exp_normal(P(x)).v; }
 };
 template <>
 struct op64<expm1_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::both(in_range(x, -38.0, 40.0), abs_at_least(x, 0x1p-54))); }
     static V::reg eval(V::reg x) {
         const auto r = fk::expm1_dd(P(x));
@@ -105,13 +94,11 @@ struct op64<expm1_op> {
 };
 template <>
 struct op64<tanh_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(V::abs(x), 0x1p-27, 19.1)); }
     static V::reg eval(V::reg x) { return V::with_sign_of(fk::tanh_positive_dd(P(V::abs(x))).v, x); }
 };
 template <>
 struct op64<sigmoid_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, -700.0, 38.0)); }
     static V::reg eval(V::reg x) {
         const auto s = fk::sigmoid_dd(P(x));
@@ -120,25 +107,21 @@ struct op64<sigmoid_op> {
 };
 template <>
 struct op64<silu_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, -700.0, 38.0)); }
     static V::reg eval(V::reg x) { return fk::silu_dd(P(x)).v; }
 };
 template <>
 struct op64<log_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-1022, dbl_max)); }
     static V::reg eval(V::reg x) { return fk::log_normal(P(x)).v; }
 };
 template <>
 struct op64<log2_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(in_range(x, 0x1p-1022, dbl_max)); }
     static V::reg eval(V::reg x) { return fk::log2_normal(P(x)).v; }
 };
 template <>
 struct op64<log1p_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) {
         return V::all(V::both(in_range(x, -0x1.fffffffffffffp-1, 0x1p1000), abs_at_least(x, 0x1p-54)));
     }
@@ -148,7 +131,6 @@ struct op64<log1p_op> {
 // gelu_tanh's float kernel for every finite x.
 template <>
 struct op<gelu_tanh_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return V::all(V::le(V::abs(x), V::constant(flt_max))); }
     static V::reg eval(V::reg x) { return fk::gelu_tanh(P(x)).v; }
 };
@@ -236,13 +218,11 @@ inline bool trig_ordinary(V::reg x) { return V::all(V::lt(V::abs(x), V::constant
 
 template <>
 struct op<sin2pi_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return trig_ordinary(x); }
     static V::reg eval(V::reg x) { return sincos2pi_lanes<false, true>(x); }
 };
 template <>
 struct op<cos2pi_op> {
-    static constexpr std::size_t unroll = V::width == 4 ? 2 : 1;
     static bool ordinary(V::reg x) { return trig_ordinary(x); }
     static V::reg eval(V::reg x) { return sincos2pi_lanes<false, false>(x); }
 };
@@ -285,18 +265,14 @@ inline V::reg load_as_double(const double* p) { return V::load(p); }
 inline void store_from_double(float* p, V::reg v) { V::store_narrowed(p, v); }
 inline void store_from_double(double* p, V::reg v) { V::store(p, v); }
 
-// Registers per step of the loop (Op::unroll, 1 where absent). Two
+// Registers per step of the loop: two on AVX2, one on AVX-512. Two
 // independent registers a step made the AVX2 forms faster on AMD Zen 4:
 // float exp, expm1, tanh, sigmoid and silu 1.2-1.45x, the float logarithms
-// and gelu_tanh 1.14-1.36x, float erf, sin2pi and cos2pi 1.0-1.12x, and
-// double exp, expm1, tanh, sigmoid, silu and the logarithms 1.1-1.45x. At
-// AVX-512 they ran as fast or slower, as did both rsqrts and double
-// gelu_tanh, sin2pi and cos2pi at AVX2. Each lane's operations are the
-// same either way.
-template <class Op, class = void>
-struct unroll_of : std::integral_constant<std::size_t, 1> {};
-template <class Op>
-struct unroll_of<Op, std::void_t<decltype(Op::unroll)>> : std::integral_constant<std::size_t, Op::unroll> {};
+// and gelu_tanh 1.14-1.36x, and double exp, expm1, tanh, sigmoid, silu and
+// the logarithms 1.1-1.45x; the rest ran as fast (0.97-1.15x). At AVX-512
+// every op tried ran as fast or slower. Each lane's operations are the same
+// either way.
+constexpr std::size_t step_registers = V::width == 4 ? 2 : 1;
 
 // Ops whose kernel has branches (Op::branches > 0) declare in_branch<B>,
 // the lanes that take branch B (the branches disjoint; lanes in none take
@@ -396,7 +372,7 @@ void map(const T* x, T* y, std::size_t n, F scalar) {
         map_branches<Op>(x, y, n, scalar, std::make_integer_sequence<int, branch_count<Op>::value>{});
     } else {
         std::size_t i = 0;
-        if constexpr (unroll_of<Op>::value > 1) i = map_steps<Op, unroll_of<Op>::value>(x, y, n, i, scalar);
+        if constexpr (step_registers > 1) i = map_steps<Op, step_registers>(x, y, n, i, scalar);
         i = map_steps<Op, 1>(x, y, n, i, scalar);
         for (; i < n; ++i) y[i] = scalar(x[i]);
     }
