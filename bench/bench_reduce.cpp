@@ -5,8 +5,9 @@
 // independent accumulators (FMA for dot), compiled for AVX2 + FMA through a
 // target attribute so that it is the same code in the default-flags build and
 // in the -march=native build: the speed of light the other rows are measured
-// against. Also: a plain sequential loop in the element type and Eigen's
-// sum() / dot().
+// against. Also: a plain sequential loop in the element type, Eigen's
+// sum() / dot(), and for float dots the hand loop with the inputs widened
+// to double (the cost of widening alone).
 //
 // Data: uniform in [-1, 1) from a fixed-seed integer LCG (x and, for dot, y
 // with another seed), 64-byte aligned, generated once per element type and
@@ -159,6 +160,23 @@ __attribute__((target("avx2,fma"))) double hand_dot(const double* x, const doubl
     return s;
 }
 
+// Floats widened to double and multiplied there (exact products, summed in
+// double): not a peer, the first step of the exact float dot on its own, so
+// that the cost of the widening can be told from that of the rest.
+__attribute__((target("avx2,fma"))) double hand_dot_widened(const float* x, const float* y, std::size_t n) {
+    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd(), a2 = _mm256_setzero_pd(), a3 = _mm256_setzero_pd();
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i)), _mm256_cvtps_pd(_mm_loadu_ps(y + i)), a0);
+        a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i + 4)), _mm256_cvtps_pd(_mm_loadu_ps(y + i + 4)), a1);
+        a2 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i + 8)), _mm256_cvtps_pd(_mm_loadu_ps(y + i + 8)), a2);
+        a3 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i + 12)), _mm256_cvtps_pd(_mm_loadu_ps(y + i + 12)), a3);
+    }
+    double s = hsum(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
+    for (; i < n; ++i) s += static_cast<double>(x[i]) * y[i];
+    return s;
+}
+
 // ---------------------------------------------------------------- the other implementations
 
 template <class T>
@@ -189,7 +207,7 @@ T eigen_dot(const T* x, const T* y, std::size_t n) {
     return Eigen::Map<const eigen_vector<T>>(x, m).dot(Eigen::Map<const eigen_vector<T>>(y, m));
 }
 
-enum class impl { peer, plain, eigen, repro, repro_compensated, repro_exact };
+enum class impl { peer, plain, widened, eigen, repro, repro_compensated, repro_exact };
 
 template <class T, impl I>
 void bench_sum(benchmark::State& state) {
@@ -215,6 +233,7 @@ void bench_dot(benchmark::State& state) {
     for (auto _ : state) {
         if constexpr (I == impl::peer) benchmark::DoNotOptimize(hand_dot(x, y, n));
         if constexpr (I == impl::plain) benchmark::DoNotOptimize(plain_dot(x, y, n));
+        if constexpr (I == impl::widened) benchmark::DoNotOptimize(hand_dot_widened(x, y, n));
         if constexpr (I == impl::eigen) benchmark::DoNotOptimize(eigen_dot(x, y, n));
         if constexpr (I == impl::repro) benchmark::DoNotOptimize(repro::dot(x, y, n));
         if constexpr (I == impl::repro_compensated) benchmark::DoNotOptimize(repro::dot_compensated(x, y, n));
@@ -244,5 +263,6 @@ void bench_dot(benchmark::State& state) {
     BENCHMARK(bench_dot<T, impl::repro_exact>)->Name("dot_" #T "/repro_exact_dot")->SIZES
 
 REDUCE_BENCHMARKS(float);
+BENCHMARK(bench_dot<float, impl::widened>)->Name("dot_float/hand_avx2_widened_to_double")->SIZES;
 REDUCE_BENCHMARKS(double);
 BENCHMARK_MAIN();
