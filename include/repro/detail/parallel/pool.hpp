@@ -29,6 +29,18 @@ REPRO_NAMESPACE_BEGIN
 
 namespace detail {
 
+// One turn of a spin-wait loop: x86's pause and Arm's yield tell the core
+// that the thread is waiting, so that a hyperthread sibling still working
+// gets the core's issue slots (and the loop's exit is not a mis-speculated
+// memory-order flush).
+inline void spin_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 // The number of workers that parallel_workers starts for `tasks` tasks.
 inline std::size_t worker_count(std::size_t tasks, unsigned count) {
     return tasks == 0 ? 0 : count < tasks ? count : tasks;
@@ -139,8 +151,12 @@ private:
     template <class Ready>
     static void wait_until(bool spin, Ready ready) {
         const auto until = std::chrono::steady_clock::now() + spin_time;
-        for (unsigned i = 0; !ready(); ++i)
-            if (!spin || (i % 64 == 63 && std::chrono::steady_clock::now() > until)) std::this_thread::yield();
+        for (unsigned i = 0; !ready(); ++i) {
+            if (!spin || (i % 64 == 63 && std::chrono::steady_clock::now() > until))
+                std::this_thread::yield();
+            else
+                spin_pause();
+        }
     }
 
     // After a job a worker spins for the next one for spin_time, then sleeps;
@@ -155,6 +171,8 @@ private:
                 if (!spin || (++i % 64 == 0 && std::chrono::steady_clock::now() > until)) {
                     std::unique_lock<std::mutex> lock(wake_);
                     wake_up_.wait(lock, [&] { return ticket_.load(std::memory_order_acquire) != seen; });
+                } else {
+                    spin_pause();
                 }
             }
             seen = ticket_.load(std::memory_order_acquire);
